@@ -1,0 +1,46 @@
+/**
+ * The language kernel code speaks to its CPU.
+ *
+ * Code that runs on an emulated CPU (kernel paths, irq_work callbacks, task
+ * bodies) is a generator. What it yields is an {@linkcode Op}: a non-negative
+ * number spends that many nanoseconds of CPU time, which interrupts may cut
+ * into; zero is a *step*, a point where other CPUs may run first (DESIGN.md
+ * principle 5: every atomic access of the kernel is preceded by one);
+ * {@linkcode SCHEDULE} calls the scheduler; {@linkcode HALT} waits for an
+ * interrupt. Plain numbers keep the hot path free of allocation.
+ *
+ * @module
+ */
+
+/** What kernel code yields to the CPU it runs on. */
+export type Op = number;
+
+/** A piece of kernel code returning `T`; compose with `yield*`. */
+export type Kernel<T = void> = Generator<Op, T, void>;
+
+/** A step: zero time, but other CPUs' steps due now may run before the next one. */
+export const STEP: Op = 0;
+
+/** Call `schedule()`: switch away if the task sleeps or a better task is runnable. */
+export const SCHEDULE: Op = -1;
+
+/** Idle only: wait with interrupts enabled until an interrupt arrives (`safe_halt`). */
+export const HALT: Op = -2;
+
+/** Spend `ns` nanoseconds of CPU time. */
+export function* spend(ns: number): Kernel {
+  if (!(ns >= 0) || !Number.isSafeInteger(ns)) {
+    throw new RangeError(
+      `Cannot spend ${ns} ns: CPU time must be a whole, non-negative number of nanoseconds`,
+    );
+  }
+  yield ns;
+}
+
+/** A callback that may be plain (no time spent) or a generator spending time. */
+export type MaybeKernel = Kernel | void;
+
+/** Run a callback that is either a plain function's result or a generator. */
+export function* runCallback(result: MaybeKernel): Kernel {
+  if (result !== undefined) yield* result;
+}

@@ -1,0 +1,125 @@
+/**
+ * Tasks and per-CPU run queues: SCHED_FIFO and SCHED_RR at priorities 1..99
+ * above SCHED_OTHER, an idle task below everything.
+ *
+ * Priorities use the kernel's internal scale, where lower is better:
+ * `prio = 99 - rt_priority` for real-time tasks, 120 for SCHED_OTHER and 140
+ * for idle, so `sched_switch` lines read as the kernel's (`prio=49` for FIFO 50).
+ *
+ * @module
+ */
+
+import type { Kernel } from "./kernel.ts";
+import type { LlistNode } from "./llist.ts";
+
+/** Scheduling policy of a task. */
+export type SchedPolicy = "fifo" | "rr" | "other";
+
+/** `TASK_RUNNING`, sleeping states and `TASK_DEAD`. */
+export type TaskState = "running" | "interruptible" | "uninterruptible" | "dead";
+
+/** Internal priority of SCHED_OTHER tasks (nice 0). */
+export const PRIO_OTHER = 120;
+/** Internal priority of the idle task. */
+export const PRIO_IDLE = 140;
+/** Call-single queue type of a queued remote wake-up (`CSD_TYPE_TTWU`). */
+export const CSD_TYPE_TTWU = 0x30;
+
+/** A schedulable task, bound to one CPU. */
+export class Task implements LlistNode {
+  /** Process id; 0 for the idle tasks. */
+  readonly pid: number;
+  /** Task name (`comm`). */
+  readonly comm: string;
+  /** The CPU this task is bound to. */
+  readonly cpu: number;
+  /** Scheduling policy. */
+  readonly policy: SchedPolicy;
+  /** Kernel-internal priority: lower is better. */
+  readonly prio: number;
+  /** Run state. */
+  state: TaskState = "interruptible";
+  /** On its CPU's run queue. */
+  onRq = false;
+  /** Preemption-disable depth (`preempt_count()` low byte, saved per task). */
+  preemptCount = 0;
+  /** The code the task runs. */
+  gen: Kernel;
+  /** CPU time left of a spend cut short by an interrupt or preemption. */
+  remaining = 0;
+  /** Link for the call-single queue when its wake-up is queued remotely (`wake_entry`). */
+  next: LlistNode | null = null;
+  /** Flag word for the call-single queue: always `CSD_TYPE_TTWU`. */
+  readonly flags: number = CSD_TYPE_TTWU;
+
+  constructor(options: { pid: number; comm: string; cpu: number; policy: SchedPolicy; prio: number; gen: Kernel }) {
+    this.pid = options.pid;
+    this.comm = options.comm;
+    this.cpu = options.cpu;
+    this.policy = options.policy;
+    this.prio = options.prio;
+    this.gen = options.gen;
+  }
+
+  /** The user-visible RT priority (1..99), or 0 for non-RT tasks. */
+  get rtPriority(): number {
+    return this.prio < 100 ? 99 - this.prio : 0;
+  }
+}
+
+/** Kernel-internal priority for a policy and user priority; throws on a bad pair. */
+export function internalPrio(policy: SchedPolicy, priority: number, where: string): number {
+  if (policy === "other") {
+    if (priority !== 0) throw new RangeError(`${where}: SCHED_OTHER takes priority 0, got ${priority}`);
+    return PRIO_OTHER;
+  }
+  if (!Number.isInteger(priority) || priority < 1 || priority > 99) {
+    throw new RangeError(`${where}: SCHED_${policy.toUpperCase()} priority must be 1..99, got ${priority}`);
+  }
+  return 99 - priority;
+}
+
+/**
+ * A CPU's run queue: runnable tasks, best first; equal priorities in FIFO
+ * order. The running task stays in the queue, at the head of its level, so a
+ * preempted SCHED_FIFO task resumes before its peers, as POSIX requires.
+ */
+export class RunQueue {
+  #tasks: Task[] = [];
+
+  /** Add a waking task at the tail of its priority level. */
+  enqueue(task: Task): void {
+    let i = this.#tasks.length;
+    while (i > 0 && this.#tasks[i - 1]!.prio > task.prio) i--;
+    this.#tasks.splice(i, 0, task);
+    task.onRq = true;
+  }
+
+  /** Remove a task that sleeps or exits. */
+  dequeue(task: Task): void {
+    const i = this.#tasks.indexOf(task);
+    if (i >= 0) this.#tasks.splice(i, 1);
+    task.onRq = false;
+  }
+
+  /** Move a task to the tail of its level (round-robin expiry, `sched_yield`). */
+  requeueTail(task: Task): void {
+    this.dequeue(task);
+    this.enqueue(task);
+  }
+
+  /** The best runnable task, if any. */
+  first(): Task | undefined {
+    return this.#tasks[0];
+  }
+
+  /** Whether another task of the same priority as `task` is runnable. */
+  hasPeerOf(task: Task): boolean {
+    return this.#tasks.some((t) => t !== task && t.prio === task.prio);
+  }
+
+  /** Number of runnable tasks. */
+  get length(): number {
+    return this.#tasks.length;
+  }
+}

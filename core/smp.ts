@@ -1,0 +1,144 @@
+/**
+ * Cross-CPU calls (kernel/smp.c): the per-CPU call-single queue that carries
+ * remote irq_works, `smp_call_function_single()` callbacks and queued task
+ * wake-ups, and its flush (SPEC §12).
+ *
+ * @module
+ */
+
+import type { Cpu } from "./cpu.ts";
+import type { Context } from "./context.ts";
+import { type IrqWork, irqWorkSingle } from "./irq_work.ts";
+import { type Kernel, type MaybeKernel, runCallback, STEP } from "./kernel.ts";
+import { LlistHead, llistAdd, llistDelAll, llistEntries, type LlistNode, llistReverseOrder } from "./llist.ts";
+import { PerCpu } from "./percpu.ts";
+import { CSD_TYPE_TTWU, type Task } from "./sched.ts";
+
+/** `CSD_FLAG_LOCK`: the entry is in use; cleared when its callback is done (sync) or starts (async). */
+export const CSD_FLAG_LOCK = 0x01;
+/** Asynchronous cross-CPU call: the caller does not wait. */
+export const CSD_TYPE_ASYNC = 0x00;
+/** Synchronous cross-CPU call: the caller waits for the callback to finish. */
+export const CSD_TYPE_SYNC = 0x10;
+/** Mask of the type field. */
+export const CSD_TYPE_MASK = 0xf0;
+
+/** Anything that can sit on a call-single queue: irq_works, csds, task wake-ups. */
+export interface CallSingleNode extends LlistNode {
+  flags: number;
+}
+
+/** `call_single_data_t`: a cross-CPU function call. */
+export class CallSingleData implements CallSingleNode {
+  next: LlistNode | null = null;
+  flags = 0;
+  constructor(readonly func: (ctx: Context) => MaybeKernel, readonly name: string = func.name || "csd_func") {}
+}
+
+/** The call-single queues of all CPUs and the calls that use them. */
+export class Smp {
+  /** Per-CPU `call_single_queue`. */
+  readonly queues: PerCpu<LlistHead<CallSingleNode>>;
+  #warnedOffline = false;
+
+  constructor(cpus: number) {
+    this.queues = new PerCpu(cpus, () => new LlistHead<CallSingleNode>());
+  }
+
+  /**
+   * `__smp_call_single_queue()`: push onto `target`'s queue; only the push
+   * that finds it empty sends the IPI (SPEC §12.1).
+   */
+  *callSingleQueue(cpu: Cpu, target: number, node: CallSingleNode, func: string): Kernel {
+    cpu.machine.emit(cpu, { type: "csd_queue_cpu", target, callsite: "__smp_call_single_queue", func });
+    if (yield* llistAdd(node, this.queues.get(target))) yield* this.#sendCallFunctionSingleIpi(cpu, target);
+  }
+
+  /** `send_call_function_single_ipi()`: no IPI to a polling idle CPU (SPEC §12.2). */
+  *#sendCallFunctionSingleIpi(cpu: Cpu, target: number): Kernel {
+    const m = cpu.machine;
+    if (m.wakeIdleWithoutIpi(cpu, target)) return;
+    m.emit(cpu, {
+      type: "ipi_send_cpu",
+      target,
+      callsite: "__smp_call_single_queue",
+      callback: "generic_smp_call_function_single_interrupt",
+    });
+    yield* m.sendIpi(cpu, target, "call_function_single");
+  }
+
+  /**
+   * `__flush_smp_call_function_queue()`: take the queue, restore arrival
+   * order, then run synchronous calls, then asynchronous calls and irq_works,
+   * then wake-ups (SPEC §12.3). Runs with interrupts disabled.
+   */
+  *flush(cpu: Cpu, warnOffline: boolean): Kernel {
+    const m = cpu.machine;
+    const entries = [...llistEntries(llistReverseOrder(yield* llistDelAll(this.queues.get(cpu.id))))];
+    if (entries.length === 0) return;
+    if (warnOffline && !cpu.online && !this.#warnedOffline) {
+      this.#warnedOffline = true;
+      const lines = entries.map((e) =>
+        (e.flags & CSD_TYPE_MASK) === CSD_TYPE_TTWU
+          ? "smp: IPI task-wakeup sent to offline CPU"
+          : `smp: IPI callback ${nameOf(e)} sent to offline CPU`
+      );
+      m.warn(cpu, [`WARNING: IPI on offline CPU ${cpu.id}`, ...lines].join("\n"));
+    }
+    const ctx = m.contexts[cpu.id]!;
+    const rest: CallSingleNode[] = [];
+    for (const e of entries) {
+      if ((e.flags & CSD_TYPE_MASK) !== CSD_TYPE_SYNC) rest.push(e);
+      else {
+        yield* runCallback((e as CallSingleData).func(ctx));
+        yield STEP;
+        e.flags &= ~CSD_FLAG_LOCK;
+      }
+    }
+    const wakeups: Task[] = [];
+    for (const e of rest) {
+      const type = e.flags & CSD_TYPE_MASK;
+      if (type === CSD_TYPE_TTWU) wakeups.push(e as Task);
+      else if (type === CSD_TYPE_ASYNC) {
+        yield STEP;
+        e.flags &= ~CSD_FLAG_LOCK;
+        yield* runCallback((e as CallSingleData).func(ctx));
+      } else yield* irqWorkSingle(cpu, e as IrqWork);
+    }
+    for (const task of wakeups) m.activateTask(cpu, task);
+  }
+
+  /**
+   * `smp_call_function_single()`: run `csd.func` on `target`; with `wait`,
+   * spin until it has finished. Local calls run at once with interrupts off.
+   */
+  *callFunctionSingle(cpu: Cpu, target: number, csd: CallSingleData, wait: boolean): Kernel {
+    const m = cpu.machine;
+    m.checkCpu(target, "call a function on");
+    if (target === cpu.id) {
+      const saved = cpu.irqsOff;
+      cpu.irqsOff = true;
+      yield* runCallback(csd.func(m.contexts[cpu.id]!));
+      cpu.irqsOff = saved;
+      if (!saved && cpu.hasPendingInterrupt) yield STEP;
+      return;
+    }
+    yield* csdLockWait(cpu, csd);
+    csd.flags = CSD_FLAG_LOCK | (wait ? CSD_TYPE_SYNC : CSD_TYPE_ASYNC);
+    yield* this.callSingleQueue(cpu, target, csd, csd.name);
+    if (wait) yield* csdLockWait(cpu, csd);
+  }
+}
+
+/** `csd_lock_wait()`: spin until the entry is unlocked. */
+function* csdLockWait(cpu: Cpu, csd: CallSingleData): Kernel {
+  for (;;) {
+    yield STEP;
+    if (!(csd.flags & CSD_FLAG_LOCK)) return;
+    yield cpu.machine.timing.cpuRelaxNs;
+  }
+}
+
+function nameOf(node: CallSingleNode): string {
+  return "name" in node && typeof node.name === "string" ? node.name : "?";
+}

@@ -1,0 +1,214 @@
+/**
+ * Typed trace events and the observer hub.
+ *
+ * Every event carries the header ftrace prints (time, CPU, current task,
+ * the latency flags) and a typed body named after the kernel tracepoint it
+ * models. Observers see events; they cannot change the simulation, since the
+ * hub hands them plain data and ignores what they return.
+ *
+ * @module
+ */
+
+/** Where on the CPU code runs, innermost first. */
+export type ContextKind = "task" | "softirq" | "hardirq" | "nmi";
+
+/** The part of every event that ftrace prints before the event name. */
+export interface TraceHeader {
+  /** Simulated time in nanoseconds. */
+  readonly time: number;
+  /** The CPU the event happened on. */
+  readonly cpu: number;
+  /** The current task's pid (in interrupt context: the interrupted task). */
+  readonly pid: number;
+  /** The current task's name. */
+  readonly comm: string;
+  /** The five latency flags: irqs-off, need-resched, hardirq/softirq, preempt-depth, migrate-disable. */
+  readonly flags: string;
+}
+
+/** An irq_work was queued (emulator event; the kernel has no tracepoint here). */
+export interface IrqWorkQueueEvent {
+  readonly type: "irq_work_queue";
+  readonly work: string;
+  readonly workFlags: number;
+  readonly target: number;
+  readonly list: "raised" | "lazy" | "call_single";
+}
+
+/** `ipi:ipi_send_cpu`: an IPI was requested (6.4+; irq_work's self-IPI uses it too). */
+export interface IpiSendCpuEvent {
+  readonly type: "ipi_send_cpu";
+  readonly target: number;
+  readonly callsite: string;
+  readonly callback: string;
+}
+
+/** `csd:csd_queue_cpu`: an entry joined a CPU's call-single queue. */
+export interface CsdQueueCpuEvent {
+  readonly type: "csd_queue_cpu";
+  readonly target: number;
+  readonly callsite: string;
+  readonly func: string;
+}
+
+/** Hard-IRQ entry or exit of an arch interrupt vector (x86 `irq_work_entry: vector=246` style). */
+export interface IrqVectorEvent {
+  readonly type: "irq_vector_entry" | "irq_vector_exit";
+  readonly vector: number;
+  /** The arch's tracepoint stem, e.g. `irq_work`, `local_timer`, `ipi`. */
+  readonly name: string;
+  /** What the arch prints after the colon, e.g. `vector=246` or `(IRQ work interrupts)`. */
+  readonly detail: string;
+}
+
+/** NMI entry or exit (`nmi:nmi_handler` style). */
+export interface NmiEvent {
+  readonly type: "nmi_entry" | "nmi_exit";
+}
+
+/** An irq_work callback starts or ends (emulator event, in the style of `workqueue_execute_*`). */
+export interface IrqWorkExecuteEvent {
+  readonly type: "irq_work_execute_start" | "irq_work_execute_end";
+  readonly work: string;
+}
+
+/** `sched:sched_switch`. */
+export interface SchedSwitchEvent {
+  readonly type: "sched_switch";
+  readonly prevComm: string;
+  readonly prevPid: number;
+  readonly prevPrio: number;
+  /** `R`, `R+` (preempted), `S`, `D`, `X` as the kernel prints. */
+  readonly prevState: string;
+  readonly nextComm: string;
+  readonly nextPid: number;
+  readonly nextPrio: number;
+}
+
+/** `sched:sched_wakeup` (also used for a task's first wake-up, `sched_wakeup_new`). */
+export interface SchedWakeupEvent {
+  readonly type: "sched_wakeup";
+  readonly wakeComm: string;
+  readonly wakePid: number;
+  readonly prio: number;
+  readonly targetCpu: number;
+}
+
+/** The periodic tick fired (`timer:hrtimer_expire_entry` of the tick timer). */
+export interface TickEvent {
+  readonly type: "tick";
+  readonly jiffies: number;
+}
+
+/** `timer:tick_stop`: the idle CPU stopped its tick. */
+export interface TickStopEvent {
+  readonly type: "tick_stop";
+  readonly success: boolean;
+}
+
+/** A kernel WARN or BUG the modelled code hit; see {@linkcode Finding}. */
+export interface FindingEvent {
+  readonly type: "finding";
+  readonly level: "WARN" | "BUG";
+  readonly message: string;
+}
+
+/** The body of any trace event. */
+export type TraceBody =
+  | IrqWorkQueueEvent
+  | IpiSendCpuEvent
+  | CsdQueueCpuEvent
+  | IrqVectorEvent
+  | NmiEvent
+  | IrqWorkExecuteEvent
+  | SchedSwitchEvent
+  | SchedWakeupEvent
+  | TickEvent
+  | TickStopEvent
+  | FindingEvent;
+
+/** A whole trace event. */
+export type TraceEvent = TraceHeader & TraceBody;
+
+/** A function that receives every trace event. */
+export type Observer = (event: TraceEvent) => void;
+
+/**
+ * A kernel rule the modelled code violated (WARN/BUG), recorded, not thrown:
+ * the emulator keeps the evidence and (for BUG) stops the machine.
+ */
+export interface Finding {
+  readonly level: "WARN" | "BUG";
+  readonly message: string;
+  readonly time: number;
+  readonly cpu: number;
+  readonly context: ContextKind;
+  readonly comm: string;
+  readonly pid: number;
+}
+
+/** Format a trace event's body as ftrace prints it: `name: fields`. */
+export function formatBody(e: TraceBody): string {
+  switch (e.type) {
+    case "irq_work_queue":
+      return `irq_work_queue: work=${e.work} flags=0x${
+        e.workFlags.toString(16)
+      } cpu=${e.target} list=${e.list}`;
+    case "ipi_send_cpu":
+      return `ipi_send_cpu: cpu=${e.target} callsite=${e.callsite} callback=${e.callback}`;
+    case "csd_queue_cpu":
+      return `csd_queue_cpu: cpu=${e.target} callsite=${e.callsite} func=${e.func}`;
+    case "irq_vector_entry":
+      return `${e.name}_entry: ${e.detail}`;
+    case "irq_vector_exit":
+      return `${e.name}_exit: ${e.detail}`;
+    case "nmi_entry":
+      return "nmi_entry";
+    case "nmi_exit":
+      return "nmi_exit";
+    case "irq_work_execute_start":
+      return `irq_work_execute_start: work=${e.work}`;
+    case "irq_work_execute_end":
+      return `irq_work_execute_end: work=${e.work}`;
+    case "sched_switch":
+      return `sched_switch: prev_comm=${e.prevComm} prev_pid=${e.prevPid} prev_prio=${e.prevPrio} ` +
+        `prev_state=${e.prevState} ==> next_comm=${e.nextComm} next_pid=${e.nextPid} next_prio=${e.nextPrio}`;
+    case "sched_wakeup":
+      return `sched_wakeup: comm=${e.wakeComm} pid=${e.wakePid} prio=${e.prio} target_cpu=${
+        pad3(e.targetCpu)
+      }`;
+    case "tick":
+      return `tick: jiffies=${e.jiffies}`;
+    case "tick_stop":
+      return `tick_stop: success=${e.success ? 1 : 0} dependency=NONE`;
+    case "finding":
+      return `${e.level === "BUG" ? "BUG" : "WARNING"}: ${e.message}`;
+  }
+}
+
+/** Format a whole event as one ftrace text line (`comm-pid [cpu] flags seconds.micros: body`). */
+export function formatEvent(e: TraceEvent): string {
+  const comm = e.pid === 0 ? "<idle>" : e.comm;
+  const task = `${comm.padStart(16)}-${String(e.pid).padEnd(7)}`;
+  const us = Math.floor(e.time / 1000);
+  const stamp = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")}`.padStart(12);
+  return `${task} [${pad3(e.cpu)}] ${e.flags} ${stamp}: ${formatBody(e)}`;
+}
+
+/** The header ftrace prints at the top of a trace file, so the columns read without a manual. */
+export const FTRACE_HEADER: string = [
+  "# tracer: nop",
+  "#",
+  "#                                _-----=> irqs-off/BH-disabled",
+  "#                               / _----=> need-resched",
+  "#                              | / _---=> hardirq/softirq",
+  "#                              || / _--=> preempt-depth",
+  "#                              ||| / _-=> migrate-disable",
+  "#                              |||| /     delay",
+  "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION",
+  "#              | |         |   |||||     |         |",
+].join("\n");
+
+function pad3(n: number): string {
+  return String(n).padStart(3, "0");
+}
