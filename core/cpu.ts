@@ -59,6 +59,8 @@ export class Cpu implements EventHandler {
   /** Runnable tasks other than idle, best first. */
   readonly runQueue: RunQueue = new RunQueue();
 
+  /** The machine this CPU belongs to: kernel code reaches shared state through it. */
+  readonly machine: Machine;
   #machine: Machine;
   #frames: Frame[] = [];
   #pendingLines = 0;
@@ -72,6 +74,7 @@ export class Cpu implements EventHandler {
 
   /** @internal Built by the machine, which then calls {@linkcode Cpu.start}. */
   constructor(machine: Machine, id: number, idleTask: Task) {
+    this.machine = machine;
     this.#machine = machine;
     this.id = id;
     this.idleTask = idleTask;
@@ -186,7 +189,7 @@ export class Cpu implements EventHandler {
       if (this.#pendingLines !== 0 && !this.irqsOff) {
         const line = 31 - Math.clz32(this.#pendingLines & -this.#pendingLines);
         this.#pendingLines &= ~(1 << line);
-        this.#pushFrame("hardirq", this.#irqFrame(m.lines[line]!));
+        this.#pushFrame("hardirq", this.#irqFrame(m.arch.lines[line]!));
         continue;
       }
       let strand: Strand | undefined = this.#frames[this.#frames.length - 1];
@@ -260,6 +263,7 @@ export class Cpu implements EventHandler {
   *#irqFrame(line: InterruptLine): Kernel {
     const m = this.#machine;
     yield m.arch.timing.irqEntryNs;
+    m.interrupts[line.kind][this.id]!++;
     m.emit(this, { type: "irq_vector_entry", vector: line.vector, name: line.name, detail: line.detail });
     yield* m.arch.handle(this, line);
     m.emit(this, { type: "irq_vector_exit", vector: line.vector, name: line.name, detail: line.detail });
@@ -269,6 +273,7 @@ export class Cpu implements EventHandler {
   *#nmiFrame(body: Kernel): Kernel {
     const m = this.#machine;
     yield m.arch.timing.irqEntryNs;
+    m.interrupts.nmi[this.id]!++;
     m.emit(this, { type: "nmi_entry" });
     yield* body;
     m.emit(this, { type: "nmi_exit" });
@@ -282,7 +287,7 @@ export class Cpu implements EventHandler {
       m.finding(this, "bug", "BUG: scheduling while atomic: called from interrupt context");
       return;
     }
-    if (this.current.preemptCount > 0 || this.irqsOff) {
+    if (this.current !== this.idleTask && (this.current.preemptCount > 0 || this.irqsOff)) {
       m.finding(
         this,
         "warning",
@@ -317,6 +322,7 @@ export class Cpu implements EventHandler {
     });
     this.current = next;
     next.remaining += m.timing.contextSwitchNs;
+    m.tick.sliceStarted(this.id);
   }
 
   /** Preemption point for code that changed `needResched` or enabled preemption. */

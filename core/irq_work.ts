@@ -20,7 +20,7 @@
 import type { Cpu } from "./cpu.ts";
 import type { Context } from "./context.ts";
 import { type Kernel, type MaybeKernel, runCallback, SCHEDULE, STEP } from "./kernel.ts";
-import { LlistHead, llistAdd, llistDelAll, llistEmpty, llistEntries, type LlistNode } from "./llist.ts";
+import { llistAdd, llistDelAll, llistEmpty, llistEntries, LlistHead, type LlistNode } from "./llist.ts";
 import { PerCpu } from "./percpu.ts";
 import type { Task } from "./sched.ts";
 
@@ -193,7 +193,13 @@ function* irqWorkQueueLocal(cpu: Cpu, work: IrqWork): Kernel {
   const lazyWork = (flags & IRQ_WORK_LAZY) !== 0;
   const toLazy = m.policy.joinsLazyList(flags);
   const list = (toLazy ? m.irqWork.lazyList : m.irqWork.raisedList).get(cpu.id);
-  m.emit(cpu, { type: "irq_work_queue", work: work.name, workFlags: flags, target: cpu.id, list: toLazy ? "lazy" : "raised" });
+  m.emit(cpu, {
+    type: "irq_work_queue",
+    work: work.name,
+    workFlags: flags,
+    target: cpu.id,
+    list: toLazy ? "lazy" : "raised",
+  });
   if (!(yield* llistAdd(work, list))) return;
   if (!lazyWork || m.tick.stopped(cpu.id)) yield* irqWorkRaise(cpu, work);
 }
@@ -210,8 +216,8 @@ export function* irqWorkQueue(cpu: Cpu, work: IrqWork): Kernel<boolean> {
 /** `irq_work_queue_on()`: queue on CPU `target`, through the call-single queue if remote (SPEC §5). */
 export function* irqWorkQueueOn(cpu: Cpu, work: IrqWork, target: number): Kernel<boolean> {
   const m = cpu.machine;
-  m.checkCpu(target, "queue work on");
   if (m.cpus.length === 1) return yield* irqWorkQueue(cpu, work);
+  m.checkCpu(target, "queue work on");
   if (!m.cpus[target]!.online) m.warnOnce(cpu, "irq_work_queue_on: target CPU offline");
   if (!(yield* irqWorkClaim(cpu, work))) return false;
   cpu.current.preemptCount++;
@@ -227,7 +233,13 @@ export function* irqWorkQueueOn(cpu: Cpu, work: IrqWork, target: number): Kernel
       }
     }
     if (entry !== null) {
-      m.emit(cpu, { type: "irq_work_queue", work: entry.name, workFlags: entry.flags, target, list: "call_single" });
+      m.emit(cpu, {
+        type: "irq_work_queue",
+        work: entry.name,
+        workFlags: entry.flags,
+        target,
+        list: "call_single",
+      });
       yield* m.smp.callSingleQueue(cpu, target, entry, entry.name);
     }
   } else {
@@ -314,7 +326,9 @@ export function* irqWorkTick(cpu: Cpu): Kernel {
 export function* irqWorkSync(cpu: Cpu, work: IrqWork): Kernel {
   const m = cpu.machine;
   if (cpu.irqsOff) m.warn(cpu, "WARNING: irq_work_sync: lockdep_assert_irqs_enabled() failed");
-  if (cpu.atomic) m.warn(cpu, "BUG: sleeping function called from invalid context at kernel/irq_work.c (irq_work_sync)");
+  if (cpu.atomic) {
+    m.warn(cpu, "BUG: sleeping function called from invalid context at kernel/irq_work.c (irq_work_sync)");
+  }
   if (m.policy.waitersSleep(work.flags, m.arch.hasIrqWorkInterrupt)) {
     yield* rcuwaitWaitEvent(cpu, work.irqwait, () => !irqWorkIsBusy(work));
     return;

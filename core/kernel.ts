@@ -38,7 +38,7 @@ export function* spend(ns: number): Kernel {
 }
 
 /** A callback that may be plain (no time spent) or a generator spending time. */
-export type MaybeKernel = Kernel | void;
+export type MaybeKernel = Generator<Op, unknown, void> | void;
 
 /** Run a callback that is either a plain function's result or a generator. */
 export function* runCallback(result: MaybeKernel): Kernel {

@@ -52,7 +52,9 @@ export class Task implements LlistNode {
   /** Flag word for the call-single queue: always `CSD_TYPE_TTWU`. */
   readonly flags: number = CSD_TYPE_TTWU;
 
-  constructor(options: { pid: number; comm: string; cpu: number; policy: SchedPolicy; prio: number; gen: Kernel }) {
+  constructor(
+    options: { pid: number; comm: string; cpu: number; policy: SchedPolicy; prio: number; gen: Kernel },
+  ) {
     this.pid = options.pid;
     this.comm = options.comm;
     this.cpu = options.cpu;

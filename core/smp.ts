@@ -10,7 +10,14 @@ import type { Cpu } from "./cpu.ts";
 import type { Context } from "./context.ts";
 import { type IrqWork, irqWorkSingle } from "./irq_work.ts";
 import { type Kernel, type MaybeKernel, runCallback, STEP } from "./kernel.ts";
-import { LlistHead, llistAdd, llistDelAll, llistEntries, type LlistNode, llistReverseOrder } from "./llist.ts";
+import {
+  llistAdd,
+  llistDelAll,
+  llistEntries,
+  LlistHead,
+  type LlistNode,
+  llistReverseOrder,
+} from "./llist.ts";
 import { PerCpu } from "./percpu.ts";
 import { CSD_TYPE_TTWU, type Task } from "./sched.ts";
 
@@ -32,7 +39,10 @@ export interface CallSingleNode extends LlistNode {
 export class CallSingleData implements CallSingleNode {
   next: LlistNode | null = null;
   flags = 0;
-  constructor(readonly func: (ctx: Context) => MaybeKernel, readonly name: string = func.name || "csd_func") {}
+  constructor(
+    readonly func: (ctx: Context) => MaybeKernel,
+    readonly name: string = func.name || "csd_func",
+  ) {}
 }
 
 /** The call-single queues of all CPUs and the calls that use them. */

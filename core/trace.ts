@@ -94,6 +94,12 @@ export interface SchedWakeupEvent {
   readonly targetCpu: number;
 }
 
+/** `sched:sched_wake_idle_without_ipi`: a polling idle CPU was woken without an IPI. */
+export interface SchedWakeIdleEvent {
+  readonly type: "sched_wake_idle_without_ipi";
+  readonly target: number;
+}
+
 /** The periodic tick fired (`timer:hrtimer_expire_entry` of the tick timer). */
 export interface TickEvent {
   readonly type: "tick";
@@ -123,6 +129,7 @@ export type TraceBody =
   | IrqWorkExecuteEvent
   | SchedSwitchEvent
   | SchedWakeupEvent
+  | SchedWakeIdleEvent
   | TickEvent
   | TickStopEvent
   | FindingEvent;
@@ -177,6 +184,8 @@ export function formatBody(e: TraceBody): string {
       return `sched_wakeup: comm=${e.wakeComm} pid=${e.wakePid} prio=${e.prio} target_cpu=${
         pad3(e.targetCpu)
       }`;
+    case "sched_wake_idle_without_ipi":
+      return `sched_wake_idle_without_ipi: cpu=${e.target}`;
     case "tick":
       return `tick: jiffies=${e.jiffies}`;
     case "tick_stop":

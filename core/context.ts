@@ -1,0 +1,148 @@
+/**
+ * What scenario code sees: the context a task body, an NMI handler or an
+ * irq_work callback runs in, and the kernel calls it can make from there.
+ * One `Context` per CPU; its getters read the CPU's state at the moment of
+ * the call, as `smp_processor_id()`, `in_hardirq()` and `current` do.
+ *
+ * @module
+ */
+
+import type { Cpu } from "./cpu.ts";
+import { type IrqWork, irqWorkQueue, irqWorkQueueOn, irqWorkSync, preemptEnable } from "./irq_work.ts";
+import { type Kernel, SCHEDULE, spend, STEP } from "./kernel.ts";
+import type { ContextKind } from "./trace.ts";
+import { CallSingleData } from "./smp.ts";
+
+/** The current task as a callback sees it. */
+export interface TaskInfo {
+  readonly comm: string;
+  readonly pid: number;
+  /** Kernel-internal priority (lower is better). */
+  readonly prio: number;
+}
+
+/**
+ * The running context on one CPU, with the kernel calls scenario code makes.
+ * Every call that can take time or touch shared state is a generator: use
+ * it with `yield*`.
+ *
+ * @example A task that queues a work and waits for it
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { irqWorkInit } from "./irq_work.ts";
+ * import { x86 } from "../arch/x86/mod.ts";
+ * const m = createMachine({ arch: x86(), cpus: 1 });
+ * const work = irqWorkInit(function* (_w, ctx) { yield* ctx.spend(500); });
+ * m.spawn({ cpu: 0, name: "producer" }, function* (ctx) {
+ *   yield* ctx.queue(work);
+ *   yield* ctx.sync(work);
+ * });
+ * m.runUntil(1_000_000);
+ * if (m.runs.length !== 1) throw new Error("the work should have run once");
+ * ```
+ */
+export class Context {
+  #cpu: Cpu;
+
+  /** @internal One per CPU, made by the machine. */
+  constructor(cpu: Cpu) {
+    this.#cpu = cpu;
+  }
+
+  /** `smp_processor_id()`. */
+  get cpu(): number {
+    return this.#cpu.id;
+  }
+
+  /** Current simulated time in ns. */
+  get now(): number {
+    return this.#cpu.machine.engine.now;
+  }
+
+  /** Innermost context: `task`, `hardirq` or `nmi`. */
+  get context(): ContextKind {
+    return this.#cpu.context;
+  }
+
+  /** `irqs_disabled()`. */
+  get irqsDisabled(): boolean {
+    return this.#cpu.irqsOff;
+  }
+
+  /** Preemption-disable depth of the current task. */
+  get preemptCount(): number {
+    return this.#cpu.current.preemptCount;
+  }
+
+  /** `current`: in interrupt context, the interrupted task. */
+  get task(): TaskInfo {
+    const t = this.#cpu.current;
+    return { comm: t.comm, pid: t.pid, prio: t.prio };
+  }
+
+  /** Spend `ns` of CPU time (interrupts may cut in if enabled). */
+  spend(ns: number): Kernel {
+    return spend(ns);
+  }
+
+  /** `irq_work_queue(work)`. */
+  queue(work: IrqWork): Kernel<boolean> {
+    return irqWorkQueue(this.#cpu, work);
+  }
+
+  /** `irq_work_queue_on(work, cpu)`. */
+  queueOn(work: IrqWork, cpu: number): Kernel<boolean> {
+    return irqWorkQueueOn(this.#cpu, work, cpu);
+  }
+
+  /** `irq_work_sync(work)`. */
+  sync(work: IrqWork): Kernel {
+    return irqWorkSync(this.#cpu, work);
+  }
+
+  /** `local_irq_disable()`. */
+  *irqDisable(): Kernel {
+    this.#cpu.irqsOff = true;
+    yield STEP;
+  }
+
+  /** `local_irq_enable()`: latched interrupts are taken right here. */
+  *irqEnable(): Kernel {
+    this.#cpu.irqsOff = false;
+    yield STEP;
+  }
+
+  /** `preempt_disable()`. */
+  *preemptDisable(): Kernel {
+    this.#cpu.current.preemptCount++;
+    yield STEP;
+  }
+
+  /** `preempt_enable()`: reschedules here if a better task woke meanwhile. */
+  preemptEnable(): Kernel {
+    const cpu = this.#cpu;
+    if (cpu.current.preemptCount === 0) {
+      throw new Error(`CPU ${cpu.id}: preemptEnable() without a matching preemptDisable()`);
+    }
+    return preemptEnable(cpu);
+  }
+
+  /** Sleep for `ns` (an hrtimer wakes the task); task context only. */
+  *sleep(ns: number): Kernel {
+    const cpu = this.#cpu;
+    if (!(ns >= 0) || !Number.isSafeInteger(ns)) {
+      throw new RangeError(`Cannot sleep ${ns} ns: need whole ns >= 0`);
+    }
+    if (cpu.context !== "task") throw new Error(`CPU ${cpu.id}: sleep() called from ${cpu.context} context`);
+    const m = cpu.machine;
+    const task = cpu.current;
+    task.state = "interruptible";
+    m.tick.add(cpu.id, { expires: m.engine.now + ns, fn: (c) => m.wakeUpProcess(c, task) });
+    yield SCHEDULE;
+  }
+
+  /** `smp_call_function_single(cpu, func, wait)`. */
+  callFunctionSingle(cpu: number, func: (ctx: Context) => Kernel | void, wait: boolean): Kernel {
+    return this.#cpu.machine.smp.callFunctionSingle(this.#cpu, cpu, new CallSingleData(func), wait);
+  }
+}

@@ -1,0 +1,495 @@
+/**
+ * The machine: builds the CPUs, fills the slots (arch, irq_work policy) and
+ * holds the shared state every kernel path reaches through `cpu.machine`.
+ *
+ * @module
+ */
+
+import type { Arch, InterruptKind } from "./arch.ts";
+import { Context } from "./context.ts";
+import { Cpu } from "./cpu.ts";
+import { Engine } from "./engine.ts";
+import {
+  type IrqWork,
+  irqWorkInitHard,
+  IrqWorkLists,
+  type IrqWorkPolicy,
+  irqWorkRun,
+  NON_RT_POLICY,
+} from "./irq_work.ts";
+import { HALT, type Kernel, SCHEDULE, STEP } from "./kernel.ts";
+import { PerCpu } from "./percpu.ts";
+import { Random } from "./random.ts";
+import { internalPrio, PRIO_IDLE, type SchedPolicy, Task } from "./sched.ts";
+import { Smp } from "./smp.ts";
+import { Ticks } from "./tick.ts";
+import type { ContextKind, Finding, Observer, TraceBody, TraceEvent } from "./trace.ts";
+
+/** Kernel version profiles (SPEC.md labels). Only `C` exists so far. */
+export type KernelVersion = "C";
+
+/** Time costs of the machine, beyond the arch's. */
+export interface MachineTiming {
+  /** A context switch, charged to the incoming task (assumed 2 µs). */
+  readonly contextSwitchNs: number;
+  /** The tick handler's own work before irq_work (assumed 1 µs). */
+  readonly tickNs: number;
+  /** One `cpu_relax()` iteration of a spin loop (assumed 20 ns). */
+  readonly cpuRelaxNs: number;
+}
+
+/** Default {@linkcode MachineTiming}: assumptions for a modern server core, stated as such. */
+export const DEFAULT_TIMING: MachineTiming = { contextSwitchNs: 2_000, tickNs: 1_000, cpuRelaxNs: 20 };
+
+/**
+ * A plugin: fills slots and observes. Each slot takes one value; two plugins
+ * filling the same slot is an error the builder reports.
+ */
+export interface Plugin {
+  /** Name used in error messages. */
+  readonly name: string;
+  /** The irq_work policy this plugin supplies, if any. */
+  readonly irqWorkPolicy?: IrqWorkPolicy;
+  /** Observers to attach to the trace. */
+  readonly observers?: readonly Observer[];
+}
+
+/** What to build. */
+export interface MachineOptions {
+  /** The architecture (fills the `Arch` slot). */
+  readonly arch: Arch;
+  /** Number of CPUs, 1..1024 (default 1). One CPU means a uniprocessor build. */
+  readonly cpus?: number;
+  /** Seed of the machine's random numbers (default 1). */
+  readonly seed?: number;
+  /** Tick frequency (default 250). */
+  readonly hz?: number;
+  /** Kernel version profile (default `C`). */
+  readonly kernel?: KernelVersion;
+  /** Stop the tick of idle CPUs when allowed (NO_HZ_IDLE; default true). */
+  readonly nohz?: boolean;
+  /** Idle CPUs halt (`halt`, default) or poll for `need_resched` (`poll`, as `idle=poll`). */
+  readonly idle?: "halt" | "poll";
+  /** Override some of {@linkcode DEFAULT_TIMING}. */
+  readonly timing?: Partial<MachineTiming>;
+  /** Plugins, in order. */
+  readonly plugins?: readonly Plugin[];
+}
+
+/** One execution of an irq_work callback. */
+export interface WorkRun {
+  readonly work: IrqWork;
+  readonly cpu: number;
+  readonly context: ContextKind;
+  /** The current task (in hard-IRQ context: the interrupted one). */
+  readonly task: { readonly comm: string; readonly pid: number; readonly prio: number };
+  readonly irqsDisabled: boolean;
+  readonly preemptCount: number;
+  readonly queuedAt: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+/** Options of a task. */
+export interface TaskOptions {
+  /** The CPU the task is bound to. */
+  readonly cpu: number;
+  /** Task name (`comm`). */
+  readonly name: string;
+  /** Scheduling policy (default `other`). */
+  readonly policy?: SchedPolicy;
+  /** RT priority 1..99 for `fifo`/`rr` (0 for `other`). */
+  readonly priority?: number;
+  /** When the task is first woken, in ns (default 0). */
+  readonly at?: number;
+}
+
+/** A task body: kernel code in task context. */
+export type TaskBody = (ctx: Context) => Kernel;
+
+const KNOWN_OPTIONS = new Set(["arch", "cpus", "seed", "hz", "kernel", "nohz", "idle", "timing", "plugins"]);
+const MAX_CPUS = 1024;
+
+/**
+ * An emulated machine. Build one with {@linkcode createMachine}.
+ */
+export class Machine {
+  /** The event engine. */
+  readonly engine: Engine = new Engine();
+  /** The machine's random numbers. */
+  readonly random: Random;
+  /** The `Arch` slot. */
+  readonly arch: Arch;
+  /** The irq_work policy slot. */
+  readonly policy: IrqWorkPolicy;
+  /** Kernel version profile. */
+  readonly kernel: KernelVersion;
+  /** Time costs. */
+  readonly timing: MachineTiming;
+  /** Idle mode. */
+  readonly idleMode: "halt" | "poll";
+  /** The CPUs. */
+  readonly cpus: readonly Cpu[];
+  /** One callback context per CPU. */
+  readonly contexts: readonly Context[];
+  /** irq_work's per-CPU lists. */
+  readonly irqWork: IrqWorkLists;
+  /** Per-CPU HARD work that wakes a CPU's lazy-list runner (`irq_work_wakeup`). */
+  readonly irqWorkWakeup: PerCpu<IrqWork>;
+  /** Cross-CPU calls. */
+  readonly smp: Smp;
+  /** Timers and ticks. */
+  readonly tick: Ticks;
+  /** Every irq_work callback run so far. */
+  readonly runs: WorkRun[] = [];
+  /** Every WARN/BUG so far. */
+  readonly findings: Finding[] = [];
+  /** Interrupts taken, by kind, per CPU. */
+  readonly interrupts: Record<InterruptKind | "nmi", number[]>;
+  /** A BUG stopped the machine. */
+  panicked = false;
+
+  #observers: Observer[] = [];
+  #lineIndex: Map<InterruptKind, number>;
+  #warnedOnce = new Set<string>();
+  #nextPid = 1;
+
+  /** @internal Use {@linkcode createMachine}. */
+  constructor(options: MachineOptions) {
+    const arch = validate(options);
+    const n = options.cpus ?? 1;
+    this.arch = arch;
+    this.random = new Random(options.seed ?? 1);
+    this.kernel = options.kernel ?? "C";
+    this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.idleMode = options.idle ?? "halt";
+    this.policy = fillPolicy(options.plugins ?? []);
+    this.#lineIndex = new Map(arch.lines.map((line, i) => [line.kind, i]));
+    this.interrupts = { timer: [], reschedule: [], call_function_single: [], irq_work: [], nmi: [] };
+    for (const counts of Object.values(this.interrupts)) counts.push(...new Array<number>(n).fill(0));
+    this.irqWork = new IrqWorkLists(n);
+    this.smp = new Smp(n);
+    this.irqWorkWakeup = new PerCpu(
+      n,
+      (cpu) => irqWorkInitHard(() => this.policy.handleLazyList(this.cpus[cpu]!), "irq_work_wakeup"),
+    );
+    this.cpus = Array.from({ length: n }, (_, id) => {
+      const idle = new Task({
+        pid: 0,
+        comm: `swapper/${id}`,
+        cpu: id,
+        policy: "other",
+        prio: PRIO_IDLE,
+        gen: STUB,
+      });
+      idle.state = "running";
+      idle.preemptCount = 1;
+      return new Cpu(this, id, idle);
+    });
+    for (const cpu of this.cpus) cpu.idleTask.gen = this.#idleLoop(cpu);
+    this.contexts = this.cpus.map((cpu) => new Context(cpu));
+    this.tick = new Ticks(this, options.hz ?? 250, options.nohz ?? true);
+    for (const plugin of options.plugins ?? []) for (const o of plugin.observers ?? []) this.observe(o);
+    for (const cpu of this.cpus) cpu.start();
+  }
+
+  /** Attach an observer of every trace event; returns a function that detaches it. */
+  observe(observer: Observer): () => void {
+    this.#observers.push(observer);
+    return () => {
+      this.#observers = this.#observers.filter((o) => o !== observer);
+    };
+  }
+
+  /** Emit a trace event on `cpu` (cheap when nobody observes). */
+  emit(cpu: Cpu, body: TraceBody): void {
+    if (this.#observers.length === 0) return;
+    const task = cpu.current;
+    const event = {
+      time: this.engine.now,
+      cpu: cpu.id,
+      pid: task.pid,
+      comm: task.comm,
+      flags: cpu.traceFlags(),
+      ...body,
+    } as TraceEvent;
+    for (const observer of this.#observers) observer(event);
+  }
+
+  /** The index of the arch's line of `kind`; a clear error if the arch has none. */
+  lineOf(kind: InterruptKind): number {
+    const i = this.#lineIndex.get(kind);
+    if (i === undefined) throw new Error(`Arch ${this.arch.name} has no ${kind} interrupt line`);
+    return i;
+  }
+
+  /** Record a kernel WARN (the machine goes on). */
+  warn(cpu: Cpu, message: string): void {
+    this.#find(cpu, "WARN", message);
+  }
+
+  /** `WARN_ON_ONCE`: warn the first time `message` is hit on this machine. */
+  warnOnce(cpu: Cpu, message: string): void {
+    if (this.#warnedOnce.has(message)) return;
+    this.#warnedOnce.add(message);
+    this.#find(cpu, "WARN", `WARNING: ${message}`);
+  }
+
+  /** Record a kernel BUG and stop the machine, as the kernel's BUG() stops the CPU. */
+  bug(cpu: Cpu, message: string): void {
+    this.#find(cpu, "BUG", message);
+    this.panicked = true;
+    this.engine.stop();
+  }
+
+  /** Record a finding of level `warning` (goes on) or `bug` (stops). */
+  finding(cpu: Cpu, level: "warning" | "bug", message: string): void {
+    if (level === "bug") this.bug(cpu, message);
+    else this.warn(cpu, message);
+  }
+
+  #find(cpu: Cpu, level: "WARN" | "BUG", message: string): void {
+    const task = cpu.current;
+    this.findings.push({
+      level,
+      message,
+      time: this.engine.now,
+      cpu: cpu.id,
+      context: cpu.context,
+      comm: task.comm,
+      pid: task.pid,
+    });
+    this.emit(cpu, { type: "finding", level, message });
+  }
+
+  /** @internal Record a callback run (called by the single step). */
+  recordRun(run: WorkRun): void {
+    this.runs.push(run);
+  }
+
+  /** Throw a clear error unless `cpu` names a CPU of this machine. */
+  checkCpu(cpu: number, action: string): void {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.cpus.length) {
+      throw new RangeError(`Cannot ${action} CPU ${cpu}: the machine has ${this.cpus.length} CPUs`);
+    }
+  }
+
+  /** Set `cpu`'s bit in `cpu_online_mask` (`set_cpu_online`); tasks and timers are untouched. */
+  setCpuOnline(cpu: number, online: boolean): void {
+    this.checkCpu(cpu, "set online state of");
+    this.cpus[cpu]!.online = online;
+  }
+
+  /** Send IPI `kind` from `cpu` to `target`; it arrives after the arch's IPI latency. */
+  *sendIpi(_cpu: Cpu, target: number, kind: InterruptKind): Kernel {
+    this.cpus[target]!.raiseLine(this.lineOf(kind), this.arch.timing.ipiLatencyNs);
+    yield STEP;
+  }
+
+  /**
+   * `set_nr_if_polling()`: if `target` is idle and polling, set its
+   * need-resched and wake it without an IPI (SPEC §12.2). True if it did.
+   */
+  wakeIdleWithoutIpi(cpu: Cpu, target: number): boolean {
+    const t = this.cpus[target]!;
+    if (this.idleMode !== "poll" || t.current !== t.idleTask || t === cpu) return false;
+    t.needResched = true;
+    t.kick();
+    this.emit(cpu, { type: "sched_wake_idle_without_ipi", target });
+    return true;
+  }
+
+  /**
+   * `wake_up_process()` from code on `cpu`: make `task` runnable. A sleeping
+   * task on an idle remote CPU is queued on that CPU's call-single queue
+   * (`ttwu_queue_wakelist`); otherwise it is activated directly. Returns
+   * false if it was already running.
+   */
+  *wakeUpProcess(cpu: Cpu, task: Task): Kernel<boolean> {
+    yield STEP;
+    if (task.state === "running" || task.state === "dead") return false;
+    task.state = "running";
+    if (task.onRq) return true;
+    const target = this.cpus[task.cpu]!;
+    if (target !== cpu && target.current === target.idleTask) {
+      yield* this.smp.callSingleQueue(cpu, task.cpu, task, "sched_ttwu_pending");
+      return true;
+    }
+    this.activateTask(cpu, task);
+    if (target !== cpu && target.needResched) {
+      if (!this.wakeIdleWithoutIpi(cpu, task.cpu)) yield* this.sendIpi(cpu, task.cpu, "reschedule");
+    }
+    return true;
+  }
+
+  /** `ttwu_do_activate()`: put `task` on its CPU's run queue and ask for preemption if it is better. */
+  activateTask(cpu: Cpu, task: Task): void {
+    const target = this.cpus[task.cpu]!;
+    target.runQueue.enqueue(task);
+    this.emit(cpu, {
+      type: "sched_wakeup",
+      wakeComm: task.comm,
+      wakePid: task.pid,
+      prio: task.prio,
+      targetCpu: task.cpu,
+    });
+    if (task.prio < target.current.prio) target.needResched = true;
+  }
+
+  /** Create a task; it is first woken at `options.at`. */
+  spawn(options: TaskOptions, body: TaskBody): Task {
+    const where = `Task "${options.name}"`;
+    this.checkCpu(options.cpu, `spawn ${where} on`);
+    const policy = options.policy ?? "other";
+    if (policy !== "fifo" && policy !== "rr" && policy !== "other") {
+      throw new RangeError(`${where}: unknown policy "${policy}" (use fifo, rr or other)`);
+    }
+    const prio = internalPrio(policy, options.priority ?? (policy === "other" ? 0 : 1), where);
+    const cpu = this.cpus[options.cpu]!;
+    const task = new Task({
+      pid: this.#nextPid++,
+      comm: options.name,
+      cpu: options.cpu,
+      policy,
+      prio,
+      gen: STUB,
+    });
+    task.gen = body(this.contexts[options.cpu]!);
+    const at = options.at ?? this.engine.now;
+    if (!Number.isSafeInteger(at) || at < this.engine.now) {
+      throw new RangeError(
+        `${where}: start time ${at} ns must be a whole number of ns, not before now (${this.engine.now} ns)`,
+      );
+    }
+    this.tick.add(cpu.id, { expires: at, fn: (c) => this.wakeUpProcess(c, task) });
+    return task;
+  }
+
+  /** Deliver an NMI to `cpu` at `at`, whose handler runs `body`. */
+  nmi(cpu: number, at: number, body: TaskBody): void {
+    this.checkCpu(cpu, "send an NMI to");
+    const target = this.cpus[cpu]!;
+    this.at(at, `NMI on CPU ${cpu}`, () => {
+      target.raiseNmi(body(this.contexts[cpu]!));
+    });
+  }
+
+  /** Run `fn` (outside any CPU) at time `at`; used for scenario scripting. */
+  at(at: number, what: string, fn: () => void): void {
+    if (!Number.isSafeInteger(at) || at < this.engine.now) {
+      throw new RangeError(
+        `Cannot ${what} at ${at} ns: time must be a whole number of ns, not before now (${this.engine.now} ns)`,
+      );
+    }
+    this.engine.at(at, this.engine.register({ fire: fn }));
+  }
+
+  /** Run until simulated time `ns` (or until a BUG stops the machine). */
+  runUntil(ns: number): void {
+    this.engine.runUntil(ns);
+  }
+
+  /** Run for `ns` more nanoseconds. */
+  runFor(ns: number): void {
+    if (!(ns >= 0)) throw new RangeError(`Cannot run for ${ns} ns: the duration must not be negative`);
+    this.engine.runUntil(this.engine.now + ns);
+  }
+
+  /**
+   * The idle task (`do_idle`): stop the tick if allowed, halt (or poll) until
+   * something needs the CPU, then restart the tick, flush the call-single
+   * queue and schedule.
+   */
+  *#idleLoop(cpu: Cpu): Kernel {
+    for (;;) {
+      while (!cpu.needResched) {
+        this.tick.idleStopTick(cpu);
+        yield HALT;
+      }
+      this.tick.idleExit(cpu);
+      cpu.irqsOff = true;
+      yield* this.smp.flush(cpu, true);
+      cpu.irqsOff = false;
+      yield SCHEDULE;
+    }
+  }
+}
+
+/** The irq_work runner for the dying-CPU hook: flush without warning, then run (SPEC §8.4). */
+export function* smpcfdDyingCpu(cpu: Cpu): Kernel {
+  yield* cpu.machine.smp.flush(cpu, false);
+  yield* irqWorkRun(cpu);
+}
+
+/**
+ * Build a machine.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { tickOnly } from "../arch/tick_only/mod.ts";
+ * const m = createMachine({ arch: tickOnly(), cpus: 2 });
+ * m.runUntil(10_000_000);
+ * ```
+ */
+export function createMachine(options: MachineOptions): Machine {
+  return new Machine(options);
+}
+
+function validate(options: MachineOptions): Arch {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("createMachine needs an options object");
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new TypeError(`Unknown machine option "${key}"; known: ${[...KNOWN_OPTIONS].join(", ")}`);
+    }
+  }
+  const arch = options.arch;
+  if (typeof arch !== "object" || arch === null || typeof arch.irqWorkRaise !== "function") {
+    throw new TypeError("Machine option arch must be an Arch, e.g. x86() from arch/x86/mod.ts");
+  }
+  const n = options.cpus ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CPUS) {
+    throw new RangeError(`Machine option cpus must be 1..${MAX_CPUS}, got ${n}`);
+  }
+  if (n > arch.maxCpus) {
+    throw new RangeError(`Arch ${arch.name} supports at most ${arch.maxCpus} CPU(s), asked for ${n}`);
+  }
+  const hz = options.hz ?? 250;
+  if (!Number.isInteger(hz) || hz < 1 || hz > 10_000) {
+    throw new RangeError(`Machine option hz must be 1..10000, got ${hz}`);
+  }
+  if (options.kernel !== undefined && options.kernel !== "C") {
+    throw new RangeError(`Unknown kernel profile "${options.kernel}": this build models C (5.16+, non-RT)`);
+  }
+  if (options.idle !== undefined && options.idle !== "halt" && options.idle !== "poll") {
+    throw new RangeError(`Machine option idle must be "halt" or "poll", got "${options.idle}"`);
+  }
+  for (const [key, value] of Object.entries(options.timing ?? {})) {
+    if (!(key in DEFAULT_TIMING)) {
+      throw new TypeError(`Unknown timing "${key}"; known: ${Object.keys(DEFAULT_TIMING).join(", ")}`);
+    }
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`Timing ${key} must be a whole number of ns >= 0, got ${value}`);
+    }
+  }
+  return arch;
+}
+
+function fillPolicy(plugins: readonly Plugin[]): IrqWorkPolicy {
+  let filledBy: Plugin | undefined;
+  for (const plugin of plugins) {
+    if (plugin.irqWorkPolicy === undefined) continue;
+    if (filledBy !== undefined) {
+      throw new Error(
+        `Plugins "${filledBy.name}" and "${plugin.name}" both fill the irq_work policy slot; a slot takes one value`,
+      );
+    }
+    filledBy = plugin;
+  }
+  return filledBy?.irqWorkPolicy ?? NON_RT_POLICY;
+}
+
+/** Placeholder body replaced right after construction. */
+const STUB: Kernel = (function* () {})();

@@ -1,0 +1,49 @@
+/**
+ * The ftrace text tracer: records every trace event as the line the kernel's
+ * `trace` file would show, under the same column header.
+ *
+ * @example
+ * ```ts
+ * import { createMachine, irqWorkInit } from "../../mod.ts";
+ * import { x86 } from "../../arch/x86/mod.ts";
+ * import { ftrace } from "./mod.ts";
+ * const tracer = ftrace();
+ * const m = createMachine({ arch: x86(), plugins: [tracer] });
+ * m.spawn({ cpu: 0, name: "demo" }, function* (ctx) { yield* ctx.queue(irqWorkInit(() => {})); });
+ * m.runUntil(2_000_000);
+ * if (!tracer.text().includes("irq_work_entry: vector=246")) throw new Error("no irq_work interrupt");
+ * ```
+ *
+ * @module
+ */
+
+import type { Plugin } from "../../core/machine.ts";
+import { formatEvent, FTRACE_HEADER, type TraceEvent } from "../../core/trace.ts";
+
+/** A plugin that keeps the ftrace text of a run. */
+export interface FtracePlugin extends Plugin {
+  /** The lines so far, without the header. */
+  readonly lines: readonly string[];
+  /** The whole trace: header, then one line per event. */
+  text(): string;
+}
+
+/** Options of {@linkcode ftrace}. */
+export interface FtraceOptions {
+  /** Keep only events for which this returns true. */
+  readonly filter?: (event: TraceEvent) => boolean;
+}
+
+/** Make an ftrace text tracer; pass it in the machine's `plugins`. */
+export function ftrace(options: FtraceOptions = {}): FtracePlugin {
+  const lines: string[] = [];
+  const filter = options.filter ?? (() => true);
+  return {
+    name: "ftrace",
+    lines,
+    observers: [(event) => {
+      if (filter(event)) lines.push(formatEvent(event));
+    }],
+    text: () => `${FTRACE_HEADER}\n${lines.join("\n")}\n`,
+  };
+}
