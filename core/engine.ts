@@ -163,45 +163,49 @@ export class Engine {
   }
 
   #siftUp(i: number, time: number, key: number, target: number, arg: number): void {
-    const times = this.#times, keys = this.#keys;
+    const times = this.#times, keys = this.#keys, targets = this.#targets, args = this.#args;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pt = times[p]!;
       if (pt < time || (pt === time && keys[p]! < key)) break;
-      this.#move(p, i);
+      times[i] = pt;
+      keys[i] = keys[p]!;
+      targets[i] = targets[p]!;
+      args[i] = args[p]!;
       i = p;
     }
-    this.#put(i, time, key, target, arg);
+    times[i] = time;
+    keys[i] = key;
+    targets[i] = target;
+    args[i] = arg;
   }
 
   #siftDown(time: number, key: number, target: number, arg: number): void {
-    const times = this.#times, keys = this.#keys, n = this.#size;
+    const times = this.#times, keys = this.#keys, targets = this.#targets, args = this.#args, n = this.#size;
     let i = 0;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
+      let ct = times[c]!;
       const r = c + 1;
-      if (r < n && (times[r]! < times[c]! || (times[r] === times[c] && keys[r]! < keys[c]!))) c = r;
-      const ct = times[c]!;
+      if (r < n) {
+        const rt = times[r]!;
+        if (rt < ct || (rt === ct && keys[r]! < keys[c]!)) {
+          c = r;
+          ct = rt;
+        }
+      }
       if (time < ct || (time === ct && key < keys[c]!)) break;
-      this.#move(c, i);
+      times[i] = ct;
+      keys[i] = keys[c]!;
+      targets[i] = targets[c]!;
+      args[i] = args[c]!;
       i = c;
     }
-    this.#put(i, time, key, target, arg);
-  }
-
-  #move(from: number, to: number): void {
-    this.#times[to] = this.#times[from]!;
-    this.#keys[to] = this.#keys[from]!;
-    this.#targets[to] = this.#targets[from]!;
-    this.#args[to] = this.#args[from]!;
-  }
-
-  #put(i: number, time: number, key: number, target: number, arg: number): void {
-    this.#times[i] = time;
-    this.#keys[i] = key;
-    this.#targets[i] = target;
-    this.#args[i] = arg;
+    times[i] = time;
+    keys[i] = key;
+    targets[i] = target;
+    args[i] = arg;
   }
 }
 
@@ -222,13 +226,25 @@ export type ProcessBody = Generator<number, void, void>;
  * if (engine.now !== 12) throw new Error("time");
  * ```
  */
-export function spawnProcess(engine: Engine, body: ProcessBody, start = engine.now): void {
-  const id = engine.register({
-    fire() {
-      const r = body.next();
-      if (r.done) return;
-      engine.after(r.value, id);
-    },
-  });
-  engine.at(start, id);
+export function spawnProcess(engine: Engine, body: ProcessBody, start: number = engine.now): void {
+  const process = new Process(engine, body);
+  engine.at(start, process.id);
+}
+
+/** One plain process; a class so that every process shares one `fire` (a monomorphic call). */
+class Process implements EventHandler {
+  readonly id: number;
+  #engine: Engine;
+  #body: ProcessBody;
+
+  constructor(engine: Engine, body: ProcessBody) {
+    this.#engine = engine;
+    this.#body = body;
+    this.id = engine.register(this);
+  }
+
+  fire(): void {
+    const r = this.#body.next();
+    if (!r.done) this.#engine.after(r.value, this.id);
+  }
 }
