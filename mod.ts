@@ -30,7 +30,7 @@
 export type { Arch, ArchTiming, InterruptKind, InterruptLine } from "./core/arch.ts";
 export { Context, type TaskInfo } from "./core/context.ts";
 export type { Cpu } from "./core/cpu.ts";
-export { Engine, type EventHandler, Priority, spawnProcess } from "./core/engine.ts";
+export { Engine, type EventHandler, Priority, type ProcessBody, spawnProcess } from "./core/engine.ts";
 export { coreInterrupt } from "./core/handlers.ts";
 export {
   CSD_TYPE_IRQ_WORK,
@@ -48,6 +48,7 @@ export {
   irqWorkIsBusy,
   irqWorkIsHard,
   irqWorkIsPending,
+  IrqWorkLists,
   irqWorkNeedsCpu,
   type IrqWorkPolicy,
   irqWorkQueue,
@@ -57,6 +58,7 @@ export {
   irqWorkSync,
   irqWorkTick,
   NON_RT_POLICY,
+  type RcuWait,
 } from "./core/irq_work.ts";
 export { HALT, type Kernel, type MaybeKernel, type Op, SCHEDULE, spend, STEP } from "./core/kernel.ts";
 export {
@@ -81,15 +83,36 @@ export {
 } from "./core/machine.ts";
 export { PerCpu } from "./core/percpu.ts";
 export { Random } from "./core/random.ts";
-export { type SchedPolicy, Task, type TaskState } from "./core/sched.ts";
-export { CallSingleData, CSD_FLAG_LOCK, CSD_TYPE_ASYNC, CSD_TYPE_SYNC } from "./core/smp.ts";
+export { RunQueue, type SchedPolicy, Task, type TaskState } from "./core/sched.ts";
+export {
+  CallSingleData,
+  type CallSingleNode,
+  CSD_FLAG_LOCK,
+  CSD_TYPE_ASYNC,
+  CSD_TYPE_SYNC,
+  Smp,
+} from "./core/smp.ts";
+export { Ticks, type Timer } from "./core/tick.ts";
 export {
   type ContextKind,
+  type CsdQueueCpuEvent,
   type Finding,
+  type FindingEvent,
   formatEvent,
   FTRACE_HEADER,
+  type IpiSendCpuEvent,
+  type IrqVectorEvent,
+  type IrqWorkExecuteEvent,
+  type IrqWorkQueueEvent,
+  type NmiEvent,
   type Observer,
+  type SchedSwitchEvent,
+  type SchedWakeIdleEvent,
+  type SchedWakeupEvent,
+  type TickEvent,
+  type TickStopEvent,
   type TraceBody,
   type TraceEvent,
+  type TraceHeader,
 } from "./core/trace.ts";
 export { ftrace, type FtraceOptions, type FtracePlugin } from "./plugins/ftrace/mod.ts";

@@ -15,7 +15,9 @@ import { CallSingleData } from "./smp.ts";
 
 /** The current task as a callback sees it. */
 export interface TaskInfo {
+  /** Task name. */
   readonly comm: string;
+  /** Process id (0 for idle). */
   readonly pid: number;
   /** Kernel-internal priority (lower is better). */
   readonly prio: number;

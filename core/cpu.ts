@@ -15,7 +15,7 @@
 import { type EventHandler, Priority } from "./engine.ts";
 import { HALT, type Kernel, SCHEDULE, STEP } from "./kernel.ts";
 import { RunQueue, type Task } from "./sched.ts";
-import type { ContextKind, TraceBody } from "./trace.ts";
+import type { ContextKind } from "./trace.ts";
 import type { InterruptLine } from "./arch.ts";
 import type { Machine } from "./machine.ts";
 

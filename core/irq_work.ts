@@ -42,6 +42,7 @@ export type IrqWorkFunc = (work: IrqWork, ctx: Context) => MaybeKernel;
 
 /** `struct rcuwait`: a one-slot register for the task waiting on a work (SPEC §11.5). */
 export interface RcuWait {
+  /** The waiting task, or null. */
   task: Task | null;
 }
 
@@ -62,7 +63,7 @@ export class IrqWork implements LlistNode {
   /** Who waits in `irqWorkSync` (C+). */
   irqwait: RcuWait = { task: null };
   /** Emulator bookkeeping: when the latest successful claim happened, in ns. */
-  queuedAt = -1;
+  queuedAt: number = -1;
 
   /** Prefer the initialisers; this is the raw constructor. */
   constructor(func: IrqWorkFunc, flags = 0, name = func.name || "irq_work") {
@@ -161,6 +162,7 @@ export class IrqWorkLists {
   /** Works that wait for the tick or, on RT, the thread (`lazy_list`). */
   readonly lazyList: PerCpu<LlistHead<IrqWork>>;
 
+  /** Empty lists for `cpus` CPUs. */
   constructor(cpus: number) {
     this.raisedList = new PerCpu(cpus, () => new LlistHead<IrqWork>());
     this.lazyList = new PerCpu(cpus, () => new LlistHead<IrqWork>());

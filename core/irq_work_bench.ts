@@ -23,7 +23,7 @@
 
 import { x86 } from "../arch/x86/mod.ts";
 import type { Context } from "./context.ts";
-import { irqWorkInit, type IrqWork } from "./irq_work.ts";
+import { type IrqWork, irqWorkInit } from "./irq_work.ts";
 import type { Kernel } from "./kernel.ts";
 import { createMachine } from "./machine.ts";
 
@@ -41,7 +41,9 @@ const SLICE_NS = 100_000_000;
 type Step = (ctx: Context, work: IrqWork) => Kernel<boolean>;
 
 function cycles(n: number, step: Step, expectCpu: number): CycleResult {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`cycle count must be a whole number >= 0, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new RangeError(`cycle count must be a whole number >= 0, got ${n}`);
+  }
   const m = createMachine({ arch: x86(), cpus: 4, seed: 1 });
   let callbacks = 0;
   const work = irqWorkInit(() => {

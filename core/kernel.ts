@@ -44,3 +44,6 @@ export type MaybeKernel = Generator<Op, unknown, void> | void;
 export function* runCallback(result: MaybeKernel): Kernel {
   if (result !== undefined) yield* result;
 }
+
+/** Kernel code that does nothing: the kernel's empty weak defaults. */
+export function* nop(): Kernel {}

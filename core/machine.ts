@@ -78,15 +78,23 @@ export interface MachineOptions {
 
 /** One execution of an irq_work callback. */
 export interface WorkRun {
+  /** The work that ran. */
   readonly work: IrqWork;
+  /** The CPU it ran on. */
   readonly cpu: number;
+  /** The context its callback ran in. */
   readonly context: ContextKind;
   /** The current task (in hard-IRQ context: the interrupted one). */
   readonly task: { readonly comm: string; readonly pid: number; readonly prio: number };
+  /** Interrupts were disabled when the callback started. */
   readonly irqsDisabled: boolean;
+  /** The current task's preemption-disable depth when the callback started. */
   readonly preemptCount: number;
+  /** When the claim that queued this run succeeded, in ns. */
   readonly queuedAt: number;
+  /** When the callback started, in ns. */
   readonly startedAt: number;
+  /** When the callback returned, in ns. */
   readonly endedAt: number;
 }
 

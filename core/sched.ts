@@ -52,6 +52,7 @@ export class Task implements LlistNode {
   /** Flag word for the call-single queue: always `CSD_TYPE_TTWU`. */
   readonly flags: number = CSD_TYPE_TTWU;
 
+  /** Made by the machine (`Machine.spawn`) and for each CPU's idle task. */
   constructor(
     options: { pid: number; comm: string; cpu: number; policy: SchedPolicy; prio: number; gen: Kernel },
   ) {

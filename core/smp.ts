@@ -32,13 +32,17 @@ export const CSD_TYPE_MASK = 0xf0;
 
 /** Anything that can sit on a call-single queue: irq_works, csds, task wake-ups. */
 export interface CallSingleNode extends LlistNode {
+  /** Lock bit and `CSD_TYPE_*` in bits 4-7. */
   flags: number;
 }
 
 /** `call_single_data_t`: a cross-CPU function call. */
 export class CallSingleData implements CallSingleNode {
+  /** The list link. */
   next: LlistNode | null = null;
-  flags = 0;
+  /** `CSD_FLAG_LOCK` and the type. */
+  flags: number = 0;
+  /** A call of `func` on another CPU; `name` is what traces print. */
   constructor(
     readonly func: (ctx: Context) => MaybeKernel,
     readonly name: string = func.name || "csd_func",
@@ -51,6 +55,7 @@ export class Smp {
   readonly queues: PerCpu<LlistHead<CallSingleNode>>;
   #warnedOffline = false;
 
+  /** Empty queues for `cpus` CPUs. */
   constructor(cpus: number) {
     this.queues = new PerCpu(cpus, () => new LlistHead<CallSingleNode>());
   }

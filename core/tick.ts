@@ -45,12 +45,13 @@ export class Ticks {
   #expiry: number;
   #nohz: boolean;
 
+  /** Made by the machine; arms every CPU's tick. */
   constructor(machine: Machine, hz: number, nohz: boolean) {
     this.#machine = machine;
     this.#nohz = nohz;
     this.periodNs = Math.round(1e9 / hz);
     this.#expiry = machine.engine.register({ fire: (arg) => this.#expire(arg) });
-    this.#bases = machine.cpus.map((cpu) => ({
+    this.#bases = machine.cpus.map(() => ({
       timers: [],
       generation: 0,
       tick: { expires: this.periodNs, fn: (c: Cpu) => this.#tickSchedTimer(c) },

@@ -28,32 +28,47 @@ export interface TraceHeader {
 
 /** An irq_work was queued (emulator event; the kernel has no tracepoint here). */
 export interface IrqWorkQueueEvent {
+  /** Event name (the tracepoint). */
   readonly type: "irq_work_queue";
+  /** The work's name. */
   readonly work: string;
+  /** The work's flag word after the claim. */
   readonly workFlags: number;
+  /** The target CPU. */
   readonly target: number;
+  /** Which list the work joined. */
   readonly list: "raised" | "lazy" | "call_single";
 }
 
 /** `ipi:ipi_send_cpu`: an IPI was requested (6.4+; irq_work's self-IPI uses it too). */
 export interface IpiSendCpuEvent {
+  /** Event name (the tracepoint). */
   readonly type: "ipi_send_cpu";
+  /** The target CPU. */
   readonly target: number;
+  /** The kernel function that asked. */
   readonly callsite: string;
+  /** The function the IPI will run. */
   readonly callback: string;
 }
 
 /** `csd:csd_queue_cpu`: an entry joined a CPU's call-single queue. */
 export interface CsdQueueCpuEvent {
+  /** Event name (the tracepoint). */
   readonly type: "csd_queue_cpu";
+  /** The target CPU. */
   readonly target: number;
+  /** The kernel function that asked. */
   readonly callsite: string;
+  /** The function the entry will run. */
   readonly func: string;
 }
 
 /** Hard-IRQ entry or exit of an arch interrupt vector (x86 `irq_work_entry: vector=246` style). */
 export interface IrqVectorEvent {
+  /** Event name (the tracepoint). */
   readonly type: "irq_vector_entry" | "irq_vector_exit";
+  /** The arch's vector or IPI number. */
   readonly vector: number;
   /** The arch's tracepoint stem, e.g. `irq_work`, `local_timer`, `ipi`. */
   readonly name: string;
@@ -63,59 +78,83 @@ export interface IrqVectorEvent {
 
 /** NMI entry or exit (`nmi:nmi_handler` style). */
 export interface NmiEvent {
+  /** Event name (the tracepoint). */
   readonly type: "nmi_entry" | "nmi_exit";
 }
 
 /** An irq_work callback starts or ends (emulator event, in the style of `workqueue_execute_*`). */
 export interface IrqWorkExecuteEvent {
+  /** Event name (the tracepoint). */
   readonly type: "irq_work_execute_start" | "irq_work_execute_end";
+  /** The work's name. */
   readonly work: string;
 }
 
 /** `sched:sched_switch`. */
 export interface SchedSwitchEvent {
+  /** Event name (the tracepoint). */
   readonly type: "sched_switch";
+  /** Name of the task switched out. */
   readonly prevComm: string;
+  /** Pid of the task switched out. */
   readonly prevPid: number;
+  /** Kernel-internal priority of the task switched out. */
   readonly prevPrio: number;
   /** `R`, `R+` (preempted), `S`, `D`, `X` as the kernel prints. */
   readonly prevState: string;
+  /** Name of the task switched in. */
   readonly nextComm: string;
+  /** Pid of the task switched in. */
   readonly nextPid: number;
+  /** Kernel-internal priority of the task switched in. */
   readonly nextPrio: number;
 }
 
 /** `sched:sched_wakeup` (also used for a task's first wake-up, `sched_wakeup_new`). */
 export interface SchedWakeupEvent {
+  /** Event name (the tracepoint). */
   readonly type: "sched_wakeup";
+  /** Name of the woken task. */
   readonly wakeComm: string;
+  /** Pid of the woken task. */
   readonly wakePid: number;
+  /** Kernel-internal priority of the woken task. */
   readonly prio: number;
+  /** The CPU the task will run on. */
   readonly targetCpu: number;
 }
 
 /** `sched:sched_wake_idle_without_ipi`: a polling idle CPU was woken without an IPI. */
 export interface SchedWakeIdleEvent {
+  /** Event name (the tracepoint). */
   readonly type: "sched_wake_idle_without_ipi";
+  /** The target CPU. */
   readonly target: number;
 }
 
 /** The periodic tick fired (`timer:hrtimer_expire_entry` of the tick timer). */
 export interface TickEvent {
+  /** Event name (the tracepoint). */
   readonly type: "tick";
+  /** jiffies after this tick. */
   readonly jiffies: number;
 }
 
 /** `timer:tick_stop`: the idle CPU stopped its tick. */
 export interface TickStopEvent {
+  /** Event name (the tracepoint). */
   readonly type: "tick_stop";
+  /** Whether the tick was stopped. */
   readonly success: boolean;
 }
 
 /** A kernel WARN or BUG the modelled code hit; see {@linkcode Finding}. */
 export interface FindingEvent {
+  /** Event name (the tracepoint). */
   readonly type: "finding";
+  /** `WARN` (the machine went on) or `BUG` (the machine stopped). */
   readonly level: "WARN" | "BUG";
+  /** What the kernel would print. */
   readonly message: string;
 }
 
@@ -145,12 +184,19 @@ export type Observer = (event: TraceEvent) => void;
  * the emulator keeps the evidence and (for BUG) stops the machine.
  */
 export interface Finding {
+  /** `WARN` (the machine went on) or `BUG` (the machine stopped). */
   readonly level: "WARN" | "BUG";
+  /** What the kernel would print. */
   readonly message: string;
+  /** When, in ns. */
   readonly time: number;
+  /** On which CPU. */
   readonly cpu: number;
+  /** In which context. */
   readonly context: ContextKind;
+  /** The current task's name. */
   readonly comm: string;
+  /** The current task's pid. */
   readonly pid: number;
 }
 

@@ -64,11 +64,15 @@ function remoteSync(arch: Arch): string {
 
 console.log("irqemu: one irq_work, five arches (HZ=250, seed 1)\n");
 console.log("Local irq_work_queue() from a task on CPU 0:");
-console.log(`  ${"arch".padEnd(12)} ${"self-IRQ".padEnd(9)} ${"latency".padStart(10)}  ran in               run by`);
+console.log(
+  `  ${"arch".padEnd(12)} ${"self-IRQ".padEnd(9)} ${"latency".padStart(10)}  ran in               run by`,
+);
 for (const arch of ARCHES) {
   const r = local(arch);
   console.log(
-    `  ${arch.name.padEnd(12)} ${(arch.hasIrqWorkInterrupt ? "yes" : "no").padEnd(9)} ${us(r.latency).padStart(10)}  ` +
+    `  ${arch.name.padEnd(12)} ${(arch.hasIrqWorkInterrupt ? "yes" : "no").padEnd(9)} ${
+      us(r.latency).padStart(10)
+    }  ` +
       `${r.on.padEnd(20)} ${r.via}`,
   );
 }

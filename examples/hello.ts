@@ -32,7 +32,9 @@ function hello(arch: Arch, why: string): void {
   console.log(tracer.text());
   const run = m.runs[0]!;
   console.log(
-    `queued at ${us(run.queuedAt)}, ran at ${us(run.startedAt)} (after ${us(run.startedAt - run.queuedAt)}) ` +
+    `queued at ${us(run.queuedAt)}, ran at ${us(run.startedAt)} (after ${
+      us(run.startedAt - run.queuedAt)
+    }) ` +
       `on CPU ${run.cpu} in ${run.context} context, interrupting ${run.task.comm}`,
   );
   console.log();

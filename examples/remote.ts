@@ -12,7 +12,7 @@
  * @module
  */
 
-import { createMachine, ftrace, irqWorkInit, irqWorkInitLazy, type IrqWorkFunc } from "../mod.ts";
+import { createMachine, ftrace, type IrqWorkFunc, irqWorkInit, irqWorkInitLazy } from "../mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
 
 const tracer = ftrace({ filter: (e) => e.type !== "tick_stop" && e.type !== "tick" });
@@ -21,12 +21,8 @@ const order: string[] = [];
 const callback: IrqWorkFunc = (work, ctx) => {
   order.push(`${work.name}@cpu${ctx.cpu}`);
 };
-const [a, b, c] = ["A", "B", "C"].map((name) => irqWorkInit(callback, name)) as [
-  ReturnType<typeof irqWorkInit>,
-  ReturnType<typeof irqWorkInit>,
-  ReturnType<typeof irqWorkInit>,
-];
-const [x, y, z] = ["X", "Y", "Z"].map((name) => irqWorkInit(callback, name)) as [typeof a, typeof a, typeof a];
+const work = (name: string) => irqWorkInit(callback, name);
+const [a, b, c, x, y, z] = [work("A"), work("B"), work("C"), work("X"), work("Y"), work("Z")];
 const lazy = irqWorkInitLazy(callback, "L");
 
 m.spawn({ cpu: 0, name: "sender", policy: "fifo", priority: 50, at: 1_000_000 }, function* (ctx) {
@@ -45,5 +41,11 @@ console.log(tracer.text());
 console.log(`remote burst A,B,C ran: ${order.slice(0, 3).join(" ")}   (call-single queue: oldest first)`);
 console.log(`local burst X,Y,Z ran:  ${order.slice(3, 6).join(" ")}   (raised list: newest first)`);
 const l = m.runs.find((r) => r.work === lazy)!;
-console.log(`remote LAZY work L ran ${(l.startedAt - l.queuedAt) / 1000} µs after queueing, in ${l.context} context`);
-console.log(`interrupts on CPU 1: call_function_single=${m.interrupts.call_function_single[1]} irq_work=${m.interrupts.irq_work[1]}`);
+console.log(
+  `remote LAZY work L ran ${(l.startedAt - l.queuedAt) / 1000} µs after queueing, in ${l.context} context`,
+);
+console.log(
+  `interrupts on CPU 1: call_function_single=${m.interrupts.call_function_single[1]} irq_work=${
+    m.interrupts.irq_work[1]
+  }`,
+);

@@ -19,7 +19,7 @@
 import type { Arch, InterruptLine } from "../../core/arch.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import { coreInterrupt } from "../../core/handlers.ts";
-import type { Kernel } from "../../core/kernel.ts";
+import { type Kernel, STEP } from "../../core/kernel.ts";
 
 /** arm64 IPI numbers (`enum ipi_msg_type`). */
 export const IPI_RESCHEDULE = 0;
@@ -55,6 +55,7 @@ export function arm64(): Arch {
     ],
     *irqWorkRaise(cpu: Cpu): Kernel {
       cpu.raiseLine(cpu.machine.lineOf("irq_work"));
+      yield STEP;
     },
     handle: (cpu: Cpu, line: InterruptLine): Kernel => coreInterrupt(cpu, line.kind),
   };

@@ -24,7 +24,7 @@ import type { Arch, InterruptLine } from "../../core/arch.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import { coreInterrupt } from "../../core/handlers.ts";
 import { irqWorkRun } from "../../core/irq_work.ts";
-import type { Kernel } from "../../core/kernel.ts";
+import { type Kernel, STEP } from "../../core/kernel.ts";
 
 /** Decrementer interrupt vector (0x900). */
 export const DECREMENTER_VECTOR = 0x900;
@@ -48,6 +48,7 @@ export function powerpc(): Arch {
     *irqWorkRaise(cpu: Cpu): Kernel {
       irqWorkPending.add(cpu);
       cpu.machine.tick.fireSoon(cpu.id, DEC_TICK_NS);
+      yield STEP;
     },
     *handle(cpu: Cpu, line: InterruptLine): Kernel {
       if (line.kind === "timer" && irqWorkPending.has(cpu)) {

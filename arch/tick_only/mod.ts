@@ -20,7 +20,7 @@
 import type { Arch, InterruptLine } from "../../core/arch.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import { coreInterrupt } from "../../core/handlers.ts";
-import type { Kernel } from "../../core/kernel.ts";
+import { type Kernel, nop } from "../../core/kernel.ts";
 
 /** The tick-only arch. */
 export function tickOnly(): Arch {
@@ -34,7 +34,7 @@ export function tickOnly(): Arch {
       { kind: "call_function_single", vector: 1, name: "ipi", detail: "(Function call interrupts)" },
       { kind: "timer", vector: 2, name: "irq_handler", detail: "irq=2 name=timer" },
     ],
-    *irqWorkRaise(): Kernel {},
+    irqWorkRaise: nop,
     handle: (cpu: Cpu, line: InterruptLine): Kernel => coreInterrupt(cpu, line.kind),
   };
 }

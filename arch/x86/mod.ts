@@ -25,7 +25,7 @@
 import type { Arch, InterruptLine } from "../../core/arch.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import { coreInterrupt } from "../../core/handlers.ts";
-import type { Kernel } from "../../core/kernel.ts";
+import { type Kernel, nop } from "../../core/kernel.ts";
 
 /** `IRQ_WORK_VECTOR`. */
 export const IRQ_WORK_VECTOR = 0xf6;
@@ -61,7 +61,7 @@ export function x86(options: X86Options = {}): Arch {
       maxCpus: 1,
       timing: { irqEntryNs: 300, irqExitNs: 300, ipiLatencyNs: 1_000 },
       lines: [{ kind: "timer", vector: 0, name: "irq_handler", detail: "irq=0 name=timer" }],
-      *irqWorkRaise(): Kernel {},
+      irqWorkRaise: nop,
       handle: (cpu: Cpu, line: InterruptLine): Kernel => coreInterrupt(cpu, line.kind),
     };
   }
