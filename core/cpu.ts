@@ -48,6 +48,8 @@ export class Cpu implements EventHandler {
   readonly id: number;
   /** In `cpu_online_mask` (see {@linkcode Machine.setCpuOnline}). */
   online = true;
+  /** Taken down (see {@linkcode Machine.cpuDown}): runs nothing more, interrupts stay latched. */
+  dead = false;
   /** Local interrupts disabled. */
   irqsOff = false;
   /** `TIF_NEED_RESCHED` of the current task. */
@@ -181,7 +183,7 @@ export class Cpu implements EventHandler {
     const engine = m.engine;
     this.#state = RunState.RUNNING;
     for (;;) {
-      if (m.panicked) return;
+      if (m.panicked || this.dead) return;
       if (this.#pendingNmis.length > 0 && !this.inNmi) {
         this.#pushFrame("nmi", this.#nmiFrame(this.#pendingNmis.shift()!));
         continue;

@@ -288,6 +288,26 @@ export class Machine {
     this.cpus[cpu]!.online = online;
   }
 
+  /**
+   * Take `cpu` down at time `at`, as CPU hotplug does: its stopper thread
+   * (`migration/N`, FIFO 99) disables interrupts, clears the CPU's online
+   * bit, runs the dying hooks (flush the call-single queue without warning,
+   * then `irq_work_run()`, SPEC §8.4), and the CPU stops for good. Tasks bound
+   * to it stay where they are (the kernel would migrate them; not modelled).
+   */
+  cpuDown(cpu: number, at: number): void {
+    this.checkCpu(cpu, "take down");
+    if (this.cpus.length === 1) throw new RangeError("Cannot take down CPU 0: it is the machine's only CPU");
+    const target = this.cpus[cpu]!;
+    this.spawn({ cpu, name: `migration/${cpu}`, policy: "fifo", priority: 99, at }, function* () {
+      target.irqsOff = true;
+      target.online = false;
+      yield* smpcfdDyingCpu(target);
+      target.dead = true;
+      yield STEP;
+    });
+  }
+
   /** Send IPI `kind` from `cpu` to `target`; it arrives after the arch's IPI latency. */
   *sendIpi(_cpu: Cpu, target: number, kind: InterruptKind): Kernel {
     this.cpus[target]!.raiseLine(this.lineOf(kind), this.arch.timing.ipiLatencyNs);
