@@ -153,6 +153,7 @@ export class Cpu implements EventHandler {
   /** Engine callback: a continuation is due. */
   fire(epoch: number): void {
     if (epoch !== this.#epoch) return;
+    this.#machine.lastCpu = this;
     this.#run();
   }
 

@@ -55,11 +55,28 @@ export class Engine {
   #size = 0;
   #fired = 0;
   #stopped = false;
+  #stalled = false;
+  #sameInstant = 0;
+  #maxPerInstant: number;
   #times = new Float64Array(INITIAL_CAPACITY);
   #keys = new Float64Array(INITIAL_CAPACITY);
   #targets = new Int32Array(INITIAL_CAPACITY);
   #args = new Float64Array(INITIAL_CAPACITY);
   #handlers: EventHandler[] = [];
+
+  /**
+   * `maxEventsPerInstant` bounds how many events may fire without the clock
+   * moving; past it the engine stops and reports {@linkcode Engine.stalled}
+   * (a livelock of the modelled code, not of the engine).
+   */
+  constructor(maxEventsPerInstant = 1_000_000) {
+    this.#maxPerInstant = maxEventsPerInstant;
+  }
+
+  /** True once more than `maxEventsPerInstant` events fired at one instant. */
+  get stalled(): boolean {
+    return this.#stalled;
+  }
 
   /** The current simulated time in nanoseconds. */
   get now(): number {
@@ -114,6 +131,11 @@ export class Engine {
   step(): boolean {
     if (this.#size === 0) return false;
     const time = this.#times[0]!;
+    if (time !== this.#now) this.#sameInstant = 0;
+    else if (++this.#sameInstant > this.#maxPerInstant) {
+      this.#stalled = this.#stopped = true;
+      return false;
+    }
     const target = this.#targets[0]!;
     const arg = this.#args[0]!;
     const last = --this.#size;

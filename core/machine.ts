@@ -161,6 +161,7 @@ export class Machine {
   #lineIndex: Map<InterruptKind, number>;
   #warnedOnce = new Set<string>();
   #nextPid = 1;
+  #lastCpu!: Cpu;
 
   /** @internal Use {@linkcode createMachine}. */
   constructor(options: MachineOptions) {
@@ -195,6 +196,7 @@ export class Machine {
       return new Cpu(this, id, idle);
     });
     for (const cpu of this.cpus) cpu.idleTask.gen = this.#idleLoop(cpu);
+    this.#lastCpu = this.cpus[0]!;
     this.contexts = this.cpus.map((cpu) => new Context(cpu));
     this.tick = new Ticks(this, options.hz ?? 250, options.nohz ?? true);
     for (const plugin of options.plugins ?? []) for (const o of plugin.observers ?? []) this.observe(o);
@@ -412,15 +414,31 @@ export class Machine {
     this.engine.at(at, this.engine.register({ fire: fn }));
   }
 
-  /** Run until simulated time `ns` (or until a BUG stops the machine). */
+  /**
+   * Run until simulated time `ns`, or until a BUG stops the machine, or until
+   * the modelled code livelocks (time stops advancing: recorded as a BUG
+   * finding `livelock: ...`).
+   */
   runUntil(ns: number): void {
+    if (this.panicked) return;
     this.engine.runUntil(ns);
+    if (this.engine.stalled) {
+      this.bug(
+        this.#lastCpu,
+        `livelock: simulated time stopped advancing at ${this.engine.now} ns (too many steps at one instant)`,
+      );
+    }
   }
 
   /** Run for `ns` more nanoseconds. */
   runFor(ns: number): void {
     if (!(ns >= 0)) throw new RangeError(`Cannot run for ${ns} ns: the duration must not be negative`);
-    this.engine.runUntil(this.engine.now + ns);
+    this.runUntil(this.engine.now + ns);
+  }
+
+  /** @internal The CPU whose code ran last (for findings not tied to a CPU's own check). */
+  set lastCpu(cpu: Cpu) {
+    this.#lastCpu = cpu;
   }
 
   /**
