@@ -33,6 +33,9 @@ function fileFor(urlPath: string): string | null {
   return `${rootPath}/${parts.join("/")}`;
 }
 
+/** Paths of the files served with status 200, in order. */
+const served: string[] = [];
+
 async function serveStatic(request: Request): Promise<Response> {
   if (request.method !== "GET" && request.method !== "HEAD") {
     return new Response("method not allowed\n", { status: 405 });
@@ -54,6 +57,7 @@ async function serveStatic(request: Request): Promise<Response> {
   if (!info.isFile) return new Response("not found\n", { status: 404 });
   const ext = real.slice(real.lastIndexOf("."));
   const headers = { "content-type": CONTENT_TYPES[ext] ?? "application/octet-stream" };
+  served.push(real.slice(realRoot.length));
   if (request.method === "HEAD") return new Response(null, { headers });
   return new Response(await Deno.readFile(real), { headers });
 }
@@ -62,6 +66,29 @@ function startServer(): { server: Deno.HttpServer<Deno.NetAddr>; port: number } 
   // onListen is called synchronously inside Deno.serve; the bound port is on server.addr.
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, serveStatic);
   return { server, port: server.addr.port };
+}
+
+/** Send `GET path` byte for byte (no client-side URL normalisation); the whole response as text. */
+async function rawGet(port: number, path: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    const decoder = new TextDecoder();
+    const buf = new Uint8Array(4096);
+    let text = "";
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += decoder.decode(buf.subarray(0, n), { stream: true });
+    }
+    return text + decoder.decode();
+  } finally {
+    conn.close();
+  }
 }
 
 function mainSource(port: number): string {
@@ -97,7 +124,23 @@ Deno.test("import by URL from a local server, cold cache", async (t) => {
         assert.equal(ok.status, 200);
         assert.equal(ok.headers.get("content-type"), "application/typescript");
         assert.equal(await ok.text(), await Deno.readTextFile(`${rootPath}/mod.ts`));
-        for (const path of ["/%2e%2e/etc/passwd", "/arch/%2e%2e/%2e%2e/etc/passwd", "/.git/HEAD", "/"]) {
+        // Raw requests: fetch() would normalise the dot segments away before sending.
+        const secret = `${await Deno.realPath(project)}/secret.ts`;
+        await Deno.writeTextFile(secret, "export const secret = 42;\n");
+        const up = "..%2f".repeat(32);
+        const escapes = [
+          `/${up}${secret.slice(1)}`,
+          `/core/..%2F..%2F${"..%2F".repeat(32)}${secret.slice(1).replaceAll("/", "%2F")}`,
+          `/%2e%2e/%2e%2e/${"%2e%2e/".repeat(32)}${secret.slice(1)}`,
+          `/../../${"../".repeat(32)}${secret.slice(1)}`,
+        ];
+        for (const path of escapes) {
+          const res = await rawGet(port, path);
+          assert.ok(!res.includes("secret = 42"), `${path} served a file outside the root`);
+          assert.match(res, /^HTTP\/1\.1 40[34] /, path);
+        }
+        assert.match(await rawGet(port, `/${up}${secret.slice(1)}`), /^HTTP\/1\.1 403 /);
+        for (const path of ["/.git/HEAD", "/"]) {
           const res = await fetch(`${base}${path}`);
           await res.body?.cancel();
           assert.equal(res.status, 403, path);
@@ -109,6 +152,7 @@ Deno.test("import by URL from a local server, cold cache", async (t) => {
     );
 
     await t.step("a fresh deno process imports the library by URL and runs a 2-CPU x86 machine", async () => {
+      served.length = 0;
       await Deno.writeTextFile(`${project}/main.ts`, mainSource(port));
       // An empty config here stops Deno from picking up a deno.json from a parent directory.
       await Deno.writeTextFile(`${project}/deno.json`, "{}\n");
@@ -128,7 +172,11 @@ Deno.test("import by URL from a local server, cold cache", async (t) => {
         runs: [{ cpu: 1, context: "hardirq", work: "e2e" }],
         findings: 0,
       });
-      // The cache was cold: the modules were fetched from our server into the fresh DENO_DIR.
+      // The cache was cold: every module was fetched from our server, once, into the fresh DENO_DIR.
+      for (const path of ["/mod.ts", "/arch/x86/mod.ts", "/core/machine.ts", "/core/irq_work.ts"]) {
+        assert.ok(served.includes(path), `${path} was not fetched; fetched: ${served.join(", ")}`);
+      }
+      assert.equal(new Set(served).size, served.length, `fetched twice: ${served.join(", ")}`);
       assert.ok((await Array.fromAsync(Deno.readDir(denoDir))).length > 0, "DENO_DIR stayed empty");
     });
   } finally {
@@ -267,7 +315,7 @@ function tokenize(src: string): Token[] {
 }
 
 /** Every import specifier in a TypeScript source, in order; `<computed>` for a non-literal `import()`. */
-export function importSpecifiers(src: string): string[] {
+function importSpecifiers(src: string): string[] {
   const tokens = tokenize(src);
   const found: string[] = [];
   for (let k = 0; k < tokens.length; k++) {
@@ -289,7 +337,7 @@ export function importSpecifiers(src: string): string[] {
 }
 
 /** Why a specifier breaks import-by-URL, or null if it is fine. */
-export function badSpecifier(specifier: string): string | null {
+function badSpecifier(specifier: string): string | null {
   if (specifier.startsWith("./") || specifier.startsWith("../")) {
     return specifier.endsWith(".ts") ? null : "relative import not ending in .ts";
   }

@@ -55,7 +55,11 @@ export const CELLS: readonly Cell[] = ARCHES.flatMap((arch) =>
     arch,
     config,
     machine: (options: Omit<MachineOptions, "arch"> = {}) =>
-      createMachine({ ...options, arch: arch.make(), plugins: [...config.plugins(), ...(options.plugins ?? [])] }),
+      createMachine({
+        ...options,
+        arch: arch.make(),
+        plugins: [...config.plugins(), ...(options.plugins ?? [])],
+      }),
   }))
 );
 
