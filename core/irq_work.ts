@@ -220,11 +220,11 @@ export function* irqWorkQueueOn(cpu: Cpu, work: IrqWork, target: number): Kernel
   const m = cpu.machine;
   if (m.cpus.length === 1) return yield* irqWorkQueue(cpu, work);
   m.checkCpu(target, "queue work on");
-  if (!m.cpus[target]!.online) m.warnOnce(cpu, "irq_work_queue_on: target CPU offline");
+  if (!m.cpus[target]!.online) m.warnOnce(cpu, "WARNING: irq_work_queue_on: target CPU offline");
   if (!(yield* irqWorkClaim(cpu, work))) return false;
   cpu.current.preemptCount++;
   if (target !== cpu.id) {
-    if (cpu.inNmi) m.warnOnce(cpu, "irq_work_queue_on: remote queue from NMI");
+    if (cpu.inNmi) m.warnOnce(cpu, "WARNING: irq_work_queue_on: remote queue from NMI");
     let entry: IrqWork | null = work;
     if (m.policy.remoteThroughLazyList(work.flags)) {
       m.emit(cpu, { type: "irq_work_queue", work: work.name, workFlags: work.flags, target, list: "lazy" });
@@ -260,7 +260,7 @@ export function irqWorkNeedsCpu(cpu: Cpu): boolean {
   if (llistEmpty(m.irqWork.raisedList.get(cpu.id)) || m.arch.hasIrqWorkInterrupt) {
     if (llistEmpty(m.irqWork.lazyList.get(cpu.id))) return false;
   }
-  if (!cpu.online) m.warnOnce(cpu, "irq_work_needs_cpu: CPU offline with pending irq_work");
+  if (!cpu.online) m.warnOnce(cpu, "WARNING: irq_work_needs_cpu: CPU offline with pending irq_work");
   return true;
 }
 
@@ -298,8 +298,7 @@ export function* irqWorkSingle(cpu: Cpu, work: IrqWork): Kernel {
 export function* irqWorkRunList(cpu: Cpu, list: LlistHead<IrqWork>): Kernel {
   const m = cpu.machine;
   if (!cpu.irqsOff && m.policy.drainNeedsIrqsOff) {
-    m.bug(cpu, "kernel BUG at kernel/irq_work.c: irq_work_run_list() with interrupts enabled");
-    return;
+    yield* bugOn(cpu, "kernel BUG at kernel/irq_work.c: irq_work_run_list() with interrupts enabled");
   }
   if (llistEmpty(list)) return;
   const first = yield* llistDelAll(list);
@@ -327,7 +326,7 @@ export function* irqWorkTick(cpu: Cpu): Kernel {
  */
 export function* irqWorkSync(cpu: Cpu, work: IrqWork): Kernel {
   const m = cpu.machine;
-  if (cpu.irqsOff) m.warn(cpu, "WARNING: irq_work_sync: lockdep_assert_irqs_enabled() failed");
+  if (cpu.irqsOff) m.warnOnce(cpu, "WARNING: irq_work_sync: lockdep_assert_irqs_enabled() failed");
   if (cpu.atomic) {
     m.warn(cpu, "BUG: sleeping function called from invalid context at kernel/irq_work.c (irq_work_sync)");
   }
@@ -362,6 +361,13 @@ function* rcuwaitWakeUp(cpu: Cpu, w: RcuWait): Kernel {
   yield STEP;
   const task = w.task;
   if (task !== null) yield* cpu.machine.wakeUpProcess(cpu, task);
+}
+
+/** `BUG()`: record the finding and stop; the CPU never resumes this code. */
+export function* bugOn(cpu: Cpu, message: string): Kernel<never> {
+  cpu.machine.bug(cpu, message);
+  yield STEP;
+  throw new Error(`CPU ${cpu.id} resumed after BUG: ${message}`);
 }
 
 /** `preempt_enable()`: drop the count and reschedule here if something asked for it. */

@@ -242,10 +242,13 @@ export class Machine {
   warnOnce(cpu: Cpu, message: string): void {
     if (this.#warnedOnce.has(message)) return;
     this.#warnedOnce.add(message);
-    this.#find(cpu, "WARN", `WARNING: ${message}`);
+    this.#find(cpu, "WARN", message);
   }
 
-  /** Record a kernel BUG and stop the machine, as the kernel's BUG() stops the CPU. */
+  /**
+   * Record a kernel BUG and stop the machine, as the kernel's BUG() stops the
+   * CPU. Kernel code calls it through {@linkcode bugOn}, which never returns.
+   */
   bug(cpu: Cpu, message: string): void {
     this.#find(cpu, "BUG", message);
     this.panicked = true;
@@ -376,6 +379,12 @@ export class Machine {
     }
     const prio = internalPrio(policy, options.priority ?? (policy === "other" ? 0 : 1), where);
     const cpu = this.cpus[options.cpu]!;
+    const at = options.at ?? this.engine.now;
+    if (!Number.isSafeInteger(at) || at < this.engine.now) {
+      throw new RangeError(
+        `${where}: start time ${at} ns must be a whole number of ns, not before now (${this.engine.now} ns)`,
+      );
+    }
     const task = new Task({
       pid: this.#nextPid++,
       comm: options.name,
@@ -385,12 +394,6 @@ export class Machine {
       gen: STUB,
     });
     task.gen = body(this.contexts[options.cpu]!);
-    const at = options.at ?? this.engine.now;
-    if (!Number.isSafeInteger(at) || at < this.engine.now) {
-      throw new RangeError(
-        `${where}: start time ${at} ns must be a whole number of ns, not before now (${this.engine.now} ns)`,
-      );
-    }
     this.tick.add(cpu.id, { expires: at, fn: (c) => this.wakeUpProcess(c, task) });
     return task;
   }
@@ -492,8 +495,11 @@ function validate(options: MachineOptions): Arch {
     }
   }
   const arch = options.arch;
-  if (typeof arch !== "object" || arch === null || typeof arch.irqWorkRaise !== "function") {
-    throw new TypeError("Machine option arch must be an Arch, e.g. x86() from arch/x86/mod.ts");
+  if (!isArch(arch)) {
+    throw new TypeError(
+      "Machine option arch must be an Arch (name, hasIrqWorkInterrupt, maxCpus, timing, lines, irqWorkRaise, " +
+        "handle), e.g. x86() from arch/x86/mod.ts",
+    );
   }
   const n = options.cpus ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > MAX_CPUS) {
@@ -512,7 +518,20 @@ function validate(options: MachineOptions): Arch {
   if (options.idle !== undefined && options.idle !== "halt" && options.idle !== "poll") {
     throw new RangeError(`Machine option idle must be "halt" or "poll", got "${options.idle}"`);
   }
-  for (const [key, value] of Object.entries(options.timing ?? {})) {
+  if (options.nohz !== undefined && typeof options.nohz !== "boolean") {
+    throw new TypeError(`Machine option nohz must be true or false, got ${JSON.stringify(options.nohz)}`);
+  }
+  const plugins: unknown = options.plugins ?? [];
+  if (!Array.isArray(plugins) || !plugins.every((p) => typeof p?.name === "string")) {
+    throw new TypeError("Machine option plugins must be an array of plugins, each with a name");
+  }
+  const timing: unknown = options.timing ?? {};
+  if (typeof timing !== "object" || timing === null || Array.isArray(timing)) {
+    throw new TypeError(
+      `Machine option timing must be an object of costs in ns, got ${JSON.stringify(timing)}`,
+    );
+  }
+  for (const [key, value] of Object.entries(timing)) {
     if (!(key in DEFAULT_TIMING)) {
       throw new TypeError(`Unknown timing "${key}"; known: ${Object.keys(DEFAULT_TIMING).join(", ")}`);
     }
@@ -521,6 +540,14 @@ function validate(options: MachineOptions): Arch {
     }
   }
   return arch;
+}
+
+function isArch(arch: unknown): arch is Arch {
+  const a = arch as Partial<Arch> | null;
+  return typeof a === "object" && a !== null && typeof a.name === "string" &&
+    typeof a.hasIrqWorkInterrupt === "boolean" && Number.isInteger(a.maxCpus) &&
+    typeof a.timing === "object" &&
+    Array.isArray(a.lines) && typeof a.irqWorkRaise === "function" && typeof a.handle === "function";
 }
 
 function fillPolicy(plugins: readonly Plugin[]): IrqWorkPolicy {

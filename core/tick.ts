@@ -43,6 +43,7 @@ export class Ticks {
   #machine: Machine;
   #bases: Base[];
   #expiry: number;
+  #kick: number;
   #nohz: boolean;
 
   /** Made by the machine; arms every CPU's tick. */
@@ -51,6 +52,7 @@ export class Ticks {
     this.#nohz = nohz;
     this.periodNs = Math.round(1e9 / hz);
     this.#expiry = machine.engine.register({ fire: (arg) => this.#expire(arg) });
+    this.#kick = machine.engine.register({ fire: (cpu) => this.#raise(cpu) });
     this.#bases = machine.cpus.map(() => ({
       timers: [],
       generation: 0,
@@ -89,9 +91,12 @@ export class Ticks {
     if (i === 0) this.#program(cpu);
   }
 
-  /** Make the clock-event device fire now (powerpc's `set_dec(1)`) on `cpu`, after `delay` ns. */
+  /**
+   * Make `cpu`'s clock-event device fire after `delay` ns whatever is
+   * programmed later (powerpc's `set_dec(1)`, kept by `set_dec_or_work`).
+   */
   fireSoon(cpu: number, delay: number): void {
-    this.#machine.engine.after(delay, this.#expiry, cpu * 2 ** 20 + (++this.#base(cpu).generation % 2 ** 20));
+    this.#machine.engine.after(delay, this.#kick, cpu);
   }
 
   /** `hrtimer_interrupt()`: run expired timers in expiry order, then reprogram. */
@@ -184,6 +189,10 @@ export class Ticks {
   #expire(arg: number): void {
     const cpu = Math.floor(arg / 2 ** 20);
     if (arg % 2 ** 20 !== this.#base(cpu).generation % 2 ** 20) return;
+    this.#raise(cpu);
+  }
+
+  #raise(cpu: number): void {
     const m = this.#machine;
     m.cpus[cpu]!.raiseLine(m.lineOf("timer"));
   }

@@ -1,0 +1,241 @@
+/**
+ * Bad input gets a clear error: the message names what was wrong and, where
+ * it helps, what is allowed. Errors in scenario code (a task body) surface
+ * from the `runUntil` that ran it.
+ */
+
+import assert from "node:assert/strict";
+import { type Arch, createMachine, irqWorkInit, type Machine, type Plugin } from "../mod.ts";
+import { x86 } from "../arch/x86/mod.ts";
+import { arm64 } from "../arch/arm64/mod.ts";
+import { NON_RT_POLICY } from "../core/irq_work.ts";
+
+function machine4(): Machine {
+  return createMachine({ arch: arm64(), cpus: 4 });
+}
+
+Deno.test("bad input: a CPU that does not exist", async (t) => {
+  await t.step("spawn on CPU 7 of 4", () => {
+    const m = machine4();
+    assert.throws(
+      () => m.spawn({ cpu: 7, name: "lost" }, function* () {}),
+      { name: "RangeError", message: /^Cannot spawn .*"lost".* CPU 7: the machine has 4 CPUs$/ },
+    );
+  });
+  await t.step("spawn on CPU -1 and CPU 1.5", () => {
+    const m = machine4();
+    for (const cpu of [-1, 1.5, NaN]) {
+      assert.throws(
+        () => m.spawn({ cpu, name: "lost" }, function* () {}),
+        { name: "RangeError", message: new RegExp(`CPU ${cpu}: the machine has 4 CPUs`) },
+      );
+    }
+  });
+  await t.step("queueOn CPU 9 from a task: runUntil throws", () => {
+    const m = machine4();
+    m.spawn({ cpu: 0, name: "q", at: 1_000 }, function* (ctx) {
+      yield* ctx.queueOn(irqWorkInit(() => {}), 9);
+    });
+    assert.throws(() => m.runUntil(1_000_000), {
+      name: "RangeError",
+      message: /^Cannot queue work on CPU 9: the machine has 4 CPUs$/,
+    });
+  });
+  await t.step("callFunctionSingle to CPU 4 from a task: runUntil throws", () => {
+    const m = machine4();
+    m.spawn({ cpu: 0, name: "q", at: 1_000 }, function* (ctx) {
+      yield* ctx.callFunctionSingle(4, () => {}, true);
+    });
+    assert.throws(() => m.runUntil(1_000_000), { message: /CPU 4: the machine has 4 CPUs/ });
+  });
+  await t.step("NMI to CPU 4, setCpuOnline of CPU 5", () => {
+    const m = machine4();
+    assert.throws(() => m.nmi(4, 1_000, function* () {}), {
+      name: "RangeError",
+      message: /^Cannot send an NMI to CPU 4: the machine has 4 CPUs$/,
+    });
+    assert.throws(() => m.setCpuOnline(5, false), {
+      name: "RangeError",
+      message: /CPU 5: the machine has 4 CPUs/,
+    });
+  });
+});
+
+Deno.test("bad input: negative or past times", async (t) => {
+  await t.step("runUntil into the past", () => {
+    const m = machine4();
+    m.runUntil(5_000_000);
+    assert.throws(() => m.runUntil(4_000_000), {
+      name: "RangeError",
+      message: /Cannot run until 4000000 ns: the clock is already at 5000000 ns/,
+    });
+    assert.throws(() => m.runFor(-1), { name: "RangeError", message: /Cannot run for -1 ns/ });
+    assert.throws(() => m.runUntil(NaN), { name: "RangeError", message: /Cannot run until NaN ns/ });
+  });
+  await t.step("spawn at -5", () => {
+    const m = machine4();
+    assert.throws(() => m.spawn({ cpu: 0, name: "early", at: -5 }, function* () {}), {
+      name: "RangeError",
+      message: /"early".*start time -5 ns.*not before now \(0 ns\)/,
+    });
+  });
+  await t.step("spawn in the past and at a fractional time", () => {
+    const m = machine4();
+    m.runUntil(1_000_000);
+    assert.throws(() => m.spawn({ cpu: 0, name: "late", at: 999_999 }, function* () {}), {
+      message: /start time 999999 ns/,
+    });
+    assert.throws(() => m.spawn({ cpu: 0, name: "frac", at: 1_000_000.5 }, function* () {}), {
+      message: /start time 1000000\.5 ns must be a whole number of ns/,
+    });
+  });
+  await t.step("NMI at -1", () => {
+    const m = machine4();
+    assert.throws(() => m.nmi(0, -1, function* () {}), {
+      name: "RangeError",
+      message: /Cannot NMI on CPU 0 at -1 ns/,
+    });
+  });
+  await t.step("sleep(-1) and spend(-1) in a task: runUntil throws", () => {
+    for (
+      const [what, body] of [
+        ["sleep", /Cannot sleep -1 ns/],
+        ["spend", /Cannot spend -1 ns/],
+      ] as const
+    ) {
+      const m = machine4();
+      m.spawn({ cpu: 1, name: "neg", at: 1_000 }, function* (ctx) {
+        if (what === "sleep") yield* ctx.sleep(-1);
+        else yield* ctx.spend(-1);
+      });
+      assert.throws(() => m.runUntil(1_000_000), { name: "RangeError", message: body });
+    }
+  });
+});
+
+Deno.test("bad input: machine options", async (t) => {
+  await t.step("unknown arch", () => {
+    assert.throws(
+      () => createMachine({ arch: "sparc" as unknown as Arch }),
+      { name: "TypeError", message: /Machine option arch must be an Arch/ },
+    );
+    assert.throws(
+      () => createMachine({} as unknown as { arch: Arch }),
+      { name: "TypeError", message: /option arch/ },
+    );
+  });
+  await t.step("two plugins each with an irq_work policy", () => {
+    const one: Plugin = { name: "rt-one", irqWorkPolicy: NON_RT_POLICY };
+    const two: Plugin = { name: "rt-two", irqWorkPolicy: { ...NON_RT_POLICY, name: "other" } };
+    assert.throws(() => createMachine({ arch: x86(), plugins: [one, two] }), {
+      message: /"rt-one".*"rt-two".*irq_work policy/,
+    });
+    // One policy plus plain observers is fine.
+    createMachine({ arch: x86(), plugins: [one, { name: "obs", observers: [() => {}] }] });
+  });
+  await t.step("cpus 0, 2000, 1.5, -1", () => {
+    for (const cpus of [0, 2000, 1.5, -1]) {
+      assert.throws(() => createMachine({ arch: x86(), cpus }), {
+        name: "RangeError",
+        message: new RegExp(`Machine option cpus must be 1\\.\\.1024, got ${cpus}`),
+      });
+    }
+  });
+  await t.step("x86 without a local APIC and 2 CPUs", () => {
+    assert.throws(() => createMachine({ arch: x86({ apic: false }), cpus: 2 }), {
+      name: "RangeError",
+      message: /Arch x86-nolapic supports at most 1 CPU\(s\), asked for 2/,
+    });
+  });
+  await t.step("unknown option keys", () => {
+    assert.throws(
+      () => createMachine({ arch: x86(), cpu: 2 } as unknown as { arch: Arch }),
+      { name: "TypeError", message: /Unknown machine option "cpu"; known: .*cpus/ },
+    );
+    assert.throws(
+      () => createMachine({ arch: x86(), timing: { ipiLatencyNs: 5 } as unknown as { tickNs: number } }),
+      { name: "TypeError", message: /Unknown timing "ipiLatencyNs"/ },
+    );
+  });
+  await t.step("bad HZ", () => {
+    for (const hz of [0, -250, 250.5, 20_000, NaN]) {
+      assert.throws(() => createMachine({ arch: x86(), hz }), {
+        name: "RangeError",
+        message: new RegExp(`Machine option hz must be 1\\.\\.10000, got ${hz}`),
+      });
+    }
+  });
+  await t.step("bad idle mode and kernel profile", () => {
+    assert.throws(() => createMachine({ arch: x86(), idle: "spin" as "poll" }), {
+      message: /Machine option idle must be "halt" or "poll", got "spin"/,
+    });
+    assert.throws(() => createMachine({ arch: x86(), kernel: "B" as "C" }), {
+      message: /Unknown kernel profile "B"/,
+    });
+  });
+  await t.step("bad seed", () => {
+    for (const seed of [1.5, NaN]) {
+      assert.throws(() => createMachine({ arch: x86(), seed }), { message: /seed must be an integer/ });
+    }
+  });
+  await t.step("an arch object that lacks the Arch fields", () => {
+    // Has irqWorkRaise but no lines, timing or maxCpus: must be rejected up front, naming the option.
+    const partial = { irqWorkRaise: function* () {} } as unknown as Arch;
+    assert.throws(() => createMachine({ arch: partial, cpus: 2 }), {
+      name: "TypeError",
+      message: /Machine option arch/,
+    });
+  });
+  await t.step("bad nohz (a string is not silently taken as true)", () => {
+    assert.throws(
+      () => createMachine({ arch: x86(), nohz: "no" as unknown as boolean }),
+      { name: "TypeError", message: /Machine option nohz/ },
+    );
+  });
+  await t.step("bad timing (a number is not silently ignored)", () => {
+    assert.throws(
+      () => createMachine({ arch: x86(), timing: 5 as unknown as { tickNs: number } }),
+      { name: "TypeError", message: /Machine option timing/ },
+    );
+  });
+  await t.step("bad plugins (not a list, or holding a non-plugin)", () => {
+    for (const plugins of [{}, [null]]) {
+      assert.throws(
+        () => createMachine({ arch: x86(), plugins: plugins as unknown as Plugin[] }),
+        { name: "TypeError", message: /Machine option plugins/ },
+      );
+    }
+  });
+});
+
+Deno.test("bad input: task priorities and policies", async (t) => {
+  const cases: [string, number, RegExp][] = [
+    ["fifo", 0, /Task "t": SCHED_FIFO priority must be 1\.\.99, got 0/],
+    ["fifo", 100, /Task "t": SCHED_FIFO priority must be 1\.\.99, got 100/],
+    ["rr", 0, /SCHED_RR priority must be 1\.\.99, got 0/],
+    ["fifo", 1.5, /SCHED_FIFO priority must be 1\.\.99, got 1\.5/],
+    ["other", 5, /Task "t": SCHED_OTHER takes priority 0, got 5/],
+  ];
+  for (const [policy, priority, message] of cases) {
+    await t.step(`${policy} ${priority}`, () => {
+      const m = machine4();
+      assert.throws(
+        () => m.spawn({ cpu: 0, name: "t", policy: policy as "fifo", priority }, function* () {}),
+        { name: "RangeError", message },
+      );
+    });
+  }
+  await t.step("unknown policy", () => {
+    const m = machine4();
+    assert.throws(
+      () => m.spawn({ cpu: 0, name: "t", policy: "deadline" as "fifo" }, function* () {}),
+      { name: "RangeError", message: /Task "t": unknown policy "deadline" \(use fifo, rr or other\)/ },
+    );
+  });
+  await t.step("a rejected spawn leaves the machine unchanged", () => {
+    const m = machine4();
+    assert.throws(() => m.spawn({ cpu: 0, name: "bad", at: -5 }, function* () {}));
+    const ok = m.spawn({ cpu: 0, name: "good" }, function* () {});
+    assert.equal(ok.pid, 1, "the rejected spawn did not use up a pid");
+  });
+});

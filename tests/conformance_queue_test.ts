@@ -1,0 +1,771 @@
+/**
+ * Conformance tests for SPEC.md §4 (queueing locally), §5 (queueing on a
+ * chosen CPU), §7 (draining and ordering) and §8 (entry points that drain),
+ * kernel version C, non-RT.
+ *
+ * Each rule runs over the arch matrix; the expectation for a cell comes from
+ * its facts (`hasIrqWorkInterrupt`, `maxCpus`), never from its name.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  CSD_TYPE_IRQ_WORK,
+  IRQ_WORK_CLAIMED,
+  IRQ_WORK_LAZY,
+  type IrqWork,
+  irqWorkInit,
+  irqWorkInitHard,
+  irqWorkInitLazy,
+  llistAdd,
+  type Machine,
+  type TraceEvent,
+  type WorkRun,
+} from "../mod.ts";
+import { irqWorkRunList } from "../core/irq_work.ts";
+import { matrixTest } from "./matrix.ts";
+
+// ---------------------------------------------------------------- helpers
+
+/** Drive a kernel generator that only yields steps to completion (no CPU involved). */
+function drive<T>(gen: Generator<number, T, void>): T {
+  let r = gen.next();
+  while (!r.done) r = gen.next();
+  return r.value;
+}
+
+/** Record every trace event of `m`. */
+function record(m: Machine): TraceEvent[] {
+  const events: TraceEvent[] = [];
+  m.observe((e) => events.push(e));
+  return events;
+}
+
+/** Self-interrupt requests (`ipi_send_cpu` to the sending CPU) made on `cpu`. */
+function selfRaises(events: TraceEvent[], cpu: number): TraceEvent[] {
+  return events.filter((e) => e.type === "ipi_send_cpu" && e.cpu === cpu && e.target === cpu);
+}
+
+/** `tick` events on `cpu`. */
+function ticks(events: TraceEvent[], cpu: number): TraceEvent[] {
+  return events.filter((e) => e.type === "tick" && e.cpu === cpu);
+}
+
+/** The first tick boundary strictly after `t`. */
+function nextTick(m: Machine, t: number): number {
+  return (Math.floor(t / m.tick.periodNs) + 1) * m.tick.periodNs;
+}
+
+/** When a work drained by the tick at `tick` starts: interrupt entry, then the tick's own work. */
+function tickRunStart(m: Machine, tick: number): number {
+  return tick + m.arch.timing.irqEntryNs + m.timing.tickNs;
+}
+
+/** The arch has a dedicated irq_work interrupt line (else its self-interrupt, if any, is the timer's). */
+function hasIrqWorkLine(m: Machine): boolean {
+  return m.arch.lines.some((l) => l.kind === "irq_work");
+}
+
+/**
+ * Delay between a self-interrupt request and its arrival: a self-IPI arrives
+ * at once; powerpc's decrementer (no irq_work line) fires 2 ns later.
+ */
+function selfIrqDelay(m: Machine): number {
+  return hasIrqWorkLine(m) ? 0 : 2;
+}
+
+function names(runs: readonly WorkRun[]): string[] {
+  return runs.map((r) => r.work.name);
+}
+
+function runOf(m: Machine, work: IrqWork): WorkRun {
+  const runs = m.runs.filter((r) => r.work === work);
+  assert.equal(runs.length, 1, `${work.name} ran ${runs.length} times`);
+  return runs[0]!;
+}
+
+/** A callback that spends `ns` (100 ns unless told). */
+function spending(ns = 100) {
+  return function* (_w: IrqWork, ctx: { spend(ns: number): Generator<number, void, void> }) {
+    yield* ctx.spend(ns);
+  };
+}
+
+function noFindings(m: Machine): void {
+  assert.deepEqual(m.findings, []);
+}
+
+/** Findings whose message contains every one of `parts`. */
+function findingsWith(m: Machine, ...parts: string[]) {
+  return m.findings.filter((f) => parts.every((p) => f.message.includes(p)));
+}
+
+// ---------------------------------------------------------------- §4 queueing on the current CPU
+
+matrixTest("rule 4.1: queue returns true on claim, false if pending; works with IRQs off and in NMI", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const events = record(m);
+  const a = irqWorkInit(spending(), "a");
+  const n = irqWorkInit(spending(), "n");
+  const results: boolean[] = [];
+  const nmiResults: boolean[] = [];
+  let enableAt = -1, nmiContext = "";
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    results.push(yield* ctx.queue(a));
+    results.push(yield* ctx.queue(a));
+    assert.equal(ctx.irqsDisabled, true, "queue leaves IRQs as they were");
+    assert.equal(ctx.preemptCount, 0, "preemption re-enabled on return");
+    yield* ctx.spend(1_000);
+    enableAt = ctx.now;
+    yield* ctx.irqEnable();
+  });
+  // NMI on the idle CPU later.
+  m.nmi(0, 10_000_000, function* (ctx) {
+    nmiContext = ctx.context;
+    nmiResults.push(yield* ctx.queue(n));
+    nmiResults.push(yield* ctx.queue(n));
+  });
+  m.runUntil(30_000_000);
+  assert.deepEqual(results, [true, false]);
+  assert.deepEqual(nmiResults, [true, false]);
+  assert.equal(nmiContext, "nmi");
+  const ra = runOf(m, a), rn = runOf(m, n);
+  const nmiExit = events.find((e) => e.type === "nmi_exit")!;
+  const { irqEntryNs, irqExitNs } = m.arch.timing;
+  if (cell.arch.hasIrqWorkInterrupt) {
+    // Latched while IRQs were off; taken as soon as they come back on.
+    assert.equal(ra.startedAt, enableAt + irqEntryNs);
+    assert.equal(rn.startedAt, nmiExit.time + irqExitNs + irqEntryNs);
+  } else {
+    assert.equal(ra.startedAt, tickRunStart(m, nextTick(m, enableAt)));
+    assert.equal(rn.startedAt, tickRunStart(m, nextTick(m, nmiExit.time)));
+  }
+  for (const r of [ra, rn]) assert.equal(r.context, "hardirq");
+  noFindings(m);
+});
+
+matrixTest("rule 4.3: LAZY goes to the lazy list and raises only when the tick is stopped", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const events = record(m);
+  const l1 = irqWorkInitLazy(spending(), "l1");
+  const l2 = irqWorkInitLazy(spending(), "l2");
+  const s1 = irqWorkInitLazy(spending(), "s1");
+  const s2 = irqWorkInitLazy(spending(), "s2");
+  let queuedAt = -1, lazyHead: unknown, raisedHead: unknown, tickStoppedInTask: boolean | undefined;
+  // Tick running (a task is on the CPU): no raise, the works wait for the tick.
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    tickStoppedInTask = m.tick.stopped(0);
+    yield* ctx.queue(l1);
+    yield* ctx.queue(l2);
+    queuedAt = ctx.now;
+    lazyHead = m.irqWork.lazyList.get(0).first;
+    raisedHead = m.irqWork.raisedList.get(0).first;
+  });
+  // Tick stopped (NMI on the idle CPU): the first push raises, the second finds the list non-empty.
+  let tickStoppedInNmi: boolean | undefined;
+  let raisesBeforeNmi = -1;
+  m.nmi(0, 10_000_000, function* (ctx) {
+    tickStoppedInNmi = m.tick.stopped(0);
+    raisesBeforeNmi = selfRaises(events, 0).length;
+    yield* ctx.queue(s1);
+    yield* ctx.queue(s2);
+  });
+  m.runUntil(30_000_000);
+  assert.equal(tickStoppedInTask, false);
+  assert.equal(lazyHead, l2);
+  assert.equal(l2.next, l1);
+  assert.equal(raisedHead, null);
+  assert.equal(raisesBeforeNmi, 0, "LAZY with the tick running never raises");
+  const tick = nextTick(m, queuedAt);
+  assert.equal(runOf(m, l2).startedAt, tickRunStart(m, tick));
+  assert.equal(runOf(m, l1).startedAt, runOf(m, l2).endedAt);
+
+  assert.equal(tickStoppedInNmi, true);
+  const queued = events.filter((e) => e.type === "irq_work_queue");
+  assert.deepEqual(queued.map((e) => e.type === "irq_work_queue" && e.list), ["lazy", "lazy", "lazy", "lazy"]);
+  const nmiExit = events.find((e) => e.type === "nmi_exit")!;
+  if (cell.arch.hasIrqWorkInterrupt) {
+    assert.equal(selfRaises(events, 0).length, 1, "one raise, on the empty edge");
+    assert.equal(
+      runOf(m, s2).startedAt,
+      nmiExit.time + m.arch.timing.irqExitNs + m.arch.timing.irqEntryNs,
+    );
+  } else {
+    // The raise is a no-op; the pending lazy work restarts the tick (SPEC §10.2).
+    assert.equal(selfRaises(events, 0).length, 0);
+    assert.equal(runOf(m, s2).startedAt, tickRunStart(m, nextTick(m, nmiExit.time)));
+  }
+  assert.equal(runOf(m, s1).startedAt, runOf(m, s2).endedAt);
+  for (const w of [l1, l2, s1, s2]) assert.equal(w.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
+  noFindings(m);
+});
+
+matrixTest("rule 4.3: plain work goes to the raised list and raises on the empty edge only", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const events = record(m);
+  const a = irqWorkInit(spending(), "a");
+  const b = irqWorkInit(spending(), "b");
+  const c = irqWorkInitHard(spending(), "c");
+  const raisesAfter: number[] = [];
+  let enableAt = -1, raisedHead: unknown, lazyHead: unknown;
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    for (const w of [a, b, c]) {
+      yield* ctx.queue(w);
+      raisesAfter.push(selfRaises(events, 0).length);
+    }
+    raisedHead = m.irqWork.raisedList.get(0).first;
+    lazyHead = m.irqWork.lazyList.get(0).first;
+    yield* ctx.spend(1_000);
+    enableAt = ctx.now;
+    yield* ctx.irqEnable();
+  });
+  m.runUntil(20_000_000);
+  assert.equal(raisedHead, c);
+  assert.equal(lazyHead, null);
+  assert.deepEqual(
+    events.filter((e) => e.type === "irq_work_queue").map((e) => e.type === "irq_work_queue" && e.list),
+    ["raised", "raised", "raised"],
+  );
+  if (cell.arch.hasIrqWorkInterrupt) {
+    assert.deepEqual(raisesAfter, [1, 1, 1]);
+    const raise = selfRaises(events, 0)[0]!;
+    assert.equal(raise.type === "ipi_send_cpu" && raise.callback, "a");
+    assert.equal(m.interrupts.irq_work[0], hasIrqWorkLine(m) ? 1 : 0);
+    assert.equal(runOf(m, c).startedAt, enableAt + m.arch.timing.irqEntryNs);
+  } else {
+    // No self-interrupt: the raise is a no-op and leaves no trace.
+    assert.deepEqual(raisesAfter, [0, 0, 0]);
+    assert.equal(runOf(m, c).startedAt, tickRunStart(m, nextTick(m, enableAt)));
+  }
+  assert.deepEqual(names(m.runs), ["c", "b", "a"]);
+  noFindings(m);
+});
+
+matrixTest("rule 4.4: without a self-interrupt the work waits for the tick and runs in the timer interrupt", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const events = record(m);
+  const w = irqWorkInit(spending(), "w");
+  let queuedAt = -1;
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.queue(w);
+    queuedAt = ctx.now;
+    yield* ctx.spend(10_000);
+  });
+  m.runUntil(20_000_000);
+  const run = runOf(m, w);
+  assert.equal(run.context, "hardirq");
+  // The interrupt the work ran in: the last vector entry before it started.
+  const entry = events.filter((e) => e.type === "irq_vector_entry" && e.time <= run.startedAt).at(-1)!;
+  const timerVector = m.arch.lines.find((l) => l.kind === "timer")!.vector;
+  const tickEvents = ticks(events, 0);
+  if (!cell.arch.hasIrqWorkInterrupt) {
+    const tick = nextTick(m, queuedAt);
+    assert.equal(run.startedAt, tickRunStart(m, tick));
+    assert.equal(entry.type === "irq_vector_entry" && entry.vector, timerVector);
+    assert.ok(tickEvents.some((e) => e.time === tick + m.arch.timing.irqEntryNs), "inside the tick");
+    assert.equal(m.interrupts.irq_work[0], 0);
+    assert.equal(run.task.comm, "swapper/0", "the task had finished: the tick interrupted idle");
+  } else {
+    // The raise is real: the work runs at once, not at a tick.
+    const raise = selfRaises(events, 0);
+    assert.equal(raise.length, 1);
+    assert.equal(run.startedAt, raise[0]!.time + selfIrqDelay(m) + m.arch.timing.irqEntryNs);
+    assert.ok(run.startedAt < nextTick(m, queuedAt));
+    assert.equal(tickEvents.filter((e) => e.time <= run.startedAt).length, 0);
+    assert.equal(run.task.comm, "t");
+  }
+  noFindings(m);
+});
+
+// ---------------------------------------------------------------- §5 queueing on a chosen CPU
+
+matrixTest("rule 5.1: on a UP build queueOn ignores the CPU and acts as queue", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const events = record(m);
+  const a = irqWorkInit(spending(), "a");
+  const b = irqWorkInit(spending(), "b");
+  const n = irqWorkInit(spending(), "n");
+  const results: boolean[] = [];
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    results.push(yield* ctx.queueOn(a, 0));
+    results.push(yield* ctx.queueOn(b, 5)); // no such CPU: ignored
+    results.push(yield* ctx.queueOn(b, 5)); // pending: false, as queue
+    yield* ctx.spend(1_000);
+    yield* ctx.irqEnable();
+  });
+  m.nmi(0, 10_000_000, function* (ctx) {
+    results.push(yield* ctx.queueOn(n, 3)); // "remote" from NMI: no warning on UP
+  });
+  m.runUntil(30_000_000);
+  assert.deepEqual(results, [true, true, false, true]);
+  const queued = events.filter((e) => e.type === "irq_work_queue");
+  assert.deepEqual(queued.map((e) => e.type === "irq_work_queue" && [e.target, e.list]), [
+    [0, "raised"],
+    [0, "raised"],
+    [0, "raised"],
+  ]);
+  assert.equal(events.filter((e) => e.type === "csd_queue_cpu").length, 0);
+  assert.deepEqual(names(m.runs), ["b", "a", "n"]);
+  for (const r of m.runs) assert.equal(r.cpu, 0);
+  assert.equal(selfRaises(events, 0).length, cell.arch.hasIrqWorkInterrupt ? 2 : 0);
+  noFindings(m);
+});
+
+matrixTest("rule 5.2: queueOn warns once for an offline target, then claims, then goes local or remote", (cell) => {
+  if (cell.arch.maxCpus < 2) {
+    // UP build: no offline check at all (SPEC §5.1).
+    const m = cell.machine({ cpus: 1 });
+    const w = irqWorkInit(spending(), "w");
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      assert.equal(yield* ctx.queueOn(w, 1), true);
+    });
+    m.runUntil(10_000_000);
+    assert.equal(runOf(m, w).cpu, 0);
+    noFindings(m);
+    return;
+  }
+  const m = cell.machine({ cpus: 3 });
+  const events = record(m);
+  const p = irqWorkInit(spending(), "p"); // already pending when the offline queueOn comes
+  const a = irqWorkInit(spending(), "a");
+  const b = irqWorkInit(spending(), "b");
+  const l = irqWorkInitLazy(spending(), "l");
+  const own = irqWorkInit(spending(), "own");
+  const results: Record<string, boolean> = {};
+  m.setCpuOnline(1, false);
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    results.p1 = yield* ctx.queue(p);
+    // (a) before (b): the warning comes even though the claim then fails.
+    results.p2 = yield* ctx.queueOn(p, 1);
+    results.a = yield* ctx.queueOn(a, 1); // offline again: no second warning, queued anyway
+    results.b = yield* ctx.queueOn(b, 2);
+    results.b2 = yield* ctx.queueOn(b, 2); // (b) claim fails
+    results.own = yield* ctx.queueOn(own, 0); // (d) local target: local enqueue
+    results.l = yield* ctx.queueOn(l, 0); // (d) LAZY local target: the lazy list
+    yield* ctx.spend(1_000);
+    yield* ctx.irqEnable();
+  });
+  m.runUntil(30_000_000);
+  assert.deepEqual(results, { p1: true, p2: false, a: true, b: true, b2: false, own: true, l: true });
+  const offline = findingsWith(m, "irq_work_queue_on", "offline");
+  assert.equal(offline.length, 1, "warned once");
+  assert.equal(offline[0]!.level, "WARN");
+  assert.equal(offline[0]!.cpu, 0);
+  assert.equal(offline[0]!.comm, "t");
+  assert.equal(m.panicked, false);
+  // Where each went.
+  const queued = events.filter((e) => e.type === "irq_work_queue").map((e) =>
+    e.type === "irq_work_queue" && `${e.work}:${e.target}:${e.list}`
+  );
+  assert.deepEqual(queued, ["p:0:raised", "a:1:call_single", "b:2:call_single", "own:0:raised", "l:0:lazy"]);
+  assert.equal(runOf(m, a).cpu, 1, "the offline CPU still got it");
+  assert.equal(runOf(m, b).cpu, 2);
+  assert.equal(runOf(m, own).cpu, 0);
+  assert.equal(runOf(m, l).cpu, 0);
+  assert.equal(runOf(m, p).cpu, 0);
+  // Local entries never touch the call-single queue.
+  const csd = events.filter((e) => e.type === "csd_queue_cpu").map((e) => e.type === "csd_queue_cpu" && e.target);
+  assert.deepEqual(csd, [1, 2]);
+});
+
+matrixTest("rule 5.3: a remote queueOn from NMI warns once and goes on", (cell) => {
+  const cpus = Math.min(2, cell.arch.maxCpus);
+  const m = cell.machine({ cpus });
+  const a = irqWorkInit(spending(), "a");
+  const b = irqWorkInit(spending(), "b");
+  const local = irqWorkInit(spending(), "local");
+  const results: boolean[] = [];
+  m.nmi(0, 1_000_000, function* (ctx) {
+    // On UP the CPU is ignored (SPEC §5.1): everything is local and nothing warns.
+    results.push(yield* ctx.queueOn(a, cpus - 1));
+    results.push(yield* ctx.queueOn(b, cpus - 1));
+    results.push(yield* ctx.queueOn(local, 0));
+  });
+  m.runUntil(20_000_000);
+  assert.deepEqual(results, [true, true, true]);
+  const nmiWarnings = findingsWith(m, "NMI");
+  if (cpus > 1) {
+    assert.equal(nmiWarnings.length, 1, "warned once for two remote queues");
+    assert.equal(nmiWarnings[0]!.level, "WARN");
+    assert.equal(nmiWarnings[0]!.context, "nmi");
+    assert.equal(nmiWarnings[0]!.cpu, 0);
+    assert.deepEqual(names(m.runs.filter((r) => r.cpu === 1)), ["a", "b"]);
+  } else {
+    assert.equal(nmiWarnings.length, 0);
+    assert.deepEqual(names(m.runs), ["local", "b", "a"], "one local list, newest first");
+    for (const r of m.runs) assert.equal(r.cpu, 0);
+  }
+  assert.equal(runOf(m, local).cpu, 0);
+  assert.equal(m.findings.length, nmiWarnings.length, "no other finding");
+});
+
+matrixTest("rule 5.4: remote works go through the call-single queue; LAZY is ignored", (cell) => {
+  // SMP only: on UP there is no remote CPU (SPEC §5.1 is tested above).
+  if (cell.arch.maxCpus < 2) return;
+  const m = cell.machine({ cpus: 2 });
+  const events = record(m);
+  const l = irqWorkInitLazy(spending(), "l");
+  let tick1Stopped: boolean | undefined;
+  let lazyHead1: unknown = "unset";
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    tick1Stopped = m.tick.stopped(1);
+    assert.equal(yield* ctx.queueOn(l, 1), true);
+    lazyHead1 = m.irqWork.lazyList.get(1).first;
+  });
+  m.runUntil(20_000_000);
+  assert.equal(tick1Stopped, true, "CPU 1 idle with its tick stopped");
+  assert.equal(lazyHead1, null, "not on the target's lazy list");
+  const q = events.find((e) => e.type === "irq_work_queue")!;
+  assert.equal(q.type === "irq_work_queue" && q.list, "call_single");
+  const csd = events.filter((e) => e.type === "csd_queue_cpu");
+  assert.equal(csd.length, 1);
+  assert.equal(csd[0]!.type === "csd_queue_cpu" && csd[0]!.target, 1);
+  const ipi = events.filter((e) => e.type === "ipi_send_cpu");
+  assert.equal(ipi.length, 1);
+  assert.equal(ipi[0]!.cpu, 0);
+  assert.equal(ipi[0]!.type === "ipi_send_cpu" && ipi[0]!.target, 1);
+  const run = runOf(m, l);
+  assert.equal(run.cpu, 1);
+  assert.equal(run.context, "hardirq");
+  // Runs when CPU 1 takes the call-function interrupt, not at a tick.
+  assert.equal(run.startedAt, ipi[0]!.time + m.arch.timing.ipiLatencyNs + m.arch.timing.irqEntryNs);
+  assert.equal(m.interrupts.call_function_single[1], 1);
+  assert.equal(ticks(events, 1).length, 0, "CPU 1 had no tick at all");
+  assert.equal(m.interrupts.irq_work[1], 0);
+  assert.equal(l.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
+  noFindings(m);
+});
+
+matrixTest("rule 5.6: queueOn returns true whenever its claim succeeded", (cell) => {
+  const cpus = Math.min(2, cell.arch.maxCpus);
+  const m = cell.machine({ cpus });
+  const remote = cpus - 1;
+  const works = ["local", "remote", "offline", "nmi"].map((n) => irqWorkInit(spending(), n));
+  const [local, rem, off, nmi] = works as [IrqWork, IrqWork, IrqWork, IrqWork];
+  const results: [string, boolean][] = [];
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable(); // nothing runs meanwhile: local works wait, remote IPIs take 1 µs+
+    results.push(["local", yield* ctx.queueOn(local, 0)]);
+    results.push(["remote", yield* ctx.queueOn(rem, remote)]);
+    if (cpus > 1) m.setCpuOnline(1, false);
+    results.push(["offline", yield* ctx.queueOn(off, remote)]);
+    results.push(["pending", yield* ctx.queueOn(off, remote)]);
+    yield* ctx.irqEnable();
+  });
+  m.nmi(0, 10_000_000, function* (ctx) {
+    results.push(["nmi", yield* ctx.queueOn(nmi, remote)]);
+  });
+  m.runUntil(30_000_000);
+  assert.deepEqual(results, [
+    ["local", true],
+    ["remote", true],
+    ["offline", true],
+    ["pending", false],
+    ["nmi", true],
+  ]);
+  // Every successful claim led to exactly one run.
+  for (const w of works) assert.equal(runOf(m, w).cpu, w === local ? 0 : remote, w.name);
+  assert.equal(m.panicked, false);
+});
+
+// ---------------------------------------------------------------- §7 draining and ordering
+
+matrixTest("rule 7.1: local lists run newest first", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const raised = ["a", "b", "c"].map((n) => irqWorkInit(spending(), n));
+  const lazy = ["x", "y", "z"].map((n) => irqWorkInitLazy(spending(), n));
+  let enableAt = -1, lazyAt = -1;
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    for (const w of raised) yield* ctx.queue(w);
+    yield* ctx.spend(1_000);
+    enableAt = ctx.now;
+    yield* ctx.irqEnable();
+    yield* ctx.sleep(5_000_000);
+    for (const w of lazy) yield* ctx.queue(w);
+    lazyAt = ctx.now;
+  });
+  m.runUntil(30_000_000);
+  assert.deepEqual(names(m.runs), ["c", "b", "a", "z", "y", "x"]);
+  const [c, b, a, z, y, x] = m.runs as [WorkRun, WorkRun, WorkRun, WorkRun, WorkRun, WorkRun];
+  const first = cell.arch.hasIrqWorkInterrupt
+    ? enableAt + m.arch.timing.irqEntryNs
+    : tickRunStart(m, nextTick(m, enableAt));
+  assert.equal(c.startedAt, first);
+  // One drain: each starts when the previous ends.
+  assert.equal(b.startedAt, c.endedAt);
+  assert.equal(a.startedAt, b.endedAt);
+  assert.equal(z.startedAt, tickRunStart(m, nextTick(m, lazyAt)));
+  assert.equal(y.startedAt, z.endedAt);
+  assert.equal(x.startedAt, y.endedAt);
+  noFindings(m);
+});
+
+matrixTest("rule 7.1: draining with IRQs enabled is a BUG (even an empty list)", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const l = irqWorkInitLazy(spending(), "l");
+  let reachedAfter = false;
+  m.spawn({ cpu: 0, name: "drainer", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.queue(l); // LAZY, tick running: stays on the lazy list
+    assert.equal(ctx.irqsDisabled, false);
+    yield* irqWorkRunList(m.cpus[0]!, m.irqWork.lazyList.get(0));
+    reachedAfter = true;
+  });
+  m.runUntil(20_000_000);
+  assert.equal(m.panicked, true);
+  assert.equal(m.findings.length, 1);
+  const bug = m.findings[0]!;
+  assert.equal(bug.level, "BUG");
+  assert.equal(bug.context, "task");
+  assert.equal(bug.comm, "drainer");
+  assert.equal(bug.cpu, 0);
+  assert.equal(m.runs.length, 0, "nothing ran");
+  assert.equal(m.irqWork.lazyList.get(0).first, l, "the list was not taken");
+  assert.equal(reachedAfter, false, "the machine stopped");
+
+  const m2 = cell.machine({ cpus: 1 });
+  m2.spawn({ cpu: 0, name: "drainer", at: 1_000_000 }, function* () {
+    yield* irqWorkRunList(m2.cpus[0]!, m2.irqWork.raisedList.get(0));
+  });
+  m2.runUntil(20_000_000);
+  assert.equal(m2.panicked, true, "the check comes before the emptiness test");
+  assert.deepEqual(m2.findings.map((f) => f.level), ["BUG"]);
+});
+
+matrixTest("rule 7.1: a drain with IRQs disabled from a task runs the list newest first in place", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const lazy = ["x", "y", "z"].map((n) => irqWorkInitLazy(spending(), n));
+  m.spawn({ cpu: 0, name: "drainer", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    for (const w of lazy) yield* ctx.queue(w);
+    yield* irqWorkRunList(m.cpus[0]!, m.irqWork.lazyList.get(0));
+    yield* ctx.irqEnable();
+  });
+  m.runUntil(20_000_000);
+  assert.deepEqual(names(m.runs), ["z", "y", "x"]);
+  for (const r of m.runs) {
+    assert.equal(r.context, "task");
+    assert.equal(r.irqsDisabled, true);
+    assert.equal(r.task.comm, "drainer");
+  }
+  noFindings(m);
+});
+
+matrixTest("rule 7.2: works queued during a drain run in a later drain, after a new raise", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const events = record(m);
+  const b = irqWorkInit(spending(), "b");
+  const a = irqWorkInit(spending(), "a");
+  let pushedOnto: unknown = "unset";
+  const c = irqWorkInit(function* (_w, ctx) {
+    yield* ctx.queue(b);
+    pushedOnto = m.irqWork.raisedList.get(0).first === b && b.next === null;
+    yield* ctx.spend(100);
+  }, "c");
+  let enableAt = -1;
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    yield* ctx.queue(a);
+    yield* ctx.queue(c);
+    yield* ctx.spend(1_000);
+    enableAt = ctx.now;
+    yield* ctx.irqEnable();
+  });
+  m.runUntil(30_000_000);
+  // c drains first and queues b; a still runs in this drain, b only in the next.
+  assert.deepEqual(names(m.runs), ["c", "a", "b"]);
+  assert.equal(pushedOnto, true, "b went onto the fresh, empty list");
+  const [rc, ra, rb] = m.runs as [WorkRun, WorkRun, WorkRun];
+  assert.equal(ra.startedAt, rc.endedAt);
+  const { irqEntryNs, irqExitNs } = m.arch.timing;
+  if (cell.arch.hasIrqWorkInterrupt) {
+    assert.equal(rc.startedAt, enableAt + irqEntryNs);
+    assert.equal(selfRaises(events, 0).length, 2, "b's push saw the empty list and raised");
+    assert.equal(rb.startedAt, ra.endedAt + irqExitNs + irqEntryNs);
+    if (hasIrqWorkLine(m)) assert.equal(m.interrupts.irq_work[0], 2);
+  } else {
+    const tick = nextTick(m, enableAt);
+    assert.equal(rc.startedAt, tickRunStart(m, tick));
+    assert.equal(rb.startedAt, tickRunStart(m, tick + m.tick.periodNs));
+  }
+  noFindings(m);
+});
+
+matrixTest("rule 7.3: works delivered through the call-single queue run oldest first", (cell) => {
+  // SMP only: a UP build has no call-single delivery of irq_work.
+  if (cell.arch.maxCpus < 2) return;
+  const m = cell.machine({ cpus: 2 });
+  const events = record(m);
+  const works = ["a", "b", "c"].map((n) => irqWorkInit(spending(), n));
+  let lastQueueAt = -1;
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    for (const w of works) assert.equal(yield* ctx.queueOn(w, 1), true);
+    lastQueueAt = ctx.now;
+  });
+  m.runUntil(20_000_000);
+  assert.deepEqual(names(m.runs), ["a", "b", "c"]);
+  const ipi = events.filter((e) => e.type === "ipi_send_cpu");
+  assert.equal(ipi.length, 1, "one IPI: only the first push found the queue empty");
+  const arrival = ipi[0]!.time + m.arch.timing.ipiLatencyNs;
+  assert.ok(lastQueueAt < arrival, "all three queued before the IPI arrived");
+  const [ra, rb, rc] = m.runs as [WorkRun, WorkRun, WorkRun];
+  assert.equal(ra.startedAt, arrival + m.arch.timing.irqEntryNs);
+  assert.equal(rb.startedAt, ra.endedAt);
+  assert.equal(rc.startedAt, rb.endedAt);
+  for (const r of m.runs) {
+    assert.equal(r.cpu, 1);
+    assert.equal(r.context, "hardirq");
+  }
+  assert.equal(m.interrupts.call_function_single[1], 1);
+  noFindings(m);
+});
+
+// ---------------------------------------------------------------- §8 entry points that drain
+
+matrixTest("rule 8.1: run() drains the raised list, then the lazy list", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const events = record(m);
+  const l1 = irqWorkInitLazy(spending(), "l1");
+  const l2 = irqWorkInitLazy(spending(), "l2");
+  const p1 = irqWorkInit(spending(), "p1");
+  const p2 = irqWorkInit(spending(), "p2");
+  let enableAt = -1;
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    for (const w of [l1, p1, l2, p2]) yield* ctx.queue(w);
+    yield* ctx.spend(1_000);
+    enableAt = ctx.now;
+    yield* ctx.irqEnable();
+  });
+  m.runUntil(20_000_000);
+  assert.deepEqual(names(m.runs), ["p2", "p1", "l2", "l1"]);
+  for (let i = 1; i < 4; i++) assert.equal(m.runs[i]!.startedAt, m.runs[i - 1]!.endedAt, "one interrupt");
+  if (cell.arch.hasIrqWorkInterrupt) {
+    // The self-interrupt's run() takes the lazy works too, long before the tick.
+    assert.equal(m.runs[0]!.startedAt, enableAt + m.arch.timing.irqEntryNs);
+    assert.equal(ticks(events, 0).filter((e) => e.time <= m.runs[3]!.endedAt).length, 0);
+    if (hasIrqWorkLine(m)) assert.equal(m.interrupts.irq_work[0], 1);
+  } else {
+    // No run(): the tick does the same two drains in the same order (SPEC §8.2).
+    assert.equal(m.runs[0]!.startedAt, tickRunStart(m, nextTick(m, enableAt)));
+  }
+  noFindings(m);
+});
+
+matrixTest("rule 8.2: the tick drains the raised list only without a self-interrupt; the lazy list always", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const events = record(m);
+  const l = irqWorkInitLazy(spending(), "l");
+  const p = irqWorkInit(spending(), "p");
+  let queuedAt = -1;
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    // p first: where it raises, its run() (which also takes the lazy list, §8.1) is over before l.
+    yield* ctx.queue(p);
+    yield* ctx.spend(10_000);
+    yield* ctx.queue(l);
+    queuedAt = ctx.now;
+    yield* ctx.spend(10_000_000); // keep the CPU busy over two ticks
+  });
+  m.runUntil(20_000_000);
+  const tick = nextTick(m, queuedAt);
+  const rl = runOf(m, l), rp = runOf(m, p);
+  const tickEvent = ticks(events, 0).find((e) => e.time === tick + m.arch.timing.irqEntryNs);
+  assert.ok(tickEvent, "the tick fired");
+  if (cell.arch.hasIrqWorkInterrupt) {
+    assert.ok(rp.endedAt < tick, "the raised work ran from the self-interrupt");
+    assert.equal(rl.startedAt, tickRunStart(m, tick));
+  } else {
+    assert.equal(rp.startedAt, tickRunStart(m, tick), "the raised list first");
+    assert.equal(rl.startedAt, rp.endedAt, "then the lazy list");
+  }
+  for (const r of [rl, rp]) {
+    assert.equal(r.context, "hardirq");
+    assert.equal(r.task.comm, "t");
+  }
+  noFindings(m);
+});
+
+matrixTest("rule 8.3: a CPU with its tick stopped gets no tick, so its lazy list waits", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const events = record(m);
+  const l = irqWorkInitLazy(spending(), "l");
+  let stoppedAtPush: boolean | undefined;
+  // White-box: put a claimed LAZY work on the idle CPU's lazy list without any raise.
+  m.at(1_000_000, "push a lazy work", () => {
+    stoppedAtPush = m.tick.stopped(0);
+    l.flags |= IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK;
+    drive(llistAdd(l, m.irqWork.lazyList.get(0)));
+  });
+  m.runUntil(30_000_000);
+  assert.equal(stoppedAtPush, true);
+  assert.equal(ticks(events, 0).length, 0, "no tick while stopped");
+  assert.equal(m.interrupts.timer[0], 0);
+  assert.equal(m.runs.length, 0);
+  // A task wake-up restarts the tick; the next one drains the lazy list.
+  m.spawn({ cpu: 0, name: "t", at: 30_000_000 }, function* () {});
+  m.runUntil(40_000_000);
+  const run = runOf(m, l);
+  assert.equal(run.startedAt, tickRunStart(m, 32_000_000));
+  assert.equal(ticks(events, 0)[0]!.time, 32_000_000 + m.arch.timing.irqEntryNs);
+  noFindings(m);
+});
+
+matrixTest("rule 8.5: with a self-interrupt the tick never drains the raised list", (cell) => {
+  // Part 1: IRQs off across a tick. The work runs from the self-interrupt (before the tick's
+  // handler) where there is one, inside the tick where there is none.
+  {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    const w = irqWorkInit(spending(), "w");
+    let enableAt = -1;
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      yield* ctx.irqDisable();
+      yield* ctx.queue(w);
+      yield* ctx.spend(5_000_000); // the 4 ms tick is latched meanwhile
+      enableAt = ctx.now;
+      yield* ctx.irqEnable();
+    });
+    m.runUntil(20_000_000);
+    const run = runOf(m, w);
+    const tick = ticks(events, 0)[0]!;
+    const start = events.find((e) => e.type === "irq_work_execute_start")!;
+    if (cell.arch.hasIrqWorkInterrupt) {
+      assert.equal(run.startedAt, enableAt + m.arch.timing.irqEntryNs);
+      assert.ok(tick.time >= run.endedAt, "the tick came after the run");
+      assert.ok(events.indexOf(start) < events.indexOf(tick));
+    } else {
+      assert.equal(run.startedAt, enableAt + m.arch.timing.irqEntryNs + m.timing.tickNs);
+      assert.ok(events.indexOf(tick) < events.indexOf(start), "run inside the tick");
+    }
+    noFindings(m);
+  }
+  // Part 2: white-box, a work on the raised list with no raise pending, ticks running.
+  {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    const w = irqWorkInit(spending(), "w");
+    m.spawn({ cpu: 0, name: "busy", at: 0 }, function* (ctx) {
+      yield* ctx.spend(25_000_000);
+    });
+    m.at(1_000_000, "push a raised work", () => {
+      w.flags |= IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK;
+      drive(llistAdd(w, m.irqWork.raisedList.get(0)));
+    });
+    m.runUntil(22_000_000);
+    assert.equal(ticks(events, 0).length, 5, "ticks at 4, 8, 12, 16, 20 ms");
+    if (cell.arch.hasIrqWorkInterrupt) {
+      assert.equal(m.runs.length, 0, "five ticks, never drained");
+      assert.equal(m.irqWork.raisedList.get(0).first, w);
+      assert.equal(w.flags, IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK);
+    } else {
+      assert.equal(runOf(m, w).startedAt, tickRunStart(m, 4_000_000));
+      assert.equal(m.irqWork.raisedList.get(0).first, null);
+    }
+    noFindings(m);
+  }
+});

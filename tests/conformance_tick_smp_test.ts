@@ -1,0 +1,656 @@
+/**
+ * Conformance tests for SPEC.md §0 (model), §10 (tick-stop interaction),
+ * §12 (cross-CPU delivery) and §13 (warnings and fatal checks), each named
+ * by its rule number and run over the arch x config matrix where the
+ * behaviour may depend on the arch.
+ *
+ * Times used below: HZ=250, so ticks fall on multiples of 4 ms. Scenarios
+ * start a little after a tick boundary (10 ms + 100 ns) so that nothing
+ * coincides with a tick unless the test wants it to.
+ */
+
+import assert from "node:assert/strict";
+import {
+  createMachine,
+  irqWorkInit,
+  irqWorkInitLazy,
+  irqWorkNeedsCpu,
+  irqWorkRun,
+  llistEmpty,
+  type Machine,
+  type TraceEvent,
+} from "../mod.ts";
+import { x86 } from "../arch/x86/mod.ts";
+import { matrixTest } from "./matrix.ts";
+
+const PERIOD = 4_000_000;
+/** A point in time a little after the tick at 8 ms, before the one at 12 ms. */
+const T0 = 10_000_100;
+
+/** Record every trace event of `m`. */
+function record(m: Machine): TraceEvent[] {
+  const events: TraceEvent[] = [];
+  m.observe((e) => events.push(e));
+  return events;
+}
+
+/** Self-interrupt raises: `ipi_send_cpu` events from `irq_work_queue`. */
+function selfRaises(events: readonly TraceEvent[]): TraceEvent[] {
+  return events.filter((e) => e.type === "ipi_send_cpu" && e.callsite === "irq_work_queue");
+}
+
+function messages(m: Machine, prefix: string): string[] {
+  return m.findings.map((f) => f.message).filter((s) => s.startsWith(prefix));
+}
+
+// ---------------------------------------------------------------------------
+// §0 Model
+
+matrixTest(
+  "rule 0.1: a machine has N CPUs numbered 0..N-1, online at boot, each can be marked offline",
+  (cell) => {
+    const n = Math.min(4, cell.arch.maxCpus);
+    const m = cell.machine({ cpus: n });
+    assert.equal(m.cpus.length, n);
+    assert.deepEqual(m.cpus.map((c) => c.id), Array.from({ length: n }, (_, i) => i));
+    assert.ok(m.cpus.every((c) => c.online));
+    m.setCpuOnline(n - 1, false);
+    assert.equal(m.cpus[n - 1]!.online, false);
+    assert.ok(m.cpus.slice(0, n - 1).every((c) => c.online));
+    m.setCpuOnline(n - 1, true);
+    assert.equal(m.cpus[n - 1]!.online, true);
+  },
+);
+
+matrixTest(
+  "rule 0.4: callbacks run in hard-IRQ context, or in task context with IRQs off from the polling idle flush",
+  (cell) => {
+    // Hard-IRQ part, every arch: a local work runs in an interrupt (self-interrupt or tick).
+    const m = cell.machine({ cpus: 1 });
+    const w = irqWorkInit(() => {}, "local");
+    m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+      yield* ctx.queue(w);
+    });
+    m.runUntil(T0 + 2 * PERIOD);
+    assert.equal(m.runs.length, 1);
+    assert.equal(m.runs[0]!.context, "hardirq");
+    assert.equal(m.runs[0]!.irqsDisabled, true);
+    // Task-context part needs a remote CPU.
+    if (cell.arch.maxCpus < 2) return; // x86-nolapic has one CPU: no cross-CPU delivery.
+    const p = cell.machine({ cpus: 2, idle: "poll" });
+    const r = irqWorkInit(() => {}, "remote");
+    p.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+      yield* ctx.queueOn(r, 1);
+    });
+    p.runUntil(T0 + PERIOD);
+    assert.equal(p.runs.length, 1);
+    assert.equal(p.runs[0]!.context, "task");
+    assert.equal(p.runs[0]!.irqsDisabled, true);
+    assert.equal(p.runs[0]!.task.pid, 0, "flushed by the idle task");
+  },
+);
+
+// ---------------------------------------------------------------------------
+// §10 Tick-stop interaction
+
+matrixTest(
+  "rule 10.1: needsCpu is false with empty lists; a raised work counts only without a self-interrupt; a lazy work always counts",
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const cpu0 = m.cpus[0]!;
+    assert.equal(irqWorkNeedsCpu(cpu0), false, "fresh machine");
+    const seen: Record<string, boolean> = {};
+    const raised = irqWorkInit(() => {}, "raised");
+    const lazy = irqWorkInitLazy(() => {}, "lazy");
+    m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+      yield* ctx.irqDisable();
+      seen.before = irqWorkNeedsCpu(cpu0);
+      yield* ctx.queue(raised);
+      // Interrupts are off: the work stays on the raised list whatever the arch.
+      assert.equal(llistEmpty(m.irqWork.raisedList.get(0)), false);
+      seen.raisedOnly = irqWorkNeedsCpu(cpu0);
+      yield* ctx.queue(lazy);
+      seen.raisedAndLazy = irqWorkNeedsCpu(cpu0);
+      yield* ctx.irqEnable();
+    });
+    m.runUntil(T0 + 3 * PERIOD);
+    assert.equal(seen.before, false);
+    assert.equal(seen.raisedOnly, !cell.arch.hasIrqWorkInterrupt);
+    assert.equal(seen.raisedAndLazy, true);
+    assert.equal(m.runs.length, 2, "both works ran");
+    assert.equal(irqWorkNeedsCpu(cpu0), false, "lists drained");
+
+    // A lazy work alone counts on every arch.
+    const m2 = cell.machine({ cpus: 1 });
+    const lazy2 = irqWorkInitLazy(() => {}, "lazy");
+    let lazyOnly: boolean | undefined;
+    m2.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+      yield* ctx.irqDisable();
+      yield* ctx.queue(lazy2);
+      lazyOnly = irqWorkNeedsCpu(m2.cpus[0]!);
+      yield* ctx.irqEnable();
+    });
+    m2.runUntil(T0 + 3 * PERIOD);
+    assert.equal(lazyOnly, true);
+    assert.equal(m2.findings.length, 0, "online CPU: no warning");
+  },
+);
+
+matrixTest(
+  "rule 10.1: needsCpu warns once when it returns true on an offline CPU, never when it returns false",
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const cpu0 = m.cpus[0]!;
+    m.setCpuOnline(0, false);
+    assert.equal(irqWorkNeedsCpu(cpu0), false);
+    assert.equal(m.findings.length, 0, "false on an offline CPU: no warning");
+    const lazy = irqWorkInitLazy(() => {}, "lazy");
+    const results: boolean[] = [];
+    m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+      yield* ctx.irqDisable();
+      yield* ctx.queue(lazy);
+      results.push(irqWorkNeedsCpu(cpu0), irqWorkNeedsCpu(cpu0));
+      yield* ctx.irqEnable();
+    });
+    m.runUntil(T0 + 3 * PERIOD);
+    assert.deepEqual(results, [true, true]);
+    const warnings = m.findings.filter((f) => f.message.includes("irq_work_needs_cpu"));
+    assert.equal(warnings.length, 1, "warned once");
+    assert.equal(warnings[0]!.level, "WARN");
+    assert.match(warnings[0]!.message, /^WARNING: /);
+    assert.equal(warnings[0]!.cpu, 0);
+  },
+);
+
+matrixTest(
+  "rule 10.2: an idle CPU keeps its tick while a lazy work is pending, and stops it once nothing is pending",
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    const lazy = irqWorkInitLazy(() => {}, "lazy");
+    m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+      yield* ctx.queue(lazy); // tick running (the CPU is busy): no raise, waits for the tick
+    });
+    const at11: Record<string, boolean> = {};
+    m.at(11_000_000, "look", () => {
+      at11.idle = m.cpus[0]!.idle;
+      at11.stopped = m.tick.stopped(0);
+      at11.lazyPending = !llistEmpty(m.irqWork.lazyList.get(0));
+    });
+    m.runUntil(13_000_000);
+    assert.deepEqual(at11, { idle: true, stopped: false, lazyPending: true });
+    assert.equal(selfRaises(events).length, 0, "a lazy work with a running tick does not raise");
+    assert.equal(m.runs.length, 1);
+    const run = m.runs[0]!;
+    assert.equal(run.context, "hardirq");
+    assert.ok(run.startedAt >= 3 * PERIOD && run.startedAt < 3 * PERIOD + 10_000, `ran at ${run.startedAt}`);
+    const ticks = events.filter((e) => e.type === "tick" && e.cpu === 0);
+    assert.equal(ticks.length, 1, "one tick, the one at 12 ms");
+    assert.ok(ticks[0]!.time >= 3 * PERIOD && ticks[0]!.time <= run.startedAt);
+    // After the run, nothing is pending: the tick stops.
+    const stops = events.filter((e) => e.type === "tick_stop" && e.time > run.endedAt);
+    assert.equal(stops.length, 1);
+    assert.equal(m.tick.stopped(0), true);
+    const timers = m.interrupts.timer[0]!;
+    m.runUntil(40_000_000);
+    assert.equal(m.interrupts.timer[0], timers, "no timer interrupt on a stopped tick");
+    assert.equal(events.filter((e) => e.type === "tick" && e.time > 13_000_000).length, 0);
+
+    // Control: the same task without a work lets the tick stop at once.
+    const c = cell.machine({ cpus: 1 });
+    const cEvents = record(c);
+    c.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+      yield* ctx.spend(100);
+    });
+    let stopped11: boolean | undefined;
+    c.at(11_000_000, "look", () => {
+      stopped11 = c.tick.stopped(0);
+    });
+    c.runUntil(40_000_000);
+    assert.equal(stopped11, true);
+    assert.ok(cEvents.some((e) => e.type === "tick_stop" && e.time > T0 && e.time < 11_000_000));
+    assert.equal(cEvents.filter((e) => e.type === "tick").length, 0, "no tick ran");
+    assert.equal(c.interrupts.timer[0], 1, "only the task's start timer");
+  },
+);
+
+matrixTest(
+  "rule 10.4: a lazy work queued while the tick is stopped raises at once (runs at once with a self-interrupt)",
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    const lazy = irqWorkInitLazy(() => {}, "lazy");
+    let stoppedBefore: boolean | undefined;
+    m.at(T0 - 100, "look", () => {
+      stoppedBefore = m.tick.stopped(0);
+    });
+    m.nmi(0, T0, function* (ctx) {
+      yield* ctx.queue(lazy); // the idle CPU's tick is stopped
+    });
+    m.runUntil(T0 + 4 * PERIOD);
+    assert.equal(stoppedBefore, true);
+    assert.equal(m.runs.length, 1);
+    const run = m.runs[0]!;
+    assert.equal(run.context, "hardirq");
+    if (cell.arch.hasIrqWorkInterrupt) {
+      assert.equal(selfRaises(events).length, 1, "raised");
+      assert.ok(run.startedAt < T0 + 5_000, `ran right after the NMI, at ${run.startedAt}`);
+      assert.equal(events.filter((e) => e.type === "tick").length, 0, "no tick needed");
+    } else {
+      // The raise is a no-op; the idle loop re-arms the tick for the next period (§10.2).
+      assert.equal(selfRaises(events).length, 0);
+      assert.ok(
+        run.startedAt >= 3 * PERIOD && run.startedAt < 3 * PERIOD + 10_000,
+        `ran at ${run.startedAt}`,
+      );
+      assert.equal(events.filter((e) => e.type === "tick").length, 1, "one re-armed tick");
+    }
+    assert.equal(m.tick.stopped(0), true, "stopped again after the run");
+  },
+);
+
+// ---------------------------------------------------------------------------
+// §12 Cross-CPU delivery
+
+matrixTest("rule 12.1: only the push onto an empty call-single queue sends the IPI", (cell) => {
+  if (cell.arch.maxCpus < 2) return; // x86-nolapic has one CPU: no cross-CPU delivery.
+  const m = cell.machine({ cpus: 2 });
+  const events = record(m);
+  const a = irqWorkInit(() => {}, "a"), b = irqWorkInit(() => {}, "b"), c = irqWorkInit(() => {}, "c");
+  m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+    assert.equal(yield* ctx.queueOn(a, 1), true);
+    assert.equal(yield* ctx.queueOn(b, 1), true); // before the IPI arrives
+    yield* ctx.spend(20_000); // the queue is flushed meanwhile
+    assert.equal(yield* ctx.queueOn(c, 1), true);
+  });
+  m.runUntil(T0 + 100_000);
+  const ipis = events.filter((e) =>
+    e.type === "ipi_send_cpu" && e.callsite === "__smp_call_single_queue" && e.target === 1
+  );
+  const csds = events.filter((e) => e.type === "csd_queue_cpu" && e.target === 1);
+  assert.equal(csds.length, 3);
+  assert.equal(ipis.length, 2, "a and b share one IPI; c finds the queue empty again");
+  assert.equal(m.interrupts.call_function_single[1], 2);
+  assert.deepEqual(m.runs.map((r) => [r.work.name, r.cpu, r.context]), [
+    ["a", 1, "hardirq"],
+    ["b", 1, "hardirq"],
+    ["c", 1, "hardirq"],
+  ]);
+  assert.equal(m.runs[0]!.startedAt, m.runs[1]!.startedAt, "a and b in the same flush");
+});
+
+matrixTest(
+  "rule 12.2: a polling idle target gets no IPI; the idle task flushes with IRQs off in task context",
+  (cell) => {
+    if (cell.arch.maxCpus < 2) return; // x86-nolapic has one CPU: no cross-CPU delivery.
+    const m = cell.machine({ cpus: 2, idle: "poll" });
+    const events = record(m);
+    const w = irqWorkInit(() => {}, "w");
+    m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+      yield* ctx.queueOn(w, 1);
+    });
+    m.runUntil(T0 + PERIOD);
+    const wakes = events.filter((e) => e.type === "sched_wake_idle_without_ipi");
+    assert.equal(wakes.length, 1);
+    assert.equal(wakes[0]!.type === "sched_wake_idle_without_ipi" && wakes[0]!.target, 1);
+    assert.equal(events.filter((e) => e.type === "ipi_send_cpu").length, 0, "no IPI sent");
+    assert.equal(m.interrupts.call_function_single[1], 0);
+    assert.equal(m.runs.length, 1);
+    const run = m.runs[0]!;
+    assert.equal(run.cpu, 1);
+    assert.equal(run.context, "task");
+    assert.equal(run.irqsDisabled, true);
+    assert.deepEqual([run.task.comm, run.task.pid], ["swapper/1", 0]);
+
+    // A busy polling target, and a halting idle target, both get the IPI.
+    for (const idle of ["poll", "halt"] as const) {
+      const h = cell.machine({ cpus: 2, idle });
+      const hEvents = record(h);
+      const hw = irqWorkInit(() => {}, "w");
+      if (idle === "poll") {
+        h.spawn({ cpu: 1, name: "busy", at: T0 - 10_000 }, function* (ctx) {
+          yield* ctx.spend(50_000);
+        });
+      }
+      h.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+        yield* ctx.queueOn(hw, 1);
+      });
+      h.runUntil(T0 + PERIOD);
+      assert.equal(hEvents.filter((e) => e.type === "sched_wake_idle_without_ipi").length, 0, idle);
+      assert.equal(h.interrupts.call_function_single[1], 1, idle);
+      assert.equal(h.runs[0]!.context, "hardirq", idle);
+    }
+  },
+);
+
+matrixTest(
+  "rule 12.3: flush runs sync calls first, then async and irq_work in arrival order, then wake-ups",
+  (cell) => {
+    if (cell.arch.maxCpus < 2) return; // x86-nolapic has one CPU: no cross-CPU delivery.
+    // CPU 1: task T queues W on CPU 2 and syncs on it. Without a self-interrupt
+    // the sync sleeps, so W's end on CPU 2 queues T's wake-up on idle CPU 1's
+    // call-single queue; with one, T spins and needs no wake-up.
+    // CPU 0: as soon as W starts, posts async1, w1, (W ends: wake-up), async2, w2, then sync1.
+    const m = cell.machine({ cpus: 3 });
+    const events = record(m);
+    const log: string[] = [];
+    let wStarted = false;
+    const big = irqWorkInit(function* (_w, ctx) {
+      wStarted = true;
+      yield* ctx.spend(200);
+    }, "W");
+    const w1 = irqWorkInit(() => void log.push("w1"), "w1");
+    const w2 = irqWorkInit(() => void log.push("w2"), "w2");
+    m.spawn({ cpu: 1, name: "T", policy: "fifo", priority: 10, at: T0 }, function* (ctx) {
+      yield* ctx.queueOn(big, 2);
+      yield* ctx.sync(big);
+      log.push("T");
+    });
+    m.spawn({ cpu: 0, name: "poster", policy: "fifo", priority: 10, at: T0 }, function* (ctx) {
+      while (!wStarted) yield* ctx.spend(20);
+      yield* ctx.callFunctionSingle(1, () => void log.push("async1"), false);
+      yield* ctx.queueOn(w1, 1);
+      yield* ctx.spend(400); // W ends on CPU 2 meanwhile
+      yield* ctx.callFunctionSingle(1, () => void log.push("async2"), false);
+      yield* ctx.queueOn(w2, 1);
+      yield* ctx.callFunctionSingle(1, (c) => void log.push(`sync1:${c.context}:${c.irqsDisabled}`), true);
+      log.push("poster done");
+    });
+    m.runUntil(T0 + PERIOD);
+    const wakeupQueued = events.filter((e) =>
+      e.type === "csd_queue_cpu" && e.target === 1 && e.func === "sched_ttwu_pending"
+    );
+    if (cell.arch.hasIrqWorkInterrupt) {
+      // T spun and returned when W ended, before the flush.
+      assert.equal(wakeupQueued.length, 0);
+      assert.deepEqual(log, ["T", "sync1:hardirq:true", "async1", "w1", "async2", "w2", "poster done"]);
+    } else {
+      assert.equal(wakeupQueued.length, 1, "T's wake-up travelled through CPU 1's queue");
+      const queued = events.filter((e) => e.type === "csd_queue_cpu" && e.target === 1).map((e) =>
+        e.type === "csd_queue_cpu" ? e.func : ""
+      );
+      assert.equal(queued[2], "sched_ttwu_pending", "the wake-up arrived third");
+      assert.equal(log.indexOf("T") > log.indexOf("w2"), true, "T ran after the whole flush");
+      assert.deepEqual(log.filter((s) => s !== "poster done"), [
+        "sync1:hardirq:true",
+        "async1",
+        "w1",
+        "async2",
+        "w2",
+        "T",
+      ]);
+      // The wake-up is applied after the last irq_work of the flush.
+      const w2End = events.findIndex((e) => e.type === "irq_work_execute_end" && e.work === "w2");
+      const tWake = events.findLastIndex((e) => e.type === "sched_wakeup" && e.wakeComm === "T");
+      assert.ok(w2End >= 0 && tWake > w2End);
+    }
+    assert.equal(m.interrupts.call_function_single[1], 1, "everything in one flush");
+  },
+);
+
+matrixTest("rule 12.4: a flush on an offline CPU warns once per machine, with one line per entry", (cell) => {
+  if (cell.arch.maxCpus < 2) return; // x86-nolapic has one CPU: no cross-CPU delivery.
+  const m = cell.machine({ cpus: 3 });
+  const a = irqWorkInit(() => {}, "work_a"), b = irqWorkInit(() => {}, "work_b");
+  const c = irqWorkInit(() => {}, "work_c");
+  let ranF = 0;
+  m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+    yield* ctx.queueOn(a, 1);
+    yield* ctx.callFunctionSingle(1, function csd_fn() {
+      ranF++;
+    }, false);
+    yield* ctx.queueOn(b, 1);
+    // CPU 1 leaves cpu_online_mask after the queueing, before the IPI arrives.
+    m.setCpuOnline(1, false);
+  });
+  m.runUntil(T0 + PERIOD);
+  assert.equal(m.interrupts.call_function_single[1], 1);
+  assert.equal(m.findings.length, 1);
+  const f = m.findings[0]!;
+  assert.equal(f.level, "WARN");
+  assert.equal(f.cpu, 1);
+  assert.deepEqual(f.message.split("\n"), [
+    "WARNING: IPI on offline CPU 1",
+    "smp: IPI callback work_a sent to offline CPU",
+    "smp: IPI callback csd_fn sent to offline CPU",
+    "smp: IPI callback work_b sent to offline CPU",
+  ]);
+  // The entries still run.
+  assert.deepEqual(m.runs.map((r) => r.work.name), ["work_a", "work_b"]);
+  assert.equal(ranF, 1);
+
+  // Once per machine: another offline flush, even on another CPU, is silent.
+  m.spawn({ cpu: 0, name: "q2", at: 20_000_100 }, function* (ctx) {
+    m.setCpuOnline(1, true);
+    yield* ctx.queueOn(c, 2);
+    yield* ctx.queueOn(a, 1);
+    m.setCpuOnline(2, false);
+    m.setCpuOnline(1, false);
+  });
+  m.runUntil(20_000_100 + PERIOD);
+  assert.equal(m.interrupts.call_function_single[2], 1);
+  assert.equal(m.interrupts.call_function_single[1], 2);
+  assert.equal(messages(m, "WARNING: IPI on offline CPU").length, 1);
+  assert.equal(m.runs.length, 4);
+});
+
+// ---------------------------------------------------------------------------
+// §13 Warnings and fatal checks
+
+matrixTest("rule 13: queueOn to an offline target warns once and continues", (cell) => {
+  if (cell.arch.maxCpus < 2) {
+    // UP build (§5.1): queueOn is queue; the target is ignored and nothing warns.
+    const u = cell.machine({ cpus: 1 });
+    u.setCpuOnline(0, false);
+    const w = irqWorkInit(() => {}, "w");
+    u.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+      assert.equal(yield* ctx.queueOn(w, 0), true);
+    });
+    u.runUntil(T0 + 2 * PERIOD);
+    assert.equal(messages(u, "WARNING: irq_work_queue_on").length, 0);
+    assert.equal(u.runs.length, 1);
+    return;
+  }
+  const m = cell.machine({ cpus: 2 });
+  m.setCpuOnline(1, false);
+  const a = irqWorkInit(() => {}, "a"), b = irqWorkInit(() => {}, "b");
+  const returned: boolean[] = [];
+  m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+    returned.push(yield* ctx.queueOn(a, 1));
+    returned.push(yield* ctx.queueOn(b, 1));
+  });
+  m.runUntil(T0 + PERIOD);
+  assert.deepEqual(returned, [true, true]);
+  const warnings = m.findings.filter((f) =>
+    f.message.includes("irq_work_queue_on") && f.message.includes("offline")
+  );
+  assert.equal(warnings.length, 1, "warned once");
+  assert.equal(warnings[0]!.level, "WARN");
+  assert.equal(warnings[0]!.cpu, 0, "warned on the queueing CPU");
+  assert.deepEqual(m.runs.map((r) => [r.work.name, r.cpu]), [["a", 1], ["b", 1]], "continued anyway");
+});
+
+matrixTest(
+  "rule 13: a remote queueOn from NMI warns once and continues; a local one does not warn",
+  (cell) => {
+    if (cell.arch.maxCpus < 2) return; // x86-nolapic has one CPU: nothing is remote.
+    const m = cell.machine({ cpus: 2 });
+    const local = irqWorkInit(() => {}, "local");
+    const a = irqWorkInit(() => {}, "a"), b = irqWorkInit(() => {}, "b");
+    m.nmi(0, T0, function* (ctx) {
+      yield* ctx.queueOn(local, 0);
+    });
+    let afterLocal = -1;
+    m.at(T0 + 100_000, "look", () => {
+      afterLocal = m.findings.length;
+    });
+    m.nmi(0, T0 + 200_000, function* (ctx) {
+      yield* ctx.queueOn(a, 1);
+    });
+    m.nmi(0, T0 + 400_000, function* (ctx) {
+      yield* ctx.queueOn(b, 1);
+    });
+    m.runUntil(T0 + 2 * PERIOD);
+    assert.equal(afterLocal, 0, "local queueOn from NMI is fine");
+    assert.equal(m.findings.length, 1);
+    const f = m.findings[0]!;
+    assert.equal(f.level, "WARN");
+    assert.equal(f.context, "nmi");
+    assert.match(f.message, /^WARNING: .*NMI/);
+    assert.deepEqual(m.runs.map((r) => [r.work.name, r.cpu]).sort(), [["a", 1], ["b", 1], ["local", 0]]);
+  },
+);
+
+matrixTest("rule 13: needsCpu true on an offline idle CPU warns once", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  m.setCpuOnline(0, false);
+  const l1 = irqWorkInitLazy(() => {}, "l1"), l2 = irqWorkInitLazy(() => {}, "l2");
+  m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+    yield* ctx.queue(l1); // then the idle loop asks needsCpu before stopping the tick
+  });
+  m.spawn({ cpu: 0, name: "q2", at: 20_000_100 }, function* (ctx) {
+    yield* ctx.queue(l2);
+  });
+  m.runUntil(30_000_000);
+  assert.equal(m.runs.length, 2, "the lazy works still ran at the tick");
+  const warnings = m.findings.filter((f) => f.message.includes("irq_work_needs_cpu"));
+  assert.equal(warnings.length, 1);
+  assert.equal(warnings[0]!.level, "WARN");
+  assert.ok(warnings[0]!.time > T0 && warnings[0]!.time < 3 * PERIOD);
+});
+
+matrixTest("rule 13: draining with IRQs enabled is a BUG that stops the machine", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  let reached = false;
+  m.spawn({ cpu: 0, name: "bad", at: T0 }, function* (ctx) {
+    assert.equal(ctx.irqsDisabled, false);
+    yield* irqWorkRun(m.cpus[ctx.cpu]!);
+    yield* ctx.spend(1_000);
+    reached = true;
+  });
+  m.runUntil(T0 + 4 * PERIOD);
+  assert.equal(m.panicked, true);
+  assert.equal(m.findings.length, 1);
+  assert.equal(m.findings[0]!.level, "BUG");
+  assert.match(m.findings[0]!.message, /BUG/);
+  assert.equal(reached, false, "the CPU stopped at the BUG");
+  assert.ok(m.engine.now < T0 + 4 * PERIOD, "runUntil returned early");
+
+  // With IRQs disabled the same drain is fine.
+  const ok = cell.machine({ cpus: 1 });
+  ok.spawn({ cpu: 0, name: "good", at: T0 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    yield* irqWorkRun(ok.cpus[ctx.cpu]!);
+    yield* ctx.irqEnable();
+  });
+  ok.runUntil(T0 + PERIOD);
+  assert.equal(ok.panicked, false);
+  assert.equal(ok.findings.length, 0);
+});
+
+matrixTest("rule 13: sync with IRQs disabled warns (lockdep), whatever the work's state", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const w = irqWorkInit(() => {}, "w");
+  let returned = false;
+  m.spawn({ cpu: 0, name: "s", at: T0 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    yield* ctx.sync(w); // free work: returns at once, but the check is made first
+    returned = true;
+    yield* ctx.irqEnable();
+  });
+  m.runUntil(T0 + PERIOD);
+  assert.equal(returned, true);
+  const lockdep = m.findings.filter((f) => f.message.includes("irqs_enabled"));
+  assert.equal(lockdep.length, 1);
+  assert.equal(lockdep[0]!.level, "WARN");
+  assert.equal(lockdep[0]!.comm, "s");
+  assert.equal(m.panicked, false);
+});
+
+matrixTest(
+  "rule 13: sync in atomic context gives the might-sleep warning; with IRQs enabled no lockdep warning",
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const w = irqWorkInit(() => {}, "w");
+    m.spawn({ cpu: 0, name: "s", at: T0 }, function* (ctx) {
+      yield* ctx.preemptDisable();
+      yield* ctx.sync(w);
+      yield* ctx.preemptEnable();
+    });
+    m.runUntil(T0 + PERIOD);
+    assert.equal(m.findings.length, 1);
+    assert.equal(m.findings[0]!.level, "WARN");
+    assert.match(m.findings[0]!.message, /^BUG: sleeping function called from invalid context/);
+    // Preemptible with IRQs on: silent.
+    const q = cell.machine({ cpus: 1 });
+    q.spawn({ cpu: 0, name: "s", at: T0 }, function* (ctx) {
+      yield* ctx.sync(irqWorkInit(() => {}, "w"));
+    });
+    q.runUntil(T0 + PERIOD);
+    assert.equal(q.findings.length, 0);
+  },
+);
+
+matrixTest(
+  "rule 13: a flush with entries on an offline CPU warns once per machine; an empty one is silent",
+  (cell) => {
+    if (cell.arch.maxCpus < 2) return; // x86-nolapic has one CPU: no cross-CPU delivery.
+    const m = cell.machine({ cpus: 2 });
+    // A task waking on offline CPU 1 makes its idle loop flush an empty queue: silent.
+    m.setCpuOnline(1, false);
+    m.spawn({ cpu: 1, name: "t", at: T0 }, function* (ctx) {
+      yield* ctx.spend(100);
+    });
+    m.runUntil(T0 + PERIOD);
+    assert.equal(m.findings.length, 0);
+    m.setCpuOnline(1, true);
+    const works = [irqWorkInit(() => {}, "x"), irqWorkInit(() => {}, "y")];
+    for (const [i, at] of [20_000_100, 30_000_100].entries()) {
+      m.spawn({ cpu: 0, name: `q${i}`, at }, function* (ctx) {
+        m.setCpuOnline(1, true);
+        for (const w of works) yield* ctx.queueOn(w, 1);
+        m.setCpuOnline(1, false);
+      });
+    }
+    m.runUntil(40_000_000);
+    const w = messages(m, "WARNING: IPI on offline CPU 1");
+    assert.equal(w.length, 1, "once per machine");
+    assert.equal(w[0]!.split("\n").length, 3, "header plus one line per entry");
+    assert.equal(m.findings.length, 1);
+    assert.equal(m.interrupts.call_function_single[1], 2);
+    assert.equal(m.runs.length, 4);
+  },
+);
+
+Deno.test("rule 13: x86 offline flush warning names the CPU it happened on", () => {
+  const m = createMachine({ arch: x86(), cpus: 4 });
+  const w = irqWorkInit(() => {}, "w3");
+  m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+    yield* ctx.queueOn(w, 3);
+    m.setCpuOnline(3, false);
+  });
+  m.runUntil(T0 + PERIOD);
+  assert.deepEqual(m.findings.map((f) => [f.level, f.cpu, f.message.split("\n")[0]]), [
+    ["WARN", 3, "WARNING: IPI on offline CPU 3"],
+  ]);
+});
+
+matrixTest(
+  "rule 14: a raised self-interrupt is not lost when the raiser then arms an earlier timer (powerpc set_dec_or_work)",
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const w = irqWorkInit(() => {}, "w");
+    m.spawn({ cpu: 0, name: "t", at: T0 }, function* (ctx) {
+      yield* ctx.queue(w);
+      yield* ctx.sleep(1_000_000); // arms an hrtimer that becomes the CPU's earliest event
+    });
+    m.runUntil(T0 + 4 * PERIOD);
+    assert.equal(m.runs.length, 1);
+    const run = m.runs[0]!;
+    if (cell.arch.hasIrqWorkInterrupt) {
+      assert.ok(run.startedAt - run.queuedAt < 5_000, `queued ${run.queuedAt}, ran ${run.startedAt}`);
+    } else {
+      assert.ok(run.startedAt >= 3 * PERIOD && run.startedAt < 3 * PERIOD + 10_000, `ran ${run.startedAt}`);
+    }
+  },
+);

@@ -1,0 +1,620 @@
+/**
+ * Conformance tests for SPEC.md §1 (the work object), §2 (the lock-free
+ * list), §3 (claiming) and §6 (running one work), kernel version C, non-RT.
+ *
+ * Pure data-structure rules are plain tests; everything whose behaviour
+ * could depend on the arch runs over the arch matrix, with the expectation
+ * decided from the cell's facts (`hasIrqWorkInterrupt`, `maxCpus`).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  createMachine,
+  CSD_TYPE_ASYNC,
+  CSD_TYPE_IRQ_WORK,
+  CSD_TYPE_SYNC,
+  initIrqWork,
+  IRQ_WORK_BUSY,
+  IRQ_WORK_CLAIMED,
+  IRQ_WORK_HARD_IRQ,
+  IRQ_WORK_LAZY,
+  IRQ_WORK_PENDING,
+  IrqWork,
+  irqWorkInit,
+  irqWorkInitHard,
+  irqWorkInitLazy,
+  irqWorkIsBusy,
+  irqWorkIsHard,
+  irqWorkIsPending,
+  llistAdd,
+  llistDelAll,
+  llistEmpty,
+  LlistHead,
+  type LlistNode,
+  llistReverseOrder,
+  type Machine,
+  type TraceEvent,
+  type WorkRun,
+} from "../mod.ts";
+import { irqWorkClaim } from "../core/irq_work.ts";
+import { CSD_TYPE_TTWU } from "../core/sched.ts";
+import { tickOnly } from "../arch/tick_only/mod.ts";
+import { type Cell, matrixTest } from "./matrix.ts";
+
+// ---------------------------------------------------------------- helpers
+
+/** Drive a kernel generator that only yields steps to completion (no CPU involved). */
+function drive<T>(gen: Generator<number, T, void>): T {
+  let r = gen.next();
+  while (!r.done) r = gen.next();
+  return r.value;
+}
+
+/** A bare list node. */
+class Node implements LlistNode {
+  next: LlistNode | null = null;
+  constructor(readonly name: string) {}
+}
+
+/** The chain starting at `first`, by name, at most `limit` nodes (a cyclic chain never ends). */
+function chain(first: LlistNode | null, limit = 10): string[] {
+  const out: string[] = [];
+  for (let n = first; n !== null && out.length < limit; n = n.next) out.push((n as Node).name);
+  return out;
+}
+
+/** Record every trace event of `m`. */
+function record(m: Machine): TraceEvent[] {
+  const events: TraceEvent[] = [];
+  m.observe((e) => events.push(e));
+  return events;
+}
+
+/** Self-interrupt requests (`ipi_send_cpu` to the sending CPU) made on `cpu`. */
+function selfRaises(events: TraceEvent[], cpu: number): TraceEvent[] {
+  return events.filter((e) => e.type === "ipi_send_cpu" && e.cpu === cpu && e.target === cpu);
+}
+
+/** The first tick boundary strictly after `t`. */
+function nextTick(m: Machine, t: number): number {
+  return (Math.floor(t / m.tick.periodNs) + 1) * m.tick.periodNs;
+}
+
+/** When a work drained by the tick at `tick` starts: interrupt entry, then the tick's own work. */
+function tickRunStart(m: Machine, tick: number): number {
+  return tick + m.arch.timing.irqEntryNs + m.timing.tickNs;
+}
+
+/**
+ * Delay between a self-interrupt request and its arrival: an arch with an
+ * irq_work line (self-IPI) delivers it at once; one without (powerpc) fires
+ * its decrementer 2 ns later.
+ */
+function selfIrqDelay(m: Machine): number {
+  return m.arch.lines.some((l) => l.kind === "irq_work") ? 0 : 2;
+}
+
+function runsOf(m: Machine, work: IrqWork): WorkRun[] {
+  return m.runs.filter((r) => r.work === work);
+}
+
+/** Two CPUs where the arch allows, else one. */
+function smpCpus(cell: Cell): number {
+  return Math.min(2, cell.arch.maxCpus);
+}
+
+// ---------------------------------------------------------------- §1 the work object
+
+Deno.test("rule 1.2: flag bits and cross-CPU call type values", () => {
+  assert.equal(IRQ_WORK_PENDING, 0x01);
+  assert.equal(IRQ_WORK_BUSY, 0x02);
+  assert.equal(IRQ_WORK_LAZY, 0x04);
+  assert.equal(IRQ_WORK_HARD_IRQ, 0x08);
+  assert.equal(IRQ_WORK_CLAIMED, IRQ_WORK_PENDING | IRQ_WORK_BUSY);
+  // The type field is bits 4-7; the four call types live there and nowhere else.
+  assert.equal(CSD_TYPE_IRQ_WORK, 0x20);
+  assert.equal(CSD_TYPE_ASYNC, 0x00);
+  assert.equal(CSD_TYPE_SYNC, 0x10);
+  assert.equal(CSD_TYPE_TTWU, 0x30);
+  for (const type of [CSD_TYPE_ASYNC, CSD_TYPE_SYNC, CSD_TYPE_IRQ_WORK, CSD_TYPE_TTWU]) {
+    assert.equal(type & ~0xf0, 0, `type 0x${type.toString(16)} outside bits 4-7`);
+  }
+  // The four irq_work flag bits are distinct single bits below the type field.
+  const bits = [IRQ_WORK_PENDING, IRQ_WORK_BUSY, IRQ_WORK_LAZY, IRQ_WORK_HARD_IRQ];
+  assert.equal(bits.reduce((a, b) => a | b, 0), 0x0f);
+});
+
+Deno.test("rule 1.3: the three initialisers give flags 0, LAZY, HARD with empty link and waiter", () => {
+  const fn = () => {};
+  const cases: [IrqWork, number][] = [
+    [irqWorkInit(fn, "plain"), 0],
+    [irqWorkInitLazy(fn, "lazy"), IRQ_WORK_LAZY],
+    [irqWorkInitHard(fn, "hard"), IRQ_WORK_HARD_IRQ],
+  ];
+  for (const [work, flags] of cases) {
+    assert.equal(work.flags, flags, work.name);
+    assert.equal(work.next, null, work.name);
+    assert.equal(work.func, fn, work.name);
+    assert.equal(work.irqwait.task, null, work.name);
+  }
+  assert.deepEqual(cases.map(([w]) => w.name), ["plain", "lazy", "hard"]);
+});
+
+Deno.test("rule 1.4: re-initialising a queued work silently overwrites it", () => {
+  // One CPU without a self-interrupt: queued works sit on the raised list until the tick.
+  const m = createMachine({ arch: tickOnly(), cpus: 1 });
+  const ran: string[] = [];
+  const a = irqWorkInitHard(() => void ran.push("a-old"), "a");
+  const b = irqWorkInit(() => void ran.push("b"), "b");
+  const fresh = () => void ran.push("a-new");
+  let before = -1, after = -1;
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    assert.equal(yield* ctx.queue(a), true);
+    assert.equal(yield* ctx.queue(b), true);
+    before = a.flags;
+    // a is behind b on the raised list; re-initialise it in place.
+    initIrqWork(a, fresh);
+    after = a.flags;
+  });
+  m.runUntil(2_000_000);
+  assert.equal(before, IRQ_WORK_HARD_IRQ | IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK);
+  // Whole overwrite: flags 0 (not even HARD survives), empty link, new callback, empty waiter.
+  assert.equal(after, 0);
+  assert.equal(a.flags, 0);
+  assert.equal(a.next, null);
+  assert.equal(a.func, fresh);
+  assert.equal(a.irqwait.task, null);
+  assert.equal(irqWorkIsPending(a), false);
+  assert.equal(irqWorkIsBusy(a), false);
+  // Not checked against state: no finding, and the list still holds the work.
+  assert.deepEqual(m.findings, []);
+  const list = m.irqWork.raisedList.get(0);
+  assert.equal(list.first, b);
+  assert.equal(b.next, a);
+  m.runUntil(5_000_000);
+  // The drain still reaches it through b's link and runs the new callback.
+  assert.deepEqual(ran, ["b", "a-new"]);
+});
+
+Deno.test("rule 1.5: observers test exactly one bit each", () => {
+  const w = irqWorkInit(() => {});
+  for (let flags = 0; flags < 0x40; flags++) {
+    w.flags = flags;
+    assert.equal(irqWorkIsPending(w), (flags & 0x01) !== 0, `pending 0x${flags.toString(16)}`);
+    assert.equal(irqWorkIsBusy(w), (flags & 0x02) !== 0, `busy 0x${flags.toString(16)}`);
+    assert.equal(irqWorkIsHard(w), (flags & 0x08) !== 0, `hard 0x${flags.toString(16)}`);
+  }
+  assert.equal(irqWorkIsHard(irqWorkInitHard(() => {})), true);
+  assert.equal(irqWorkIsHard(irqWorkInitLazy(() => {})), false);
+});
+
+matrixTest("rule 1.6: LAZY, HARD and the type bits survive every run", (cell) => {
+  const cpus = smpCpus(cell);
+  const m = cell.machine({ cpus });
+  const seen = new Map<IrqWork, number[]>();
+  const fn = (w: IrqWork) => void seen.get(w)!.push(w.flags);
+  const works = [irqWorkInit(fn, "plain"), irqWorkInitLazy(fn, "lazy"), irqWorkInitHard(fn, "hard")];
+  const type = new Map(works.map((w) => [w, w.flags]));
+  for (const w of works) seen.set(w, []);
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    for (let round = 0; round < 2; round++) {
+      for (const w of works) assert.equal(yield* ctx.queue(w), true);
+      yield* ctx.sleep(10_000_000); // past the next tick: every work has run
+    }
+    if (cpus > 1) {
+      for (const w of works) assert.equal(yield* ctx.queueOn(w, 1), true);
+    }
+  });
+  m.runUntil(40_000_000);
+  for (const w of works) {
+    const t = type.get(w)!;
+    const expectedRuns = cpus > 1 ? 3 : 2;
+    assert.equal(runsOf(m, w).length, expectedRuns, w.name);
+    // Inside each callback: PENDING cleared, BUSY held, LAZY/HARD/type intact.
+    assert.deepEqual(seen.get(w), new Array(expectedRuns).fill(t | IRQ_WORK_BUSY | CSD_TYPE_IRQ_WORK), w.name);
+    // Afterwards: exactly the kind bits and the type.
+    assert.equal(w.flags, t | CSD_TYPE_IRQ_WORK, w.name);
+  }
+  assert.deepEqual(m.findings, []);
+});
+
+// ---------------------------------------------------------------- §2 the lock-free list
+
+Deno.test("rule 2.1: push links to the old head, becomes the head, reports the empty edge", () => {
+  const head = new LlistHead<Node>();
+  const [a, b, c] = [new Node("a"), new Node("b"), new Node("c")];
+  assert.equal(drive(llistAdd(a, head)), true);
+  assert.equal(head.first, a);
+  assert.equal(a.next, null);
+  assert.equal(drive(llistAdd(b, head)), false);
+  assert.equal(head.first, b);
+  assert.equal(b.next, a);
+  assert.equal(drive(llistAdd(c, head)), false);
+  assert.deepEqual(chain(head.first), ["c", "b", "a"]);
+  drive(llistDelAll(head));
+  assert.equal(drive(llistAdd(a, head)), true, "the list is empty again after take-all");
+  // The push is one atomic step: exactly one yield before it takes effect.
+  const other = new LlistHead<Node>();
+  const gen = llistAdd(b, other);
+  assert.deepEqual(gen.next(), { value: 0, done: false });
+  assert.equal(other.first, null);
+  assert.deepEqual(gen.next(), { value: true, done: true });
+  assert.equal(other.first, b);
+});
+
+matrixTest("rule 2.1: a push from NMI between two task pushes is not lost", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const events = record(m);
+  const order: string[] = [];
+  const fn = (w: IrqWork) => void order.push(w.name);
+  const [a, b, c] = [irqWorkInit(fn, "a"), irqWorkInit(fn, "b"), irqWorkInit(fn, "c")];
+  let nmiResult: boolean | undefined;
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    assert.equal(yield* ctx.queue(a), true);
+    yield* ctx.spend(20_000); // the NMI lands here
+    assert.equal(yield* ctx.queue(c), true);
+    yield* ctx.irqEnable();
+  });
+  m.nmi(0, 1_010_000, function* (ctx) {
+    assert.equal(ctx.context, "nmi");
+    nmiResult = yield* ctx.queue(b);
+  });
+  m.runUntil(12_000_000);
+  assert.equal(nmiResult, true);
+  // One list, three pushes (task, NMI, task): drained newest first, nothing lost.
+  assert.deepEqual(order, ["c", "b", "a"]);
+  // Only the first push saw the empty list.
+  assert.equal(selfRaises(events, 0).length, cell.arch.hasIrqWorkInterrupt ? 1 : 0);
+  assert.deepEqual(m.findings, []);
+});
+
+Deno.test("rule 2.2: take-all detaches the whole chain, newest first", () => {
+  const head = new LlistHead<Node>();
+  assert.equal(drive(llistDelAll(head)), null, "nothing from an empty list");
+  const nodes = ["a", "b", "c", "d"].map((n) => new Node(n));
+  for (const n of nodes) drive(llistAdd(n, head));
+  const first = drive(llistDelAll(head));
+  assert.equal(head.first, null);
+  assert.equal(llistEmpty(head), true);
+  assert.deepEqual(chain(first), ["d", "c", "b", "a"]);
+  assert.equal(nodes[0]!.next, null, "the oldest node ends the chain");
+});
+
+Deno.test("rule 2.3: reverse turns a detached chain around", () => {
+  assert.equal(llistReverseOrder(null), null);
+  const one = new Node("x");
+  assert.equal(llistReverseOrder(one), one);
+  assert.equal(one.next, null);
+  const head = new LlistHead<Node>();
+  for (const n of ["a", "b", "c"]) drive(llistAdd(new Node(n), head));
+  const detached = drive(llistDelAll(head));
+  const reversed = llistReverseOrder(detached);
+  assert.deepEqual(chain(reversed), ["a", "b", "c"]);
+  assert.equal(chain(llistReverseOrder(reversed)).join(""), "cba", "reversing twice restores the chain");
+});
+
+Deno.test("rule 2.4: is-empty is a step-free snapshot", () => {
+  const head = new LlistHead<Node>();
+  assert.equal(llistEmpty(head), true);
+  const gen = llistAdd(new Node("a"), head);
+  gen.next(); // the push's step: not yet in the list
+  assert.equal(llistEmpty(head), true);
+  gen.next();
+  assert.equal(llistEmpty(head), false);
+  drive(llistDelAll(head));
+  assert.equal(llistEmpty(head), true);
+});
+
+Deno.test("rule 2.5: pushing a node already on the list corrupts it", async (t) => {
+  await t.step("the head pushed again links to itself", () => {
+    const head = new LlistHead<Node>();
+    const a = new Node("a");
+    assert.equal(drive(llistAdd(a, head)), true);
+    assert.equal(drive(llistAdd(a, head)), false, "not detected");
+    assert.equal(head.first, a);
+    assert.equal(a.next, a);
+    assert.deepEqual(chain(head.first, 4), ["a", "a", "a", "a"]);
+  });
+  await t.step("a node behind the head pushed again forms a cycle and loses what followed it", () => {
+    const head = new LlistHead<Node>();
+    const [c, a, b] = [new Node("c"), new Node("a"), new Node("b")];
+    for (const n of [c, a, b]) drive(llistAdd(n, head));
+    assert.deepEqual(chain(head.first), ["b", "a", "c"]);
+    drive(llistAdd(a, head));
+    assert.deepEqual(chain(head.first, 5), ["a", "b", "a", "b", "a"]);
+    assert.equal(chain(head.first, 50).includes("c"), false, "c is unreachable");
+  });
+});
+
+// ---------------------------------------------------------------- §3 claiming
+
+Deno.test("rule 3.1: claim ORs PENDING|BUSY|0x20 and succeeds iff PENDING was clear", () => {
+  const m = createMachine({ arch: tickOnly(), cpus: 1 });
+  const cpu = m.cpus[0]!;
+  const cases: [number, boolean][] = [
+    [0, true],
+    [IRQ_WORK_LAZY, true],
+    [IRQ_WORK_HARD_IRQ, true],
+    [IRQ_WORK_BUSY, true], // running, not queued
+    [IRQ_WORK_BUSY | CSD_TYPE_IRQ_WORK | IRQ_WORK_LAZY, true],
+    [IRQ_WORK_PENDING, false],
+    [IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK, false],
+    [IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK | IRQ_WORK_HARD_IRQ, false],
+  ];
+  for (const [flags, ok] of cases) {
+    const w = new IrqWork(() => {}, flags, "w");
+    assert.equal(drive(irqWorkClaim(cpu, w)), ok, `from 0x${flags.toString(16)}`);
+    assert.equal(w.flags, flags | 0x23, `from 0x${flags.toString(16)}`);
+  }
+});
+
+matrixTest("rule 3.1: a queued work carries PENDING|BUSY|type until it runs", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const w = irqWorkInitLazy(() => {}, "w");
+  let queued = -1;
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    assert.equal(yield* ctx.queue(w), true);
+    queued = w.flags;
+  });
+  m.runUntil(2_000_000);
+  // LAZY with a running tick: no raise, so it is still queued here on every arch.
+  assert.equal(queued, IRQ_WORK_LAZY | 0x23);
+  assert.equal(w.flags, IRQ_WORK_LAZY | 0x23);
+  assert.equal(m.runs.length, 0);
+  m.runUntil(5_000_000);
+  assert.equal(m.runs.length, 1);
+  assert.equal(w.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
+});
+
+matrixTest("rule 3.2: a work queued again from its own callback runs again later", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const events = record(m);
+  const results: boolean[] = [];
+  const flagsAfterRequeue: number[] = [];
+  const w = irqWorkInit(function* (work, ctx) {
+    if (results.length === 0) {
+      results.push(yield* ctx.queue(work));
+      flagsAfterRequeue.push(work.flags);
+    }
+    yield* ctx.spend(1_000);
+  }, "self");
+  let queuedAt = -1;
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    assert.equal(yield* ctx.queue(w), true);
+    queuedAt = ctx.now;
+    yield* ctx.irqEnable();
+  });
+  m.runUntil(20_000_000);
+  assert.deepEqual(results, [true], "claim succeeds while BUSY (PENDING clear)");
+  assert.deepEqual(flagsAfterRequeue, [0x23]);
+  const runs = runsOf(m, w);
+  assert.equal(runs.length, 2);
+  const [first, second] = [runs[0]!, runs[1]!];
+  const { irqEntryNs, irqExitNs } = m.arch.timing;
+  if (cell.arch.hasIrqWorkInterrupt) {
+    // The self-interrupt raised inside the callback is taken right after this one returns.
+    assert.equal(first.startedAt, queuedAt + selfIrqDelay(m) + irqEntryNs);
+    assert.equal(second.startedAt, first.endedAt + irqExitNs + irqEntryNs);
+    assert.equal(selfRaises(events, 0).length, 2);
+  } else {
+    // Both wait for a tick; the re-queued one for the next one.
+    const tick = nextTick(m, queuedAt);
+    assert.equal(first.startedAt, tickRunStart(m, tick));
+    assert.equal(second.startedAt, tickRunStart(m, tick + m.tick.periodNs));
+  }
+  for (const r of runs) {
+    assert.equal(r.cpu, 0);
+    assert.equal(r.context, "hardirq");
+  }
+  // The first run also paid for its raise (x86 waits for the ICR); the second only spent its 1 µs.
+  assert.ok(first.endedAt - first.startedAt >= 1_000);
+  assert.equal(second.endedAt - second.startedAt, 1_000);
+  assert.equal(w.flags, CSD_TYPE_IRQ_WORK);
+});
+
+matrixTest("rule 3.2: a running work is claimed from another CPU and runs there concurrently", (cell) => {
+  // Needs a second CPU; the one-CPU case (re-queue on the same CPU) is the test above.
+  if (cell.arch.maxCpus < 2) return;
+  const m = cell.machine({ cpus: 2 });
+  const w = irqWorkInit(function* (_w, ctx) {
+    yield* ctx.spend(5_000_000); // longer than a tick period
+  }, "long");
+  let flagsSeenByCpu1 = -1;
+  let claimed: boolean | undefined;
+  m.spawn({ cpu: 0, name: "t0", at: 1_000_000 }, function* (ctx) {
+    assert.equal(yield* ctx.queue(w), true);
+  });
+  m.spawn({ cpu: 1, name: "t1", at: 5_000_000 }, function* (ctx) {
+    flagsSeenByCpu1 = w.flags;
+    claimed = yield* ctx.queue(w);
+  });
+  m.runUntil(30_000_000);
+  assert.equal(flagsSeenByCpu1, IRQ_WORK_BUSY | CSD_TYPE_IRQ_WORK, "running on CPU 0: BUSY, not PENDING");
+  assert.equal(claimed, true);
+  const on0 = m.runs.filter((r) => r.cpu === 0);
+  const on1 = m.runs.filter((r) => r.cpu === 1);
+  assert.equal(on0.length, 1);
+  assert.equal(on1.length, 1);
+  // The two executions overlap in time.
+  assert.ok(on1[0]!.startedAt > on0[0]!.startedAt);
+  assert.ok(on1[0]!.startedAt < on0[0]!.endedAt, "CPU 1 started while CPU 0 still ran it");
+  assert.equal(w.flags, CSD_TYPE_IRQ_WORK);
+});
+
+matrixTest("rule 3.3: a failed claim changes nothing and returns false", (cell) => {
+  const cpus = smpCpus(cell);
+  const m = cell.machine({ cpus });
+  const events = record(m);
+  const w = irqWorkInit(() => {}, "w");
+  const r = irqWorkInit(() => {}, "r");
+  const results: boolean[] = [];
+  let flagsBefore = -1, flagsAfter = -1;
+  let headAfter: unknown, nextAfter: unknown;
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    results.push(yield* ctx.queue(w));
+    flagsBefore = w.flags;
+    results.push(yield* ctx.queue(w));
+    results.push(yield* ctx.queueOn(w, 0));
+    if (cpus > 1) {
+      results.push(yield* ctx.queueOn(r, 1));
+      results.push(yield* ctx.queueOn(r, 1));
+      results.push(yield* ctx.queue(r));
+    }
+    flagsAfter = w.flags;
+    headAfter = m.irqWork.raisedList.get(0).first;
+    nextAfter = w.next;
+    yield* ctx.irqEnable();
+  });
+  m.runUntil(20_000_000);
+  assert.deepEqual(results, cpus > 1 ? [true, false, false, true, false, false] : [true, false, false]);
+  assert.equal(flagsBefore, 0x23);
+  assert.equal(flagsAfter, 0x23);
+  assert.equal(headAfter, w, "still the only entry");
+  assert.equal(nextAfter, null);
+  // One queue event and one raise per successful claim only.
+  const queues = events.filter((e) => e.type === "irq_work_queue");
+  assert.equal(queues.length, cpus > 1 ? 2 : 1);
+  assert.equal(selfRaises(events, 0).length, cell.arch.hasIrqWorkInterrupt ? 1 : 0);
+  assert.equal(events.filter((e) => e.type === "csd_queue_cpu").length, cpus > 1 ? 1 : 0);
+  assert.equal(runsOf(m, w).length, 1);
+  assert.equal(runsOf(m, r).length, cpus > 1 ? 1 : 0);
+  assert.deepEqual(m.findings, []);
+});
+
+// ---------------------------------------------------------------- §6 running one work
+
+matrixTest("rule 6.1/6.4: PENDING is cleared before the callback, BUSY after it", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  const inside: number[] = [];
+  const plain = irqWorkInit((w) => void inside.push(w.flags), "plain");
+  const lazy = irqWorkInitLazy((w) => void inside.push(w.flags), "lazy");
+  const hard = irqWorkInitHard((w) => void inside.push(w.flags), "hard");
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    for (const w of [plain, lazy, hard]) yield* ctx.queue(w);
+    yield* ctx.irqEnable();
+  });
+  m.runUntil(20_000_000);
+  // The lazy list is drained after the raised one (hard, plain newest first, then lazy).
+  assert.deepEqual(m.runs.map((r) => r.work.name), ["hard", "plain", "lazy"]);
+  assert.deepEqual(inside, [0x2a, 0x22, 0x26]);
+  assert.deepEqual([plain.flags, lazy.flags, hard.flags], [0x20, 0x24, 0x28]);
+});
+
+matrixTest("rule 6.1/6.4: a work re-claimed during its callback stays BUSY and runs again", (cell) => {
+  const m = cell.machine({ cpus: 1 });
+  let runs = 0;
+  const w = irqWorkInit(function* (work, ctx) {
+    runs++;
+    if (runs === 1) assert.equal(yield* ctx.queue(work), true);
+    yield* ctx.spend(100);
+  }, "again");
+  // Flags as the interrupt that ran each callback leaves (after the single step's compare-and-swap).
+  const atExit: number[] = [];
+  let ranInThisIrq = false;
+  m.observe((e) => {
+    if (e.type === "irq_work_execute_end") ranInThisIrq = true;
+    if (e.type === "irq_vector_exit" && ranInThisIrq) {
+      ranInThisIrq = false;
+      atExit.push(w.flags);
+    }
+  });
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.queue(w);
+  });
+  m.runUntil(20_000_000);
+  assert.equal(runs, 2);
+  // First exit: the compare-and-swap failed, the work is claimed and pending. Second: released.
+  assert.deepEqual(atExit, [0x23, 0x20]);
+  assert.equal(w.flags, CSD_TYPE_IRQ_WORK);
+});
+
+matrixTest("rule 6.3: the callback gets the work and the running CPU's context", (cell) => {
+  const cpus = smpCpus(cell);
+  const m = cell.machine({ cpus });
+  const target = cpus - 1;
+  const seen: { work: IrqWork; cpu: number; context: string; irqsOff: boolean; now: number }[] = [];
+  const w = irqWorkInit(function* (work, ctx) {
+    seen.push({ work, cpu: ctx.cpu, context: ctx.context, irqsOff: ctx.irqsDisabled, now: ctx.now });
+    yield* ctx.spend(2_500);
+  }, "w");
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.queueOn(w, target);
+  });
+  m.runUntil(20_000_000);
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0]!.work, w);
+  assert.equal(seen[0]!.cpu, target);
+  assert.equal(seen[0]!.context, "hardirq");
+  assert.equal(seen[0]!.irqsOff, true);
+  const run = m.runs[0]!;
+  assert.equal(run.work, w);
+  assert.equal(run.cpu, target);
+  assert.equal(run.startedAt, seen[0]!.now);
+  assert.equal(run.endedAt - run.startedAt, 2_500, "the callback's spent time is the run's length");
+});
+
+matrixTest("rule 6.5: without a self-interrupt the syncer sleeps (D) and the single step wakes it", (cell) => {
+  const cpus = smpCpus(cell);
+  const m = cell.machine({ cpus });
+  const events = record(m);
+  const runner = cpus - 1; // the work runs on CPU 1 where there is one, else on the syncer's CPU
+  const w = irqWorkInit(function* (_w, ctx) {
+    yield* ctx.spend(50_000);
+  }, "w");
+  let syncReturned = -1;
+  m.spawn({ cpu: runner, name: "queuer", at: 1_000_000 }, function* (ctx) {
+    if (cpus > 1) {
+      yield* ctx.irqDisable(); // keep the work queued-not-running until the syncer waits
+      yield* ctx.queue(w);
+      yield* ctx.spend(20_000);
+      yield* ctx.irqEnable();
+    }
+  });
+  m.spawn({ cpu: 0, name: "syncer", at: 1_010_000 }, function* (ctx) {
+    if (cpus === 1) yield* ctx.queue(w);
+    yield* ctx.sync(w);
+    syncReturned = ctx.now;
+  });
+  m.runUntil(20_000_000);
+  const run = runsOf(m, w);
+  assert.equal(run.length, 1);
+  assert.equal(run[0]!.cpu, runner);
+  assert.ok(syncReturned >= run[0]!.endedAt, "sync returns only once BUSY is clear");
+  const sleeps = events.filter((e) =>
+    e.type === "sched_switch" && e.prevComm === "syncer" && e.prevState === "D"
+  );
+  const wakes = events.filter((e) => e.type === "sched_wakeup" && e.wakeComm === "syncer");
+  if (!cell.arch.hasIrqWorkInterrupt) {
+    assert.equal(sleeps.length, 1, "slept uninterruptibly once");
+    assert.ok(sleeps[0]!.time < run[0]!.startedAt, "asleep before the work ran");
+    assert.equal(wakes.length, 2, "the spawn wake-up, then the one from the single step");
+    const end = run[0]!.endedAt;
+    if (cpus === 1) {
+      assert.equal(wakes[1]!.time, end, "woken by the single step right after the callback");
+    } else {
+      // The single step on CPU 1 wakes a task of idle CPU 0 through its call-single queue.
+      const ttwu = events.filter((e) => e.type === "csd_queue_cpu" && e.func === "sched_ttwu_pending");
+      assert.equal(ttwu.length, 1);
+      assert.equal(ttwu[0]!.cpu, runner);
+      assert.equal(ttwu[0]!.time, end);
+      assert.equal(wakes[1]!.time, end + m.arch.timing.ipiLatencyNs + m.arch.timing.irqEntryNs);
+    }
+    assert.ok(syncReturned > wakes[1]!.time);
+    assert.equal(w.irqwait.task, null, "the waiter slot is cleared");
+  } else {
+    // Busy-wait branch: the syncer never leaves the CPU and nobody wakes it.
+    assert.equal(sleeps.length, 0);
+    assert.equal(wakes.length, 1, "only the spawn wake-up");
+    assert.equal(
+      events.filter((e) => e.type === "sched_switch" && e.prevComm === "syncer" && e.prevState !== "X").length,
+      0,
+    );
+  }
+  assert.deepEqual(m.findings, []);
+});

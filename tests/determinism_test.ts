@@ -1,0 +1,134 @@
+/**
+ * Determinism: the same seed and scenario give a byte-identical ftrace text,
+ * on every arch of the matrix. The scenario mixes tasks of several
+ * priorities and policies, local, remote and lazy works, generator callbacks
+ * that spend time, NMIs queueing works, sleeps and syncs.
+ */
+
+import assert from "node:assert/strict";
+import { ftrace, irqWorkInit, irqWorkInitHard, irqWorkInitLazy, type Machine } from "../mod.ts";
+import { type Cell, matrixTest } from "./matrix.ts";
+
+interface Outcome {
+  text: string;
+  runs: string;
+  findings: string;
+  interrupts: string;
+  m: Machine;
+}
+
+/** Build and run the scenario on `cell` with `seed`; returns what it produced. */
+function scenario(cell: Cell, seed: number): Outcome {
+  const tr = ftrace();
+  const cpus = Math.min(4, cell.arch.maxCpus);
+  const m = cell.machine({ cpus, seed, plugins: [tr] });
+  const on = (cpu: number) => cpu % cpus;
+
+  const local = irqWorkInit(function* local(_w, ctx) {
+    yield* ctx.spend(700);
+  });
+  const lazy = irqWorkInitLazy(function* lazy(_w, ctx) {
+    yield* ctx.spend(300);
+  });
+  const hard = irqWorkInitHard(() => {}, "hard");
+  const remotes = [0, 1, 2, 3].map((i) =>
+    irqWorkInit(function* (_w, ctx) {
+      yield* ctx.spend(200 + 100 * i);
+    }, `remote${i}`)
+  );
+  const fromNmi = irqWorkInit(() => {}, "from_nmi");
+
+  m.spawn({ cpu: 0, name: "rt-high", policy: "fifo", priority: 80, at: 1_000_100 }, function* (ctx) {
+    for (let i = 0; i < 5; i++) {
+      yield* ctx.queue(local);
+      yield* ctx.queueOn(remotes[i % 4]!, on(i + 1));
+      yield* ctx.spend(3_000);
+      yield* ctx.sleep(700_000);
+    }
+    yield* ctx.sync(local);
+  });
+  m.spawn({ cpu: 0, name: "rr-mid", policy: "rr", priority: 20, at: 1_000_000 }, function* (ctx) {
+    for (let i = 0; i < 4; i++) {
+      yield* ctx.queue(lazy);
+      yield* ctx.spend(1_500_000); // long enough to be preempted and to see ticks
+    }
+  });
+  m.spawn({ cpu: on(1), name: "other-a", at: 2_000_000 }, function* (ctx) {
+    for (let i = 0; i < 3; i++) {
+      yield* ctx.irqDisable();
+      yield* ctx.queue(hard);
+      yield* ctx.spend(2_000);
+      yield* ctx.irqEnable();
+      yield* ctx.queueOn(lazy, on(2));
+      yield* ctx.spend(900_000);
+    }
+  });
+  m.spawn({ cpu: on(2), name: "other-b", at: 2_500_000 }, function* (ctx) {
+    yield* ctx.queueOn(remotes[3]!, on(3));
+    yield* ctx.sync(remotes[3]!);
+    yield* ctx.callFunctionSingle(on(3), () => {}, true);
+    yield* ctx.spend(4_000_000);
+  });
+  m.spawn({ cpu: on(3), name: "fifo-low", policy: "fifo", priority: 1, at: 3_000_000 }, function* (ctx) {
+    yield* ctx.queue(lazy);
+    yield* ctx.sleep(5_000_000);
+    yield* ctx.queueOn(remotes[0]!, on(0));
+  });
+  m.nmi(on(1), 2_100_000, function* (ctx) {
+    yield* ctx.queue(fromNmi);
+  });
+  m.nmi(0, 4_000_050, function* (ctx) {
+    yield* ctx.queue(lazy);
+  });
+  m.runUntil(20_000_000);
+  return {
+    text: tr.text(),
+    runs: JSON.stringify(m.runs.map((r) => ({ ...r, work: r.work.name }))),
+    findings: JSON.stringify(m.findings),
+    interrupts: JSON.stringify(m.interrupts),
+    m,
+  };
+}
+
+matrixTest("determinism: the same seed and scenario give a byte-identical trace", (cell) => {
+  const a = scenario(cell, 42);
+  const b = scenario(cell, 42);
+  assert.equal(a.text, b.text);
+  assert.equal(a.runs, b.runs);
+  assert.equal(a.findings, b.findings);
+  assert.equal(a.interrupts, b.interrupts);
+
+  // The trace is a real one: it shows what the scenario did.
+  const lines = a.text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+  assert.ok(lines.length > 100, `only ${lines.length} trace lines`);
+  for (
+    const expected of [
+      "irq_work_execute_start: work=local",
+      "irq_work_execute_start: work=lazy",
+      "irq_work_execute_start: work=hard",
+      "irq_work_execute_start: work=from_nmi",
+      "irq_work_execute_start: work=remote0",
+      "nmi_entry",
+      "nmi_exit",
+      "tick: jiffies=",
+      "tick_stop: success=1",
+      "next_comm=rt-high",
+      "next_comm=rr-mid",
+      "next_comm=fifo-low",
+      "prev_state=R+", // rt-high preempts rr-mid
+    ]
+  ) {
+    assert.ok(a.text.includes(expected), `trace lacks "${expected}"`);
+  }
+  if (cell.arch.maxCpus >= 4) {
+    assert.ok(a.text.includes("csd_queue_cpu: cpu=1"), "remote queueing");
+    assert.ok(a.text.includes("callback=generic_smp_call_function_single_interrupt"), "cross-CPU IPI");
+  }
+  assert.equal(
+    a.text.includes("callsite=irq_work_queue"),
+    cell.arch.hasIrqWorkInterrupt,
+    "self-interrupt raises are traced iff the arch has one",
+  );
+  assert.equal(a.m.panicked, false);
+  assert.ok(a.m.runs.length >= 10, `only ${a.m.runs.length} runs`);
+});
