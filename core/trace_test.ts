@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { formatEvent, FTRACE_HEADER } from "./trace.ts";
+
+Deno.test("trace: a line has the kernel's ftrace layout", () => {
+  const line = formatEvent({
+    time: 123_456_789_012,
+    cpu: 1,
+    pid: 0,
+    comm: "swapper/1",
+    flags: "d.h1.",
+    type: "irq_vector_entry",
+    vector: 246,
+    name: "irq_work",
+    detail: "vector=246",
+  });
+  assert.equal(line, "          <idle>-0       [001] d.h1.   123.456789: irq_work_entry: vector=246");
+});
+
+Deno.test("trace: task names are right-aligned in 16 columns and pids left-aligned in 7", () => {
+  const line = formatEvent({
+    time: 5_000,
+    cpu: 12,
+    pid: 42,
+    comm: "producer",
+    flags: ".....",
+    type: "sched_wakeup",
+    wakeComm: "waiter",
+    wakePid: 43,
+    prio: 49,
+    targetCpu: 3,
+  });
+  assert.equal(
+    line,
+    "        producer-42      [012] .....     0.000005: sched_wakeup: comm=waiter pid=43 prio=49 target_cpu=003",
+  );
+});
+
+Deno.test("trace: the header names the five latency columns in order", () => {
+  const order = ["irqs-off", "need-resched", "hardirq/softirq", "preempt-depth", "migrate-disable"];
+  const at = order.map((name) => FTRACE_HEADER.indexOf(name));
+  assert.ok(at.every((i, k) => i > 0 && (k === 0 || i > at[k - 1]!)), `columns out of order: ${at}`);
+  assert.match(FTRACE_HEADER, /TASK-PID {5}CPU# {2}\|\|\|\|\| {2}TIMESTAMP {2}FUNCTION/);
+});
