@@ -103,48 +103,51 @@ function findingsWith(m: Machine, ...parts: string[]) {
 
 // ---------------------------------------------------------------- §4 queueing on the current CPU
 
-matrixTest("rule 4.1: queue returns true on claim, false if pending; works with IRQs off and in NMI", (cell) => {
-  const m = cell.machine({ cpus: 1 });
-  const events = record(m);
-  const a = irqWorkInit(spending(), "a");
-  const n = irqWorkInit(spending(), "n");
-  const results: boolean[] = [];
-  const nmiResults: boolean[] = [];
-  let enableAt = -1, nmiContext = "";
-  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    yield* ctx.irqDisable();
-    results.push(yield* ctx.queue(a));
-    results.push(yield* ctx.queue(a));
-    assert.equal(ctx.irqsDisabled, true, "queue leaves IRQs as they were");
-    assert.equal(ctx.preemptCount, 0, "preemption re-enabled on return");
-    yield* ctx.spend(1_000);
-    enableAt = ctx.now;
-    yield* ctx.irqEnable();
-  });
-  // NMI on the idle CPU later.
-  m.nmi(0, 10_000_000, function* (ctx) {
-    nmiContext = ctx.context;
-    nmiResults.push(yield* ctx.queue(n));
-    nmiResults.push(yield* ctx.queue(n));
-  });
-  m.runUntil(30_000_000);
-  assert.deepEqual(results, [true, false]);
-  assert.deepEqual(nmiResults, [true, false]);
-  assert.equal(nmiContext, "nmi");
-  const ra = runOf(m, a), rn = runOf(m, n);
-  const nmiExit = events.find((e) => e.type === "nmi_exit")!;
-  const { irqEntryNs, irqExitNs } = m.arch.timing;
-  if (cell.arch.hasIrqWorkInterrupt) {
-    // Latched while IRQs were off; taken as soon as they come back on.
-    assert.equal(ra.startedAt, enableAt + irqEntryNs);
-    assert.equal(rn.startedAt, nmiExit.time + irqExitNs + irqEntryNs);
-  } else {
-    assert.equal(ra.startedAt, tickRunStart(m, nextTick(m, enableAt)));
-    assert.equal(rn.startedAt, tickRunStart(m, nextTick(m, nmiExit.time)));
-  }
-  for (const r of [ra, rn]) assert.equal(r.context, "hardirq");
-  noFindings(m);
-});
+matrixTest(
+  "rule 4.1: queue returns true on claim, false if pending; works with IRQs off and in NMI",
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    const a = irqWorkInit(spending(), "a");
+    const n = irqWorkInit(spending(), "n");
+    const results: boolean[] = [];
+    const nmiResults: boolean[] = [];
+    let enableAt = -1, nmiContext = "";
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      yield* ctx.irqDisable();
+      results.push(yield* ctx.queue(a));
+      results.push(yield* ctx.queue(a));
+      assert.equal(ctx.irqsDisabled, true, "queue leaves IRQs as they were");
+      assert.equal(ctx.preemptCount, 0, "preemption re-enabled on return");
+      yield* ctx.spend(1_000);
+      enableAt = ctx.now;
+      yield* ctx.irqEnable();
+    });
+    // NMI on the idle CPU later.
+    m.nmi(0, 10_000_000, function* (ctx) {
+      nmiContext = ctx.context;
+      nmiResults.push(yield* ctx.queue(n));
+      nmiResults.push(yield* ctx.queue(n));
+    });
+    m.runUntil(30_000_000);
+    assert.deepEqual(results, [true, false]);
+    assert.deepEqual(nmiResults, [true, false]);
+    assert.equal(nmiContext, "nmi");
+    const ra = runOf(m, a), rn = runOf(m, n);
+    const nmiExit = events.find((e) => e.type === "nmi_exit")!;
+    const { irqEntryNs, irqExitNs } = m.arch.timing;
+    if (cell.arch.hasIrqWorkInterrupt) {
+      // Latched while IRQs were off; taken as soon as they come back on.
+      assert.equal(ra.startedAt, enableAt + irqEntryNs);
+      assert.equal(rn.startedAt, nmiExit.time + irqExitNs + irqEntryNs);
+    } else {
+      assert.equal(ra.startedAt, tickRunStart(m, nextTick(m, enableAt)));
+      assert.equal(rn.startedAt, tickRunStart(m, nextTick(m, nmiExit.time)));
+    }
+    for (const r of [ra, rn]) assert.equal(r.context, "hardirq");
+    noFindings(m);
+  },
+);
 
 matrixTest("rule 4.3: LAZY goes to the lazy list and raises only when the tick is stopped", (cell) => {
   const m = cell.machine({ cpus: 1 });
@@ -184,7 +187,12 @@ matrixTest("rule 4.3: LAZY goes to the lazy list and raises only when the tick i
 
   assert.equal(tickStoppedInNmi, true);
   const queued = events.filter((e) => e.type === "irq_work_queue");
-  assert.deepEqual(queued.map((e) => e.type === "irq_work_queue" && e.list), ["lazy", "lazy", "lazy", "lazy"]);
+  assert.deepEqual(queued.map((e) => e.type === "irq_work_queue" && e.list), [
+    "lazy",
+    "lazy",
+    "lazy",
+    "lazy",
+  ]);
   const nmiExit = events.find((e) => e.type === "nmi_exit")!;
   if (cell.arch.hasIrqWorkInterrupt) {
     assert.equal(selfRaises(events, 0).length, 1, "one raise, on the empty edge");
@@ -244,41 +252,44 @@ matrixTest("rule 4.3: plain work goes to the raised list and raises on the empty
   noFindings(m);
 });
 
-matrixTest("rule 4.4: without a self-interrupt the work waits for the tick and runs in the timer interrupt", (cell) => {
-  const m = cell.machine({ cpus: 1 });
-  const events = record(m);
-  const w = irqWorkInit(spending(), "w");
-  let queuedAt = -1;
-  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    yield* ctx.queue(w);
-    queuedAt = ctx.now;
-    yield* ctx.spend(10_000);
-  });
-  m.runUntil(20_000_000);
-  const run = runOf(m, w);
-  assert.equal(run.context, "hardirq");
-  // The interrupt the work ran in: the last vector entry before it started.
-  const entry = events.filter((e) => e.type === "irq_vector_entry" && e.time <= run.startedAt).at(-1)!;
-  const timerVector = m.arch.lines.find((l) => l.kind === "timer")!.vector;
-  const tickEvents = ticks(events, 0);
-  if (!cell.arch.hasIrqWorkInterrupt) {
-    const tick = nextTick(m, queuedAt);
-    assert.equal(run.startedAt, tickRunStart(m, tick));
-    assert.equal(entry.type === "irq_vector_entry" && entry.vector, timerVector);
-    assert.ok(tickEvents.some((e) => e.time === tick + m.arch.timing.irqEntryNs), "inside the tick");
-    assert.equal(m.interrupts.irq_work[0], 0);
-    assert.equal(run.task.comm, "swapper/0", "the task had finished: the tick interrupted idle");
-  } else {
-    // The raise is real: the work runs at once, not at a tick.
-    const raise = selfRaises(events, 0);
-    assert.equal(raise.length, 1);
-    assert.equal(run.startedAt, raise[0]!.time + selfIrqDelay(m) + m.arch.timing.irqEntryNs);
-    assert.ok(run.startedAt < nextTick(m, queuedAt));
-    assert.equal(tickEvents.filter((e) => e.time <= run.startedAt).length, 0);
-    assert.equal(run.task.comm, "t");
-  }
-  noFindings(m);
-});
+matrixTest(
+  "rule 4.4: without a self-interrupt the work waits for the tick and runs in the timer interrupt",
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    const w = irqWorkInit(spending(), "w");
+    let queuedAt = -1;
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      yield* ctx.queue(w);
+      queuedAt = ctx.now;
+      yield* ctx.spend(10_000);
+    });
+    m.runUntil(20_000_000);
+    const run = runOf(m, w);
+    assert.equal(run.context, "hardirq");
+    // The interrupt the work ran in: the last vector entry before it started.
+    const entry = events.filter((e) => e.type === "irq_vector_entry" && e.time <= run.startedAt).at(-1)!;
+    const timerVector = m.arch.lines.find((l) => l.kind === "timer")!.vector;
+    const tickEvents = ticks(events, 0);
+    if (!cell.arch.hasIrqWorkInterrupt) {
+      const tick = nextTick(m, queuedAt);
+      assert.equal(run.startedAt, tickRunStart(m, tick));
+      assert.equal(entry.type === "irq_vector_entry" && entry.vector, timerVector);
+      assert.ok(tickEvents.some((e) => e.time === tick + m.arch.timing.irqEntryNs), "inside the tick");
+      assert.equal(m.interrupts.irq_work[0], 0);
+      assert.equal(run.task.comm, "swapper/0", "the task had finished: the tick interrupted idle");
+    } else {
+      // The raise is real: the work runs at once, not at a tick.
+      const raise = selfRaises(events, 0);
+      assert.equal(raise.length, 1);
+      assert.equal(run.startedAt, raise[0]!.time + selfIrqDelay(m) + m.arch.timing.irqEntryNs);
+      assert.ok(run.startedAt < nextTick(m, queuedAt));
+      assert.equal(tickEvents.filter((e) => e.time <= run.startedAt).length, 0);
+      assert.equal(run.task.comm, "t");
+    }
+    noFindings(m);
+  },
+);
 
 // ---------------------------------------------------------------- §5 queueing on a chosen CPU
 
@@ -315,63 +326,77 @@ matrixTest("rule 5.1: on a UP build queueOn ignores the CPU and acts as queue", 
   noFindings(m);
 });
 
-matrixTest("rule 5.2: queueOn warns once for an offline target, then claims, then goes local or remote", (cell) => {
-  if (cell.arch.maxCpus < 2) {
-    // UP build: no offline check at all (SPEC §5.1).
-    const m = cell.machine({ cpus: 1 });
-    const w = irqWorkInit(spending(), "w");
+matrixTest(
+  "rule 5.2: queueOn warns once for an offline target, then claims, then goes local or remote",
+  (cell) => {
+    if (cell.arch.maxCpus < 2) {
+      // UP build: no offline check at all (SPEC §5.1).
+      const m = cell.machine({ cpus: 1 });
+      const w = irqWorkInit(spending(), "w");
+      m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+        assert.equal(yield* ctx.queueOn(w, 1), true);
+      });
+      m.runUntil(10_000_000);
+      assert.equal(runOf(m, w).cpu, 0);
+      noFindings(m);
+      return;
+    }
+    const m = cell.machine({ cpus: 3 });
+    const events = record(m);
+    const p = irqWorkInit(spending(), "p"); // already pending when the offline queueOn comes
+    const a = irqWorkInit(spending(), "a");
+    const b = irqWorkInit(spending(), "b");
+    const l = irqWorkInitLazy(spending(), "l");
+    const own = irqWorkInit(spending(), "own");
+    const results: Record<string, boolean> = {};
+    let warnedAfterP2 = -1;
+    m.setCpuOnline(1, false);
     m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-      assert.equal(yield* ctx.queueOn(w, 1), true);
+      yield* ctx.irqDisable();
+      results.p1 = yield* ctx.queue(p);
+      // (a) before (b): the warning comes even though the claim then fails.
+      results.p2 = yield* ctx.queueOn(p, 1);
+      warnedAfterP2 = findingsWith(m, "irq_work_queue_on", "offline").length;
+      results.a = yield* ctx.queueOn(a, 1); // offline again: no second warning, queued anyway
+      results.b = yield* ctx.queueOn(b, 2);
+      results.b2 = yield* ctx.queueOn(b, 2); // (b) claim fails
+      results.own = yield* ctx.queueOn(own, 0); // (d) local target: local enqueue
+      results.l = yield* ctx.queueOn(l, 0); // (d) LAZY local target: the lazy list
+      yield* ctx.spend(1_000);
+      yield* ctx.irqEnable();
     });
-    m.runUntil(10_000_000);
-    assert.equal(runOf(m, w).cpu, 0);
-    noFindings(m);
-    return;
-  }
-  const m = cell.machine({ cpus: 3 });
-  const events = record(m);
-  const p = irqWorkInit(spending(), "p"); // already pending when the offline queueOn comes
-  const a = irqWorkInit(spending(), "a");
-  const b = irqWorkInit(spending(), "b");
-  const l = irqWorkInitLazy(spending(), "l");
-  const own = irqWorkInit(spending(), "own");
-  const results: Record<string, boolean> = {};
-  m.setCpuOnline(1, false);
-  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    yield* ctx.irqDisable();
-    results.p1 = yield* ctx.queue(p);
-    // (a) before (b): the warning comes even though the claim then fails.
-    results.p2 = yield* ctx.queueOn(p, 1);
-    results.a = yield* ctx.queueOn(a, 1); // offline again: no second warning, queued anyway
-    results.b = yield* ctx.queueOn(b, 2);
-    results.b2 = yield* ctx.queueOn(b, 2); // (b) claim fails
-    results.own = yield* ctx.queueOn(own, 0); // (d) local target: local enqueue
-    results.l = yield* ctx.queueOn(l, 0); // (d) LAZY local target: the lazy list
-    yield* ctx.spend(1_000);
-    yield* ctx.irqEnable();
-  });
-  m.runUntil(30_000_000);
-  assert.deepEqual(results, { p1: true, p2: false, a: true, b: true, b2: false, own: true, l: true });
-  const offline = findingsWith(m, "irq_work_queue_on", "offline");
-  assert.equal(offline.length, 1, "warned once");
-  assert.equal(offline[0]!.level, "WARN");
-  assert.equal(offline[0]!.cpu, 0);
-  assert.equal(offline[0]!.comm, "t");
-  assert.equal(m.panicked, false);
-  // Where each went.
-  const queued = events.filter((e) => e.type === "irq_work_queue").map((e) =>
-    e.type === "irq_work_queue" && `${e.work}:${e.target}:${e.list}`
-  );
-  assert.deepEqual(queued, ["p:0:raised", "a:1:call_single", "b:2:call_single", "own:0:raised", "l:0:lazy"]);
-  assert.equal(runOf(m, a).cpu, 1, "the offline CPU still got it");
-  assert.equal(runOf(m, b).cpu, 2);
-  assert.equal(runOf(m, own).cpu, 0);
-  assert.equal(runOf(m, l).cpu, 0);
-  assert.equal(runOf(m, p).cpu, 0);
-  // Local entries never touch the call-single queue.
-  const csd = events.filter((e) => e.type === "csd_queue_cpu").map((e) => e.type === "csd_queue_cpu" && e.target);
-  assert.deepEqual(csd, [1, 2]);
-});
+    m.runUntil(30_000_000);
+    assert.deepEqual(results, { p1: true, p2: false, a: true, b: true, b2: false, own: true, l: true });
+    assert.equal(warnedAfterP2, 1, "the offline check comes before the (failing) claim");
+    const offline = findingsWith(m, "irq_work_queue_on", "offline");
+    assert.equal(offline.length, 1, "warned once");
+    assert.equal(offline[0]!.level, "WARN");
+    assert.equal(offline[0]!.cpu, 0);
+    assert.equal(offline[0]!.comm, "t");
+    assert.equal(m.panicked, false);
+    // Where each went.
+    const queued = events.filter((e) => e.type === "irq_work_queue").map((e) =>
+      e.type === "irq_work_queue" && `${e.work}:${e.target}:${e.list}`
+    );
+    assert.deepEqual(queued, [
+      "p:0:raised",
+      "a:1:call_single",
+      "b:2:call_single",
+      "own:0:raised",
+      "l:0:lazy",
+    ]);
+    assert.equal(runOf(m, a).cpu, 1, "the offline CPU still got it");
+    assert.equal(runOf(m, b).cpu, 2);
+    assert.equal(runOf(m, own).cpu, 0);
+    assert.equal(runOf(m, l).cpu, 0);
+    assert.equal(runOf(m, p).cpu, 0);
+    // Local entries never touch the call-single queue.
+    const csd = events.filter((e) => e.type === "csd_queue_cpu").map((e) =>
+      e.type === "csd_queue_cpu" && e.target
+    );
+    assert.deepEqual(csd, [1, 2]);
+  },
+);
 
 matrixTest("rule 5.3: a remote queueOn from NMI warns once and goes on", (cell) => {
   const cpus = Math.min(2, cell.arch.maxCpus);
@@ -407,38 +432,49 @@ matrixTest("rule 5.3: a remote queueOn from NMI warns once and goes on", (cell) 
 matrixTest("rule 5.4: remote works go through the call-single queue; LAZY is ignored", (cell) => {
   // SMP only: on UP there is no remote CPU (SPEC §5.1 is tested above).
   if (cell.arch.maxCpus < 2) return;
-  const m = cell.machine({ cpus: 2 });
-  const events = record(m);
-  const l = irqWorkInitLazy(spending(), "l");
-  let tick1Stopped: boolean | undefined;
-  let lazyHead1: unknown = "unset";
-  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    tick1Stopped = m.tick.stopped(1);
-    assert.equal(yield* ctx.queueOn(l, 1), true);
-    lazyHead1 = m.irqWork.lazyList.get(1).first;
-  });
-  m.runUntil(20_000_000);
-  assert.equal(tick1Stopped, true, "CPU 1 idle with its tick stopped");
-  assert.equal(lazyHead1, null, "not on the target's lazy list");
-  const q = events.find((e) => e.type === "irq_work_queue")!;
-  assert.equal(q.type === "irq_work_queue" && q.list, "call_single");
-  const csd = events.filter((e) => e.type === "csd_queue_cpu");
-  assert.equal(csd.length, 1);
-  assert.equal(csd[0]!.type === "csd_queue_cpu" && csd[0]!.target, 1);
-  const ipi = events.filter((e) => e.type === "ipi_send_cpu");
-  assert.equal(ipi.length, 1);
-  assert.equal(ipi[0]!.cpu, 0);
-  assert.equal(ipi[0]!.type === "ipi_send_cpu" && ipi[0]!.target, 1);
-  const run = runOf(m, l);
-  assert.equal(run.cpu, 1);
-  assert.equal(run.context, "hardirq");
-  // Runs when CPU 1 takes the call-function interrupt, not at a tick.
-  assert.equal(run.startedAt, ipi[0]!.time + m.arch.timing.ipiLatencyNs + m.arch.timing.irqEntryNs);
-  assert.equal(m.interrupts.call_function_single[1], 1);
-  assert.equal(ticks(events, 1).length, 0, "CPU 1 had no tick at all");
-  assert.equal(m.interrupts.irq_work[1], 0);
-  assert.equal(l.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
-  noFindings(m);
+  // The target idle with its tick stopped, or busy with its tick running: either way the
+  // LAZY work runs in the call-function interrupt, neither waiting for nor inside a tick.
+  for (const targetBusy of [false, true]) {
+    const m = cell.machine({ cpus: 2 });
+    const events = record(m);
+    const l = irqWorkInitLazy(spending(), "l");
+    let tick1Stopped: boolean | undefined;
+    let lazyHead1: unknown = "unset";
+    if (targetBusy) {
+      m.spawn({ cpu: 1, name: "busy", at: 500_000 }, function* (ctx) {
+        yield* ctx.spend(10_000_000);
+      });
+    }
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      tick1Stopped = m.tick.stopped(1);
+      assert.equal(yield* ctx.queueOn(l, 1), true);
+      lazyHead1 = m.irqWork.lazyList.get(1).first;
+    });
+    m.runUntil(20_000_000);
+    const what = targetBusy ? "busy target" : "idle target";
+    assert.equal(tick1Stopped, !targetBusy, what);
+    assert.equal(lazyHead1, null, `${what}: not on the target's lazy list`);
+    const q = events.filter((e) => e.type === "irq_work_queue");
+    assert.deepEqual(q.map((e) => e.type === "irq_work_queue" && [e.target, e.list]), [[1, "call_single"]]);
+    const csd = events.filter((e) => e.type === "csd_queue_cpu");
+    assert.deepEqual(csd.map((e) => e.type === "csd_queue_cpu" && [e.cpu, e.target]), [[0, 1]]);
+    const ipi = events.filter((e) => e.type === "ipi_send_cpu");
+    assert.deepEqual(ipi.map((e) => e.type === "ipi_send_cpu" && [e.cpu, e.target]), [[0, 1]]);
+    const run = runOf(m, l);
+    assert.equal(run.cpu, 1);
+    assert.equal(run.context, "hardirq");
+    assert.equal(run.task.comm, targetBusy ? "busy" : "swapper/1");
+    // Runs when CPU 1 takes the call-function interrupt.
+    const arrival = ipi[0]!.time + m.arch.timing.ipiLatencyNs;
+    assert.equal(run.startedAt, arrival + m.arch.timing.irqEntryNs, what);
+    assert.equal(m.interrupts.call_function_single[1], 1);
+    assert.ok(run.endedAt < nextTick(m, arrival), `${what}: done before CPU 1's next tick`);
+    assert.equal(ticks(events, 1).filter((e) => e.time <= run.endedAt).length, 0);
+    if (!targetBusy) assert.equal(ticks(events, 1).length, 0, "the idle target had no tick at all");
+    assert.equal(m.interrupts.irq_work[1], 0);
+    assert.equal(l.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
+    noFindings(m);
+  }
 });
 
 matrixTest("rule 5.6: queueOn returns true whenever its claim succeeded", (cell) => {
@@ -657,38 +693,41 @@ matrixTest("rule 8.1: run() drains the raised list, then the lazy list", (cell) 
   noFindings(m);
 });
 
-matrixTest("rule 8.2: the tick drains the raised list only without a self-interrupt; the lazy list always", (cell) => {
-  const m = cell.machine({ cpus: 1 });
-  const events = record(m);
-  const l = irqWorkInitLazy(spending(), "l");
-  const p = irqWorkInit(spending(), "p");
-  let queuedAt = -1;
-  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    // p first: where it raises, its run() (which also takes the lazy list, §8.1) is over before l.
-    yield* ctx.queue(p);
-    yield* ctx.spend(10_000);
-    yield* ctx.queue(l);
-    queuedAt = ctx.now;
-    yield* ctx.spend(10_000_000); // keep the CPU busy over two ticks
-  });
-  m.runUntil(20_000_000);
-  const tick = nextTick(m, queuedAt);
-  const rl = runOf(m, l), rp = runOf(m, p);
-  const tickEvent = ticks(events, 0).find((e) => e.time === tick + m.arch.timing.irqEntryNs);
-  assert.ok(tickEvent, "the tick fired");
-  if (cell.arch.hasIrqWorkInterrupt) {
-    assert.ok(rp.endedAt < tick, "the raised work ran from the self-interrupt");
-    assert.equal(rl.startedAt, tickRunStart(m, tick));
-  } else {
-    assert.equal(rp.startedAt, tickRunStart(m, tick), "the raised list first");
-    assert.equal(rl.startedAt, rp.endedAt, "then the lazy list");
-  }
-  for (const r of [rl, rp]) {
-    assert.equal(r.context, "hardirq");
-    assert.equal(r.task.comm, "t");
-  }
-  noFindings(m);
-});
+matrixTest(
+  "rule 8.2: the tick drains the raised list only without a self-interrupt; the lazy list always",
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    const l = irqWorkInitLazy(spending(), "l");
+    const p = irqWorkInit(spending(), "p");
+    let queuedAt = -1;
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      // p first: where it raises, its run() (which also takes the lazy list, §8.1) is over before l.
+      yield* ctx.queue(p);
+      yield* ctx.spend(10_000);
+      yield* ctx.queue(l);
+      queuedAt = ctx.now;
+      yield* ctx.spend(10_000_000); // keep the CPU busy over two ticks
+    });
+    m.runUntil(20_000_000);
+    const tick = nextTick(m, queuedAt);
+    const rl = runOf(m, l), rp = runOf(m, p);
+    const tickEvent = ticks(events, 0).find((e) => e.time === tick + m.arch.timing.irqEntryNs);
+    assert.ok(tickEvent, "the tick fired");
+    if (cell.arch.hasIrqWorkInterrupt) {
+      assert.ok(rp.endedAt < tick, "the raised work ran from the self-interrupt");
+      assert.equal(rl.startedAt, tickRunStart(m, tick));
+    } else {
+      assert.equal(rp.startedAt, tickRunStart(m, tick), "the raised list first");
+      assert.equal(rl.startedAt, rp.endedAt, "then the lazy list");
+    }
+    for (const r of [rl, rp]) {
+      assert.equal(r.context, "hardirq");
+      assert.equal(r.task.comm, "t");
+    }
+    noFindings(m);
+  },
+);
 
 matrixTest("rule 8.3: a CPU with its tick stopped gets no tick, so its lazy list waits", (cell) => {
   const m = cell.machine({ cpus: 1 });
