@@ -42,10 +42,10 @@ Deno.test("cpu: a woken higher-priority task preempts at interrupt exit; FIFO pe
     yield* ctx.spend(20_000_000);
     order.push("low end");
   });
-  m.spawn({ cpu: 0, name: "peer", policy: "fifo", priority: 10, at: 1_000_000 }, function* () {
+  m.spawn({ cpu: 0, name: "peer", policy: "fifo", priority: 10, at: 1_000_000 }, () => {
     order.push("peer");
   });
-  m.spawn({ cpu: 0, name: "high", policy: "fifo", priority: 90, at: 2_000_000 }, function* (ctx) {
+  m.spawn({ cpu: 0, name: "high", policy: "fifo", priority: 90, at: 2_000_000 }, (ctx) => {
     order.push(`high at ${ctx.now}`);
   });
   m.runUntil(50_000_000);

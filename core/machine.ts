@@ -17,7 +17,7 @@ import {
   irqWorkRun,
   NON_RT_POLICY,
 } from "./irq_work.ts";
-import { HALT, type Kernel, SCHEDULE, STEP } from "./kernel.ts";
+import { HALT, type Kernel, type MaybeKernel, runCallback, SCHEDULE, STEP } from "./kernel.ts";
 import { PerCpu } from "./percpu.ts";
 import { Random } from "./random.ts";
 import { internalPrio, PRIO_IDLE, type SchedPolicy, Task } from "./sched.ts";
@@ -112,8 +112,8 @@ export interface TaskOptions {
   readonly at?: number;
 }
 
-/** A task body: kernel code in task context. */
-export type TaskBody = (ctx: Context) => Kernel;
+/** A task or NMI body: kernel code, a generator or a plain function, started when it first runs. */
+export type TaskBody = (ctx: Context) => MaybeKernel;
 
 const KNOWN_OPTIONS = new Set(["arch", "cpus", "seed", "hz", "kernel", "nohz", "idle", "timing", "plugins"]);
 const MAX_CPUS = 1024;
@@ -393,7 +393,7 @@ export class Machine {
       prio,
       gen: STUB,
     });
-    task.gen = body(this.contexts[options.cpu]!);
+    task.gen = deferred(body, this.contexts[options.cpu]!);
     this.tick.add(cpu.id, { expires: at, fn: (c) => this.wakeUpProcess(c, task) });
     return task;
   }
@@ -403,7 +403,7 @@ export class Machine {
     this.checkCpu(cpu, "send an NMI to");
     const target = this.cpus[cpu]!;
     this.at(at, `NMI on CPU ${cpu}`, () => {
-      target.raiseNmi(body(this.contexts[cpu]!));
+      target.raiseNmi(deferred(body, this.contexts[cpu]!));
     });
   }
 
@@ -562,6 +562,11 @@ function fillPolicy(plugins: readonly Plugin[]): IrqWorkPolicy {
     filledBy = plugin;
   }
   return filledBy?.irqWorkPolicy ?? NON_RT_POLICY;
+}
+
+/** Run `body(ctx)` when the resulting generator is first resumed, not before. */
+function* deferred(body: TaskBody, ctx: Context): Kernel {
+  yield* runCallback(body(ctx));
 }
 
 /** Placeholder body replaced right after construction. */
