@@ -72,7 +72,6 @@ export {
 export {
   createMachine,
   DEFAULT_TIMING,
-  type KernelVersion,
   Machine,
   type MachineOptions,
   type MachineTiming,
@@ -82,6 +81,20 @@ export {
   type WorkRun,
 } from "./core/machine.ts";
 export { PerCpu } from "./core/percpu.ts";
+export { KERNEL_PROFILES, type KernelProfile, type KernelVersion } from "./core/profile.ts";
+export { Rcu } from "./core/rcu.ts";
+export { smpbootThreadFn, type SmpHotplugThread } from "./core/smpboot.ts";
+export {
+  type LockingPolicy,
+  NON_RT_LOCKING,
+  RawSpinlock,
+  rawSpinLock,
+  rawSpinUnlock,
+  Spinlock,
+  spinLock,
+  spinUnlock,
+} from "./core/locking.ts";
+export { kfree, kmalloc, KObject } from "./core/kmem.ts";
 export { Random } from "./core/random.ts";
 export { RunQueue, type SchedPolicy, Task, type TaskState } from "./core/sched.ts";
 export {
@@ -104,6 +117,9 @@ export {
   type IrqVectorEvent,
   type IrqWorkExecuteEvent,
   type IrqWorkQueueEvent,
+  type KmemEvent,
+  type LockAcquireEvent,
+  type LockReleaseEvent,
   type NmiEvent,
   type Observer,
   type SchedSwitchEvent,

@@ -12,6 +12,8 @@ import { type IrqWork, irqWorkQueue, irqWorkQueueOn, irqWorkSync, preemptEnable 
 import { type Kernel, SCHEDULE, spend, STEP } from "./kernel.ts";
 import type { ContextKind } from "./trace.ts";
 import { CallSingleData } from "./smp.ts";
+import { RawSpinlock, rawSpinLock, rawSpinUnlock, Spinlock, spinLock, spinUnlock } from "./locking.ts";
+import { kfree, kmalloc, type KObject } from "./kmem.ts";
 
 /** The current task as a callback sees it. */
 export interface TaskInfo {
@@ -141,6 +143,53 @@ export class Context {
     task.state = "interruptible";
     m.tick.add(cpu.id, { expires: m.engine.now + ns, fn: (c) => m.wakeUpProcess(c, task) });
     yield SCHEDULE;
+  }
+
+  /** `raw_spin_lock()`. */
+  rawSpinLock(lock: RawSpinlock): Kernel {
+    return rawSpinLock(this.#cpu, lock);
+  }
+
+  /** `raw_spin_unlock()`. */
+  rawSpinUnlock(lock: RawSpinlock): Kernel {
+    return rawSpinUnlock(this.#cpu, lock);
+  }
+
+  /** `spin_lock()`: a sleeping lock on PREEMPT_RT. */
+  spinLock(lock: Spinlock): Kernel {
+    return spinLock(this.#cpu, lock);
+  }
+
+  /** `spin_unlock()`. */
+  spinUnlock(lock: Spinlock): Kernel {
+    return spinUnlock(this.#cpu, lock);
+  }
+
+  /** `kmalloc()`: a new object named `name`. */
+  kmalloc(name: string): Kernel<KObject> {
+    return kmalloc(this.#cpu, name);
+  }
+
+  /** `kfree()`. */
+  kfree(object: KObject): Kernel {
+    return kfree(this.#cpu, object);
+  }
+
+  /** `rcu_read_lock()`. */
+  *rcuReadLock(): Kernel {
+    this.#cpu.machine.rcu.readLock(this.#cpu);
+    yield STEP;
+  }
+
+  /** `rcu_read_unlock()`. */
+  *rcuReadUnlock(): Kernel {
+    this.#cpu.machine.rcu.readUnlock(this.#cpu);
+    yield STEP;
+  }
+
+  /** `synchronize_rcu()`: wait for a full grace period (task context). */
+  synchronizeRcu(): Kernel {
+    return this.#cpu.machine.rcu.synchronize(this.#cpu);
   }
 
   /** `smp_call_function_single(cpu, func, wait)`. */

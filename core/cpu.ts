@@ -106,6 +106,11 @@ export class Cpu implements EventHandler {
     return this.#frames.some((f) => f.kind === "nmi");
   }
 
+  /** In hard-IRQ context: were interrupts disabled in the code the outermost interrupt cut into? */
+  get interruptedIrqsOff(): boolean {
+    return this.#frames[0]?.savedIrqsOff ?? this.irqsOff;
+  }
+
   /** Preemption is disabled in any way: preempt count, interrupts off, or interrupt context. */
   get atomic(): boolean {
     return this.current.preemptCount > 0 || this.irqsOff || this.#frames.length > 0;
@@ -310,6 +315,7 @@ export class Cpu implements EventHandler {
     const m = this.#machine;
     const prev = this.current;
     this.needResched = false;
+    m.rcu.quiescent(this);
     if (prev !== this.idleTask && prev.state !== "running" && !preempt) this.runQueue.dequeue(prev);
     const next = this.runQueue.first() ?? this.idleTask;
     if (next === prev) return;

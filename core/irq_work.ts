@@ -275,9 +275,10 @@ export function* irqWorkSingle(cpu: Cpu, work: IrqWork): Kernel {
   const queuedAt = work.queuedAt;
   const task = cpu.current;
   const context = cpu.context, irqsDisabled = cpu.irqsOff, preemptCount = task.preemptCount;
-  m.emit(cpu, { type: "irq_work_execute_start", work: work.name });
+  const hard = (flags & IRQ_WORK_HARD_IRQ) !== 0;
+  m.emit(cpu, { type: "irq_work_execute_start", work: work.name, hard });
   yield* runCallback(work.func(work, m.contexts[cpu.id]!));
-  m.emit(cpu, { type: "irq_work_execute_end", work: work.name });
+  m.emit(cpu, { type: "irq_work_execute_end", work: work.name, hard });
   m.recordRun({
     work,
     cpu: cpu.id,
@@ -291,7 +292,7 @@ export function* irqWorkSingle(cpu: Cpu, work: IrqWork): Kernel {
   });
   yield STEP;
   if (work.flags === flags) work.flags = flags & ~IRQ_WORK_BUSY;
-  if (m.policy.waitersSleep(flags, m.arch.hasIrqWorkInterrupt)) yield* rcuwaitWakeUp(cpu, work.irqwait);
+  if (waitersSleep(cpu, flags)) yield* rcuwaitWakeUp(cpu, work.irqwait);
 }
 
 /** `irq_work_run_list()`: take the whole list and run it newest first (SPEC §7.1). */
@@ -327,11 +328,12 @@ export function* irqWorkTick(cpu: Cpu): Kernel {
 export function* irqWorkSync(cpu: Cpu, work: IrqWork): Kernel {
   const m = cpu.machine;
   if (cpu.irqsOff) m.warnOnce(cpu, "WARNING: irq_work_sync: lockdep_assert_irqs_enabled() failed");
-  if (cpu.atomic) {
+  if (m.profile.sleepingSync && cpu.atomic) {
     m.warn(cpu, "BUG: sleeping function called from invalid context at kernel/irq_work.c (irq_work_sync)");
   }
-  if (m.policy.waitersSleep(work.flags, m.arch.hasIrqWorkInterrupt)) {
+  if (waitersSleep(cpu, work.flags)) {
     yield* rcuwaitWaitEvent(cpu, work.irqwait, () => !irqWorkIsBusy(work));
+    if (m.profile.rcuProtectedSync) yield* m.rcu.synchronize(cpu);
     return;
   }
   for (;;) {
@@ -339,6 +341,12 @@ export function* irqWorkSync(cpu: Cpu, work: IrqWork): Kernel {
     if (!irqWorkIsBusy(work)) return;
     yield m.timing.cpuRelaxNs;
   }
+}
+
+/** Does a syncer of a work with `flags` sleep (C+), rather than spin (A-B, seed)? (SPEC §6.5, §11.3) */
+function waitersSleep(cpu: Cpu, flags: number): boolean {
+  const m = cpu.machine;
+  return m.profile.sleepingSync && m.policy.waitersSleep(flags, m.arch.hasIrqWorkInterrupt);
 }
 
 /** `rcuwait_wait_event(w, cond, TASK_UNINTERRUPTIBLE)`: register, re-check, sleep until woken and true. */

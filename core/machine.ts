@@ -23,10 +23,11 @@ import { Random } from "./random.ts";
 import { internalPrio, PRIO_IDLE, type SchedPolicy, Task } from "./sched.ts";
 import { Smp } from "./smp.ts";
 import { Ticks } from "./tick.ts";
+import { KERNEL_PROFILES, type KernelProfile, type KernelVersion } from "./profile.ts";
+import { Rcu } from "./rcu.ts";
+import { smpbootThreadFn, type SmpHotplugThread } from "./smpboot.ts";
+import { type LockingPolicy, NON_RT_LOCKING } from "./locking.ts";
 import type { ContextKind, Finding, Observer, TraceBody, TraceEvent } from "./trace.ts";
-
-/** Kernel version profiles (SPEC.md labels). Only `C` exists so far. */
-export type KernelVersion = "C";
 
 /** Time costs of the machine, beyond the arch's. */
 export interface MachineTiming {
@@ -50,8 +51,14 @@ export interface Plugin {
   readonly name: string;
   /** The irq_work policy this plugin supplies, if any. */
   readonly irqWorkPolicy?: IrqWorkPolicy;
+  /** The locking policy this plugin supplies, if any. */
+  readonly locking?: LockingPolicy;
+  /** Per-CPU kernel threads to create at boot (`smpboot_register_percpu_thread`). */
+  readonly threads?: readonly SmpHotplugThread[];
   /** Observers to attach to the trace. */
   readonly observers?: readonly Observer[];
+  /** Called once the machine is built, before it runs (checkers attach here). */
+  setup?(machine: Machine): void;
 }
 
 /** What to build. */
@@ -64,7 +71,7 @@ export interface MachineOptions {
   readonly seed?: number;
   /** Tick frequency (default 250). */
   readonly hz?: number;
-  /** Kernel version profile (default `C`). */
+  /** Kernel version profile: `seed`, `C` or `D` (default `D`, the newest). */
   readonly kernel?: KernelVersion;
   /** Stop the tick of idle CPUs when allowed (NO_HZ_IDLE; default true). */
   readonly nohz?: boolean;
@@ -130,8 +137,14 @@ export class Machine {
   readonly arch: Arch;
   /** The irq_work policy slot. */
   readonly policy: IrqWorkPolicy;
-  /** Kernel version profile. */
-  readonly kernel: KernelVersion;
+  /** Kernel version profile: the answers that differ between versions. */
+  readonly profile: KernelProfile;
+  /** The locking policy slot (does `spinlock_t` sleep?). */
+  readonly locking: LockingPolicy;
+  /** RCU. */
+  readonly rcu: Rcu;
+  /** Every task ever spawned, idle tasks and kernel threads included. */
+  readonly tasks: Task[] = [];
   /** Time costs. */
   readonly timing: MachineTiming;
   /** Idle mode. */
@@ -169,10 +182,13 @@ export class Machine {
     const n = options.cpus ?? 1;
     this.arch = arch;
     this.random = new Random(options.seed ?? 1);
-    this.kernel = options.kernel ?? "C";
+    this.profile = KERNEL_PROFILES[options.kernel ?? "D"];
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     this.idleMode = options.idle ?? "halt";
-    this.policy = fillPolicy(options.plugins ?? []);
+    const plugins = options.plugins ?? [];
+    this.policy = fillSlot(plugins, "irqWorkPolicy", "irq_work policy") ?? NON_RT_POLICY;
+    this.locking = fillSlot(plugins, "locking", "locking") ?? NON_RT_LOCKING;
+    this.rcu = new Rcu(this);
     this.#lineIndex = new Map(arch.lines.map((line, i) => [line.kind, i]));
     this.interrupts = { timer: [], reschedule: [], call_function_single: [], irq_work: [], nmi: [] };
     for (const counts of Object.values(this.interrupts)) counts.push(...new Array<number>(n).fill(0));
@@ -195,11 +211,18 @@ export class Machine {
       idle.preemptCount = 1;
       return new Cpu(this, id, idle);
     });
-    for (const cpu of this.cpus) cpu.idleTask.gen = this.#idleLoop(cpu);
+    for (const cpu of this.cpus) {
+      cpu.idleTask.gen = this.#idleLoop(cpu);
+      this.tasks.push(cpu.idleTask);
+    }
     this.#lastCpu = this.cpus[0]!;
     this.contexts = this.cpus.map((cpu) => new Context(cpu));
     this.tick = new Ticks(this, options.hz ?? 250, options.nohz ?? true);
-    for (const plugin of options.plugins ?? []) for (const o of plugin.observers ?? []) this.observe(o);
+    for (const plugin of plugins) {
+      for (const thread of plugin.threads ?? []) for (const cpu of this.cpus) this.#createThread(cpu, thread);
+      for (const o of plugin.observers ?? []) this.observe(o);
+      plugin.setup?.(this);
+    }
     for (const cpu of this.cpus) cpu.start();
   }
 
@@ -394,8 +417,26 @@ export class Machine {
       gen: STUB,
     });
     task.gen = deferred(body, this.contexts[options.cpu]!);
+    this.tasks.push(task);
     this.tick.add(cpu.id, { expires: at, fn: (c) => this.wakeUpProcess(c, task) });
     return task;
+  }
+
+  /** Create `thread`'s task on `cpu`, asleep until its first wake-up (`__smpboot_create_thread`). */
+  #createThread(cpu: Cpu, thread: SmpHotplugThread): void {
+    const name = thread.comm.replace("%u", String(cpu.id));
+    const prio = internalPrio(thread.policy, thread.priority, `Thread "${name}"`);
+    const task = new Task({
+      pid: this.#nextPid++,
+      comm: name,
+      cpu: cpu.id,
+      policy: thread.policy,
+      prio,
+      gen: STUB,
+    });
+    task.gen = smpbootThreadFn(cpu, thread);
+    this.tasks.push(task);
+    thread.store(cpu, task);
   }
 
   /** Deliver an NMI to `cpu` at `at`, whose handler runs `body`. */
@@ -453,6 +494,7 @@ export class Machine {
     for (;;) {
       while (!cpu.needResched) {
         this.tick.idleStopTick(cpu);
+        this.rcu.quiescent(cpu);
         yield HALT;
       }
       this.tick.idleExit(cpu);
@@ -512,8 +554,10 @@ function validate(options: MachineOptions): Arch {
   if (!Number.isInteger(hz) || hz < 1 || hz > 10_000) {
     throw new RangeError(`Machine option hz must be 1..10000, got ${hz}`);
   }
-  if (options.kernel !== undefined && options.kernel !== "C") {
-    throw new RangeError(`Unknown kernel profile "${options.kernel}": this build models C (5.16+, non-RT)`);
+  if (options.kernel !== undefined && !Object.hasOwn(KERNEL_PROFILES, options.kernel)) {
+    throw new RangeError(
+      `Unknown kernel profile "${options.kernel}"; known: ${Object.keys(KERNEL_PROFILES).join(", ")}`,
+    );
   }
   if (options.idle !== undefined && options.idle !== "halt" && options.idle !== "poll") {
     throw new RangeError(`Machine option idle must be "halt" or "poll", got "${options.idle}"`);
@@ -550,18 +594,21 @@ function isArch(arch: unknown): arch is Arch {
     Array.isArray(a.lines) && typeof a.irqWorkRaise === "function" && typeof a.handle === "function";
 }
 
-function fillPolicy(plugins: readonly Plugin[]): IrqWorkPolicy {
-  let filledBy: Plugin | undefined;
-  for (const plugin of plugins) {
-    if (plugin.irqWorkPolicy === undefined) continue;
-    if (filledBy !== undefined) {
-      throw new Error(
-        `Plugins "${filledBy.name}" and "${plugin.name}" both fill the irq_work policy slot; a slot takes one value`,
-      );
-    }
-    filledBy = plugin;
+/** Fill slot `key` from the plugins: at most one may supply it. */
+function fillSlot<K extends "irqWorkPolicy" | "locking">(
+  plugins: readonly Plugin[],
+  key: K,
+  what: string,
+): Plugin[K] | undefined {
+  const fillers = plugins.filter((p) => p[key] !== undefined);
+  if (fillers.length > 1) {
+    throw new Error(
+      `Plugins "${fillers[0]!.name}" and "${
+        fillers[1]!.name
+      }" both fill the ${what} slot; a slot takes one value`,
+    );
   }
-  return filledBy?.irqWorkPolicy ?? NON_RT_POLICY;
+  return fillers[0]?.[key];
 }
 
 /** Run `body(ctx)` when the resulting generator is first resumed, not before. */

@@ -35,8 +35,12 @@ export class Task implements LlistNode {
   readonly cpu: number;
   /** Scheduling policy. */
   readonly policy: SchedPolicy;
-  /** Kernel-internal priority: lower is better. */
-  readonly prio: number;
+  /** Effective kernel-internal priority (lower is better); raised by priority inheritance. */
+  prio: number;
+  /** The priority the task's policy gives it (`normal_prio`). */
+  readonly normalPrio: number;
+  /** `rcu_read_lock()` nesting of this task (preemptible RCU). */
+  rcuNesting = 0;
   /** Run state. */
   state: TaskState = "interruptible";
   /** On its CPU's run queue. */
@@ -61,12 +65,13 @@ export class Task implements LlistNode {
     this.cpu = options.cpu;
     this.policy = options.policy;
     this.prio = options.prio;
+    this.normalPrio = options.prio;
     this.gen = options.gen;
   }
 
-  /** The user-visible RT priority (1..99), or 0 for non-RT tasks. */
+  /** The user-visible RT priority (1..99) of the task's policy, or 0 for non-RT tasks. */
   get rtPriority(): number {
-    return this.prio < 100 ? 99 - this.prio : 0;
+    return this.normalPrio < 100 ? 99 - this.normalPrio : 0;
   }
 }
 
@@ -109,6 +114,14 @@ export class RunQueue {
   requeueTail(task: Task): void {
     this.dequeue(task);
     this.enqueue(task);
+  }
+
+  /** Change a queued task's priority, keeping its place behind equal priorities (`rt_mutex_setprio`). */
+  setPrio(task: Task, prio: number): void {
+    const queued = task.onRq;
+    if (queued) this.dequeue(task);
+    task.prio = prio;
+    if (queued) this.enqueue(task);
   }
 
   /** The best runnable task, if any. */

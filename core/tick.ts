@@ -154,6 +154,7 @@ export class Ticks {
     const m = this.#machine;
     m.emit(cpu, { type: "tick", jiffies: this.jiffies });
     yield m.timing.tickNs;
+    m.rcu.schedClockIrq(cpu);
     if (cpu.inHardirq) yield* irqWorkTick(cpu);
     this.#schedulerTick(cpu);
     const base = this.#base(cpu.id);

@@ -88,6 +88,36 @@ export interface IrqWorkExecuteEvent {
   readonly type: "irq_work_execute_start" | "irq_work_execute_end";
   /** The work's name. */
   readonly work: string;
+  /** The work is HARD: lockdep sees its callback as hard-IRQ, not threaded (SPEC §6.2). */
+  readonly hard: boolean;
+}
+
+/** `lock:lock_acquire` (lockdep): a lock is being taken. */
+export interface LockAcquireEvent {
+  /** Event name (the tracepoint). */
+  readonly type: "lock_acquire";
+  /** The lock's name. */
+  readonly lock: string;
+  /** `raw_spinlock_t` or `spinlock_t`. */
+  readonly lockType: "raw_spinlock_t" | "spinlock_t";
+  /** The lock may sleep (spinlock_t on PREEMPT_RT). */
+  readonly sleeping: boolean;
+}
+
+/** `lock:lock_release`. */
+export interface LockReleaseEvent {
+  /** Event name (the tracepoint). */
+  readonly type: "lock_release";
+  /** The lock's name. */
+  readonly lock: string;
+}
+
+/** `kmem:kmalloc` / `kmem:kfree`. */
+export interface KmemEvent {
+  /** Event name (the tracepoint). */
+  readonly type: "kmalloc" | "kfree";
+  /** The object's name. */
+  readonly object: string;
 }
 
 /** `sched:sched_switch`. */
@@ -167,6 +197,9 @@ export type TraceBody =
   | NmiEvent
   | IrqWorkExecuteEvent
   | SchedSwitchEvent
+  | LockAcquireEvent
+  | LockReleaseEvent
+  | KmemEvent
   | SchedWakeupEvent
   | SchedWakeIdleEvent
   | TickEvent
@@ -220,9 +253,17 @@ export function formatBody(e: TraceBody): string {
     case "nmi_exit":
       return "nmi_exit";
     case "irq_work_execute_start":
-      return `irq_work_execute_start: work=${e.work}`;
+      return `irq_work_execute_start: work=${e.work}${e.hard ? " hard" : ""}`;
     case "irq_work_execute_end":
       return `irq_work_execute_end: work=${e.work}`;
+    case "lock_acquire":
+      return `lock_acquire: ${e.lock} type=${e.lockType}${e.sleeping ? " (sleeping)" : ""}`;
+    case "lock_release":
+      return `lock_release: ${e.lock}`;
+    case "kmalloc":
+      return `kmalloc: ptr=${e.object}`;
+    case "kfree":
+      return `kfree: ptr=${e.object}`;
     case "sched_switch":
       return `sched_switch: prev_comm=${e.prevComm} prev_pid=${e.prevPid} prev_prio=${e.prevPrio} ` +
         `prev_state=${e.prevState} ==> next_comm=${e.nextComm} next_pid=${e.nextPid} next_prio=${e.nextPrio}`;

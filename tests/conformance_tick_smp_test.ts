@@ -570,7 +570,7 @@ matrixTest("rule 13: sync with IRQs disabled warns (lockdep), whatever the work'
 matrixTest(
   "rule 13: sync in atomic context gives the might-sleep warning; with IRQs enabled no lockdep warning",
   (cell) => {
-    const m = cell.machine({ cpus: 1 });
+    const m = cell.machine({ cpus: 1, kernel: "C" });
     const w = irqWorkInit(() => {}, "w");
     m.spawn({ cpu: 0, name: "s", at: T0 }, function* (ctx) {
       yield* ctx.preemptDisable();

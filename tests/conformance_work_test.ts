@@ -598,7 +598,7 @@ matrixTest(
   "rule 6.5: without a self-interrupt the syncer sleeps (D) and the single step wakes it",
   (cell) => {
     const cpus = smpCpus(cell);
-    const m = cell.machine({ cpus });
+    const m = cell.machine({ cpus, kernel: "C" }); // C: D adds a grace period after the wake-up (rule 11.4)
     const events = record(m);
     const runner = cpus - 1; // the work runs on CPU 1 where there is one, else on the syncer's CPU
     const w = irqWorkInit(function* (_w, ctx) {

@@ -1,0 +1,35 @@
+/**
+ * Kernel version profiles (SPEC.md's labels): each difference between
+ * versions is one named answer, so that a single fix can be switched off.
+ *
+ * @module
+ */
+
+/** The kernel versions the emulator models. */
+export type KernelVersion = "seed" | "C" | "D";
+
+/** What a kernel version answers where versions differ in irq_work. */
+export interface KernelProfile {
+  /** Label: `seed` (5.15-rt), `C` (5.16+), `D` (with the 2026 use-after-free fix). */
+  readonly name: KernelVersion;
+  /**
+   * `irq_work_sync()` sleeps on the work's rcuwait where the irq_work policy
+   * says waiters sleep, and the single step wakes it (C+, SPEC §6.5, §11.3;
+   * fix 09089db79859 for PREEMPT_RT, 810979682ccc for arches without a
+   * self-interrupt). Without it, `irq_work_sync()` always spins (§11.2).
+   */
+  readonly sleepingSync: boolean;
+  /**
+   * After a sleeping `irq_work_sync()` sees BUSY clear, wait a full RCU grace
+   * period; the PREEMPT_RT thread drains inside an RCU read-side section
+   * (D, SPEC §6.6, §9.4, §11.4; fix 91840be8f710).
+   */
+  readonly rcuProtectedSync: boolean;
+}
+
+/** Every profile by name. */
+export const KERNEL_PROFILES: Readonly<Record<KernelVersion, KernelProfile>> = {
+  seed: { name: "seed", sleepingSync: false, rcuProtectedSync: false },
+  C: { name: "C", sleepingSync: true, rcuProtectedSync: false },
+  D: { name: "D", sleepingSync: true, rcuProtectedSync: true },
+};

@@ -1,0 +1,106 @@
+/**
+ * A minimal preemptible-RCU model: read-side sections per task, and grace
+ * periods that end once every CPU has passed a quiescent state and every
+ * task that was inside a read-side section when the grace period began has
+ * left it.
+ *
+ * Quiescent states are reported where the kernel reports them: a context
+ * switch, an idle CPU (dyntick-idle counts at once), and a tick that
+ * interrupted task code outside any read-side section with interrupts and
+ * preemption enabled. Code running with interrupts disabled or in hard-IRQ
+ * context is an implicit reader: it reports nothing until it is done.
+ *
+ * @module
+ */
+
+import type { Cpu } from "./cpu.ts";
+import { type Kernel, SCHEDULE, STEP } from "./kernel.ts";
+import type { Machine } from "./machine.ts";
+import type { Task } from "./sched.ts";
+
+interface GracePeriod {
+  readonly waiter: Task;
+  readonly cpus: Set<number>;
+  readonly readers: Set<Task>;
+  done: boolean;
+}
+
+/** RCU state of a machine. */
+export class Rcu {
+  #machine: Machine;
+  #gps: GracePeriod[] = [];
+
+  /** Made by the machine. */
+  constructor(machine: Machine) {
+    this.#machine = machine;
+  }
+
+  /** `rcu_read_lock()` by the current task of `cpu`. */
+  readLock(cpu: Cpu): void {
+    cpu.current.rcuNesting++;
+  }
+
+  /** `rcu_read_unlock()`: leaving the outermost section may end a grace period. */
+  readUnlock(cpu: Cpu): void {
+    const task = cpu.current;
+    if (task.rcuNesting === 0) throw new Error(`CPU ${cpu.id}: rcu_read_unlock() without rcu_read_lock()`);
+    if (--task.rcuNesting > 0 || this.#gps.length === 0) return;
+    for (const gp of this.#gps) gp.readers.delete(task);
+    this.#advance();
+  }
+
+  /** A quiescent state of `cpu` (context switch, idle, or a clean tick). */
+  quiescent(cpu: Cpu): void {
+    if (this.#gps.length === 0) return;
+    for (const gp of this.#gps) gp.cpus.delete(cpu.id);
+    this.#advance();
+  }
+
+  /** `rcu_sched_clock_irq()`: the tick reports a quiescent state if it interrupted a clean context. */
+  schedClockIrq(cpu: Cpu): void {
+    const task = cpu.current;
+    if (
+      task === cpu.idleTask || (task.rcuNesting === 0 && task.preemptCount === 0 && !cpu.interruptedIrqsOff)
+    ) {
+      this.quiescent(cpu);
+    }
+  }
+
+  /** Grace periods in flight. */
+  get inFlight(): number {
+    return this.#gps.length;
+  }
+
+  /** `synchronize_rcu()`: sleep until a full grace period has elapsed. */
+  *synchronize(cpu: Cpu): Kernel {
+    const m = this.#machine;
+    const task = cpu.current;
+    const gp: GracePeriod = {
+      waiter: task,
+      cpus: new Set(m.cpus.filter((c) => !c.dead && !c.idle).map((c) => c.id)),
+      readers: new Set(m.tasks.filter((t) => t.rcuNesting > 0)),
+      done: false,
+    };
+    this.#gps.push(gp);
+    yield STEP;
+    this.#advance();
+    while (!gp.done) {
+      task.state = "uninterruptible";
+      yield STEP;
+      if (gp.done) break;
+      yield SCHEDULE;
+    }
+    task.state = "running";
+  }
+
+  #advance(): void {
+    const m = this.#machine;
+    for (const gp of this.#gps) {
+      if (gp.done || gp.cpus.size > 0 || gp.readers.size > 0) continue;
+      gp.done = true;
+      const waiter = gp.waiter;
+      m.tick.add(waiter.cpu, { expires: m.engine.now, fn: (c) => m.wakeUpProcess(c, waiter) });
+    }
+    this.#gps = this.#gps.filter((gp) => !gp.done);
+  }
+}
