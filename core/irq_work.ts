@@ -336,9 +336,16 @@ export function* irqWorkSync(cpu: Cpu, work: IrqWork): Kernel {
     if (m.profile.rcuProtectedSync) yield* m.rcu.synchronize(cpu);
     return;
   }
+  const start = m.engine.now;
   for (;;) {
     yield STEP;
     if (!irqWorkIsBusy(work)) return;
+    if (m.engine.now - start > m.timing.spinLimitNs) {
+      yield* bugOn(
+        cpu,
+        `livelock: irq_work_sync() has spun ${(m.engine.now - start) / 1e6} ms on ${work.name} with BUSY set`,
+      );
+    }
     yield m.timing.cpuRelaxNs;
   }
 }

@@ -37,10 +37,17 @@ export interface MachineTiming {
   readonly tickNs: number;
   /** One `cpu_relax()` iteration of a spin loop (assumed 20 ns). */
   readonly cpuRelaxNs: number;
+  /** An `irq_work_sync()` spinning this long is reported as a livelock and stops the machine (10 ms). */
+  readonly spinLimitNs: number;
 }
 
 /** Default {@linkcode MachineTiming}: assumptions for a modern server core, stated as such. */
-export const DEFAULT_TIMING: MachineTiming = { contextSwitchNs: 2_000, tickNs: 1_000, cpuRelaxNs: 20 };
+export const DEFAULT_TIMING: MachineTiming = {
+  contextSwitchNs: 2_000,
+  tickNs: 1_000,
+  cpuRelaxNs: 20,
+  spinLimitNs: 10_000_000,
+};
 
 /**
  * A plugin: fills slots and observes. Each slot takes one value; two plugins
@@ -375,7 +382,23 @@ export class Machine {
     if (target !== cpu && target.needResched) {
       if (!this.wakeIdleWithoutIpi(cpu, task.cpu)) yield* this.sendIpi(cpu, task.cpu, "reschedule");
     }
+    if (cpu.wantsPreempt()) yield STEP; // try_to_wake_up()'s preempt_enable(): a better local task runs now
     return true;
+  }
+
+  /**
+   * Wake `task` at once from code that takes no steps (the end of an RCU
+   * grace period): activate it and, if it should preempt another CPU, send
+   * that CPU a reschedule IPI.
+   */
+  wakeUpNow(cpu: Cpu, task: Task): void {
+    if (task.state === "running" || task.state === "dead") return;
+    task.state = "running";
+    if (task.onRq) return;
+    this.activateTask(cpu, task);
+    const target = this.cpus[task.cpu]!;
+    if (target === cpu || !target.needResched || this.wakeIdleWithoutIpi(cpu, task.cpu)) return;
+    target.raiseLine(this.lineOf("reschedule"), this.arch.timing.ipiLatencyNs);
   }
 
   /** `ttwu_do_activate()`: put `task` on its CPU's run queue and ask for preemption if it is better. */

@@ -46,14 +46,14 @@ export class Rcu {
     if (task.rcuNesting === 0) throw new Error(`CPU ${cpu.id}: rcu_read_unlock() without rcu_read_lock()`);
     if (--task.rcuNesting > 0 || this.#gps.length === 0) return;
     for (const gp of this.#gps) gp.readers.delete(task);
-    this.#advance();
+    this.#advance(cpu);
   }
 
   /** A quiescent state of `cpu` (context switch, idle, or a clean tick). */
   quiescent(cpu: Cpu): void {
     if (this.#gps.length === 0) return;
     for (const gp of this.#gps) gp.cpus.delete(cpu.id);
-    this.#advance();
+    this.#advance(cpu);
   }
 
   /** `rcu_sched_clock_irq()`: the tick reports a quiescent state if it interrupted a clean context. */
@@ -83,7 +83,7 @@ export class Rcu {
     };
     this.#gps.push(gp);
     yield STEP;
-    this.#advance();
+    this.#advance(cpu);
     while (!gp.done) {
       task.state = "uninterruptible";
       yield STEP;
@@ -93,13 +93,12 @@ export class Rcu {
     task.state = "running";
   }
 
-  #advance(): void {
-    const m = this.#machine;
+  /** End every grace period that has nothing left to wait for, waking its waiter from `cpu`. */
+  #advance(cpu: Cpu): void {
     for (const gp of this.#gps) {
       if (gp.done || gp.cpus.size > 0 || gp.readers.size > 0) continue;
       gp.done = true;
-      const waiter = gp.waiter;
-      m.tick.add(waiter.cpu, { expires: m.engine.now, fn: (c) => m.wakeUpProcess(c, waiter) });
+      this.#machine.wakeUpNow(cpu, gp.waiter);
     }
     this.#gps = this.#gps.filter((gp) => !gp.done);
   }
