@@ -1,0 +1,117 @@
+/**
+ * The context checker: reports, in the kernel's words, code that would break
+ * a kernel, on PREEMPT_RT and non-RT kernels alike, with the CPU, context,
+ * task and time of the offence (the trace up to that point is the machine's
+ * trace):
+ *
+ * - a sleeping lock (`spinlock_t` on PREEMPT_RT) taken in hard-IRQ context,
+ *   with interrupts disabled or with preemption disabled:
+ *   "BUG: sleeping function called from invalid context";
+ * - on a non-RT kernel, a `spinlock_t` taken where PREEMPT_RT could not
+ *   sleep (hard-IRQ context outside a threaded irq_work, or under a
+ *   `raw_spinlock_t`): lockdep's "BUG: Invalid wait context"
+ *   (`CONFIG_PROVE_RAW_LOCK_NESTING`); a non-HARD irq_work callback counts as
+ *   threaded, as lockdep's irq_work annotation says (SPEC §6.2);
+ * - `kfree()` in atomic context on PREEMPT_RT.
+ *
+ * Sleeping with preemption or interrupts disabled ("BUG: scheduling while
+ * atomic") and `irq_work_sync()` with interrupts disabled are reported by the
+ * core itself, as the kernel's own checks are.
+ *
+ * @example
+ * ```ts
+ * import { createMachine, irqWorkInitHard, Spinlock } from "../../mod.ts";
+ * import { x86 } from "../../arch/x86/mod.ts";
+ * import { preemptRt } from "../preempt_rt/mod.ts";
+ * import { contextChecker } from "./mod.ts";
+ * const lock = new Spinlock("log_wait.lock");
+ * const work = irqWorkInitHard(function* (_w, ctx) {
+ *   yield* ctx.spinLock(lock);
+ *   yield* ctx.spinUnlock(lock);
+ * });
+ * const m = createMachine({ arch: x86(), plugins: [preemptRt(), contextChecker()] });
+ * m.spawn({ cpu: 0, name: "t" }, function* (ctx) { yield* ctx.queue(work); });
+ * m.runUntil(1_000_000);
+ * if (!m.findings[0]?.message.startsWith("BUG: sleeping function called from invalid context")) {
+ *   throw new Error("a sleeping lock in hard-IRQ context must be reported");
+ * }
+ * ```
+ *
+ * @module
+ */
+
+import type { Machine, Plugin } from "../../core/machine.ts";
+import type { TraceEvent } from "../../core/trace.ts";
+
+/** What the checker tracks per CPU from the event stream. */
+interface CpuState {
+  /** HARD flag of each irq_work callback running on this CPU, innermost last. */
+  works: boolean[];
+  /** Names of `raw_spinlock_t`s held on this CPU. */
+  rawHeld: string[];
+}
+
+/** Make a context checker; pass it in the machine's `plugins`. */
+export function contextChecker(): Plugin {
+  return {
+    name: "context-checker",
+    setup(m: Machine): void {
+      const state: CpuState[] = m.cpus.map(() => ({ works: [], rawHeld: [] }));
+      m.observe((e) => check(m, state[e.cpu]!, e));
+    },
+  };
+}
+
+function check(m: Machine, s: CpuState, e: TraceEvent): void {
+  switch (e.type) {
+    case "irq_work_execute_start":
+      s.works.push(e.hard);
+      return;
+    case "irq_work_execute_end":
+      s.works.pop();
+      return;
+    case "lock_acquire":
+      if (e.lockType === "raw_spinlock_t") s.rawHeld.push(e.lock);
+      else if (e.sleeping && atomic(e)) report(m, e, invalidContext(e, "kernel/locking/spinlock_rt.c"));
+      else if (!e.sleeping && (hardirq(e) && !inThreadedWork(s) || s.rawHeld.length > 0)) {
+        const where = s.rawHeld.length > 0 ? `while holding ${s.rawHeld.at(-1)}` : "in hard-IRQ context";
+        report(m, e, `BUG: Invalid wait context: ${e.comm}/${e.pid} is trying to lock ${e.lock} ${where}`);
+      }
+      return;
+    case "lock_release": {
+      const i = s.rawHeld.lastIndexOf(e.lock);
+      if (i >= 0) s.rawHeld.splice(i, 1);
+      return;
+    }
+    case "kfree":
+      if (m.locking.spinlockSleeps && atomic(e)) report(m, e, invalidContext(e, "mm/slub.c (kfree)"));
+      return;
+  }
+}
+
+/** The flags column says: hard-IRQ (or NMI) context. */
+function hardirq(e: TraceEvent): boolean {
+  return e.flags[2] !== "." && e.flags[2] !== "s";
+}
+
+/** Interrupts off, hard-IRQ context, or preemption disabled. */
+function atomic(e: TraceEvent): boolean {
+  return e.flags[0] === "d" || hardirq(e) || e.flags[3] !== ".";
+}
+
+/** Inside a non-HARD irq_work callback, which lockdep treats as threaded. */
+function inThreadedWork(s: CpuState): boolean {
+  return s.works.length > 0 && !s.works[s.works.length - 1];
+}
+
+function invalidContext(e: TraceEvent, at: string): string {
+  const inAtomic = hardirq(e) || e.flags[3] !== "." ? 1 : 0;
+  return `BUG: sleeping function called from invalid context at ${at}\n` +
+    `in_atomic(): ${inAtomic}, irqs_disabled(): ${
+      e.flags[0] === "d" ? 1 : 0
+    }, pid: ${e.pid}, name: ${e.comm}`;
+}
+
+function report(m: Machine, e: TraceEvent, message: string): void {
+  m.warn(m.cpus[e.cpu]!, message);
+}
