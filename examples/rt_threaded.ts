@@ -3,9 +3,10 @@
  * PREEMPT_RT, on x86 and on a tick-only arch.
  *
  * One CPU runs a SCHED_FIFO 90 task that wakes every 997 µs, as
- * cyclictest does, and a SCHED_OTHER producer that queues three works every
- * 210 µs of sleep: a plain one (60 µs of work, like perf's pending wake-up), a LAZY
- * one (like printk's klogd wake-up) and a HARD one (like the nohz_full kick).
+ * cyclictest does, and a SCHED_OTHER producer that queues three works, then
+ * sleeps 210 µs, over and over: a plain one (60 µs of work, like perf's pending
+ * wake-up), a LAZY one (like printk's klogd wake-up) and a HARD one (like the
+ * nohz_full kick).
  * Without PREEMPT_RT every callback runs in hard-IRQ context with interrupts
  * off, so the FIFO 90 task's timer interrupt waits behind it. With
  * PREEMPT_RT the plain and LAZY works run in `irq_work/0` at FIFO 1, which the
