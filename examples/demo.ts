@@ -9,11 +9,12 @@
  * @module
  */
 
-import { type Arch, createMachine, irqWorkInit, type TraceEvent } from "../mod.ts";
+import { type Arch, createMachine, irqWorkInit, irqWorkInitHard, type TraceEvent } from "../mod.ts";
 import { arm64 } from "../arch/arm64/mod.ts";
 import { powerpc } from "../arch/powerpc/mod.ts";
 import { tickOnly } from "../arch/tick_only/mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
+import { preemptRt } from "../plugins/preempt_rt/mod.ts";
 
 const ARCHES: Arch[] = [x86(), x86({ apic: false }), arm64(), powerpc(), tickOnly()];
 const us = (ns: number) => `${(ns / 1000).toFixed(1)} µs`;
@@ -78,9 +79,28 @@ for (const arch of ARCHES) {
 }
 console.log("\nirq_work_queue_on(CPU 1) then irq_work_sync() on CPU 0:");
 for (const arch of ARCHES) console.log(`  ${arch.name.padEnd(12)} ${remoteSync(arch)}`);
+console.log("\nThe same local queue on x86 with PREEMPT_RT (plugins/preempt_rt):");
+for (const [name, init] of [["plain", irqWorkInit], ["HARD", irqWorkInitHard]] as const) {
+  const m = createMachine({ arch: x86(), cpus: 1, seed: 1, plugins: [preemptRt()] });
+  const work = init(function* callback(_w, ctx) {
+    yield* ctx.spend(2_000);
+  });
+  m.spawn({ cpu: 0, name: "producer", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.queue(work);
+  });
+  m.runUntil(10_000_000);
+  const run = m.runs[0]!;
+  console.log(
+    `  ${name.padEnd(6)} work ran after ${
+      us(run.startedAt - run.queuedAt).padStart(7)
+    } in ${run.context} context ` +
+      `${run.context === "task" ? "as" : "over"} ${run.task.comm} (kernel prio ${run.task.prio})`,
+  );
+}
 console.log(`
 Why: with a self-interrupt the work runs from its own interrupt (x86 vector 246,
 the arm64 IRQ-work IPI, powerpc's decrementer forced to fire); without one it
-waits for the tick, and irq_work_sync() sleeps instead of spinning (SPEC §4.4,
-§8.2, §11.3). Remote works always travel by the call-function IPI (§5.4).
-More: deno run examples/hello.ts, deno run examples/remote.ts`);
+waits for irq_work_tick(), and irq_work_sync() sleeps instead of spinning.
+Remote works travel by the call-function IPI, whatever the arch. On PREEMPT_RT
+every work not flagged HARD runs in the irq_work/N thread at FIFO 1.
+More: examples/hello.ts, examples/remote.ts, examples/rt_threaded.ts`);
