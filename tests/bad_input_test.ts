@@ -5,10 +5,11 @@
  */
 
 import assert from "node:assert/strict";
-import { type Arch, createMachine, irqWorkInit, type Machine, type Plugin } from "../mod.ts";
+import { type Arch, createMachine, irqWorkInit, type Machine, NON_RT_LOCKING, type Plugin } from "../mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
 import { arm64 } from "../arch/arm64/mod.ts";
 import { NON_RT_POLICY } from "../core/irq_work.ts";
+import { preemptRt } from "../plugins/preempt_rt/mod.ts";
 
 function machine4(): Machine {
   return createMachine({ arch: arm64(), cpus: 4 });
@@ -133,6 +134,20 @@ Deno.test("bad input: machine options", async (t) => {
     // One policy plus plain observers is fine.
     createMachine({ arch: x86(), plugins: [one, { name: "obs", observers: [() => {}] }] });
   });
+  await t.step("two plugins each filling the locking slot", () => {
+    const rt = preemptRt();
+    const lk: Plugin = { name: "my-locks", locking: { ...NON_RT_LOCKING, name: "mine" } };
+    assert.throws(() => createMachine({ arch: x86(), plugins: [rt, lk] }), {
+      message: /^Plugins "preempt_rt" and "my-locks" both fill the locking slot/,
+    });
+    const lk2: Plugin = { name: "other-locks", locking: NON_RT_LOCKING };
+    assert.throws(() => createMachine({ arch: arm64(), plugins: [lk, lk2] }), {
+      message: /"my-locks".*"other-locks".*locking slot/,
+    });
+    // One locking plugin alone is fine, and its answer is the machine's.
+    assert.equal(createMachine({ arch: x86(), plugins: [lk] }).locking.name, "mine");
+    assert.equal(createMachine({ arch: x86(), plugins: [rt] }).locking.spinlockSleeps, true);
+  });
   await t.step("cpus 0, 2000, 1.5, -1", () => {
     for (const cpus of [0, 2000, 1.5, -1]) {
       assert.throws(() => createMachine({ arch: x86(), cpus }), {
@@ -172,6 +187,18 @@ Deno.test("bad input: machine options", async (t) => {
     assert.throws(() => createMachine({ arch: x86(), kernel: "B" as "C" }), {
       message: /Unknown kernel profile "B"/,
     });
+  });
+  await t.step("unknown kernel profile lists the known ones", () => {
+    for (const kernel of ["E", "c", ""]) {
+      assert.throws(() => createMachine({ arch: x86(), kernel: kernel as "C" }), {
+        name: "RangeError",
+        message: new RegExp(`^Unknown kernel profile "${kernel}"; known: seed, C, D$`),
+      });
+    }
+    // The known ones are accepted.
+    for (const kernel of ["seed", "C", "D"] as const) {
+      assert.equal(createMachine({ arch: x86(), kernel }).profile.name, kernel);
+    }
   });
   await t.step("bad seed", () => {
     for (const seed of [1.5, NaN]) {

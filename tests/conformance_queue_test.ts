@@ -1,10 +1,14 @@
 /**
  * Conformance tests for SPEC.md §4 (queueing locally), §5 (queueing on a
  * chosen CPU), §7 (draining and ordering) and §8 (entry points that drain),
- * kernel version C, non-RT.
+ * kernel version C, without and with PREEMPT_RT.
  *
- * Each rule runs over the arch matrix; the expectation for a cell comes from
- * its facts (`hasIrqWorkInterrupt`, `maxCpus`), never from its name.
+ * Each rule runs over the arch x config matrix; the expectation for a cell
+ * comes from its facts (`hasIrqWorkInterrupt`, `maxCpus`, `config.rt`), never
+ * from its name. On RT every non-HARD work joins the lazy list (locally and,
+ * through the target's HARD `irq_work_wakeup`, remotely) and runs in
+ * `irq_work/N`, task context with IRQs on; only HARD works use the raised
+ * list and the call-single queue (SPEC §4.3, §5.4, §5.5, §8, §9).
  *
  * @module
  */
@@ -13,8 +17,9 @@ import assert from "node:assert/strict";
 import {
   CSD_TYPE_IRQ_WORK,
   IRQ_WORK_CLAIMED,
+  IRQ_WORK_HARD_IRQ,
   IRQ_WORK_LAZY,
-  type IrqWork,
+  IrqWork,
   irqWorkInit,
   irqWorkInitHard,
   irqWorkInitLazy,
@@ -24,7 +29,7 @@ import {
   type WorkRun,
 } from "../mod.ts";
 import { irqWorkRunList } from "../core/irq_work.ts";
-import { matrixTest } from "./matrix.ts";
+import { type Cell, matrixTest } from "./matrix.ts";
 
 // ---------------------------------------------------------------- helpers
 
@@ -92,6 +97,39 @@ function spending(ns = 100) {
   };
 }
 
+/**
+ * RT: when `irq_work/N` starts a work whose wake-up came from an interrupt at
+ * `wokenAt` (the instant a hard-IRQ drain would have started it): the
+ * interrupt returns, then the CPU switches to the thread (SPEC §8.1, §8.2, §9).
+ */
+function threadStart(m: Machine, wokenAt: number): number {
+  return wokenAt + m.arch.timing.irqExitNs + m.timing.contextSwitchNs;
+}
+
+/** Where a work with `flags` runs in this cell: hard-IRQ, or RT's `irq_work/N` (SPEC §4.3, §9.4). */
+function assertRanWhereConfigSays(cell: Cell, run: WorkRun, flags: number, what = run.work.name): void {
+  if (cell.config.rt && (flags & IRQ_WORK_HARD_IRQ) === 0) {
+    assert.equal(run.context, "task", what);
+    assert.equal(run.task.comm, `irq_work/${run.cpu}`, what);
+    assert.equal(run.irqsDisabled, false, what);
+  } else {
+    assert.equal(run.context, "hardirq", what);
+    assert.equal(run.irqsDisabled, true, what);
+  }
+}
+
+/** A work with the given kind bits (0, LAZY, HARD or both). */
+function workOf(kind: number, name: string, ns = 100): IrqWork {
+  return new IrqWork(spending(ns), kind, name);
+}
+
+/** `irq_work_queue` events as `work:target:list`. */
+function queued(events: TraceEvent[]): string[] {
+  return events.filter((e) => e.type === "irq_work_queue").map((e) =>
+    e.type === "irq_work_queue" ? `${e.work}:${e.target}:${e.list}` : ""
+  );
+}
+
 function noFindings(m: Machine): void {
   assert.deepEqual(m.findings, []);
 }
@@ -136,15 +174,18 @@ matrixTest(
     const ra = runOf(m, a), rn = runOf(m, n);
     const nmiExit = events.find((e) => e.type === "nmi_exit")!;
     const { irqEntryNs, irqExitNs } = m.arch.timing;
+    // RT: the plain works are on the lazy list; the interrupt that runs them on !RT wakes irq_work/0
+    // instead, which runs them once that interrupt returns (SPEC §4.3, §8).
+    const start = (hardIrq: number) => cell.config.rt ? threadStart(m, hardIrq) : hardIrq;
     if (cell.arch.hasIrqWorkInterrupt) {
       // Latched while IRQs were off; taken as soon as they come back on.
-      assert.equal(ra.startedAt, enableAt + irqEntryNs);
-      assert.equal(rn.startedAt, nmiExit.time + irqExitNs + irqEntryNs);
+      assert.equal(ra.startedAt, start(enableAt + irqEntryNs));
+      assert.equal(rn.startedAt, start(nmiExit.time + irqExitNs + irqEntryNs));
     } else {
-      assert.equal(ra.startedAt, tickRunStart(m, nextTick(m, enableAt)));
-      assert.equal(rn.startedAt, tickRunStart(m, nextTick(m, nmiExit.time)));
+      assert.equal(ra.startedAt, start(tickRunStart(m, nextTick(m, enableAt))));
+      assert.equal(rn.startedAt, start(tickRunStart(m, nextTick(m, nmiExit.time))));
     }
-    for (const r of [ra, rn]) assert.equal(r.context, "hardirq");
+    for (const r of [ra, rn]) assertRanWhereConfigSays(cell, r, 0);
     noFindings(m);
   },
 );
@@ -181,8 +222,11 @@ matrixTest("rule 4.3: LAZY goes to the lazy list and raises only when the tick i
   assert.equal(l2.next, l1);
   assert.equal(raisedHead, null);
   assert.equal(raisesBeforeNmi, 0, "LAZY with the tick running never raises");
+  // RT: the same list and raises, but whatever drains the lazy list on !RT only wakes irq_work/0,
+  // which runs the works once that interrupt returns (SPEC §4.3, §8.1, §8.2).
+  const start = (hardIrq: number) => cell.config.rt ? threadStart(m, hardIrq) : hardIrq;
   const tick = nextTick(m, queuedAt);
-  assert.equal(runOf(m, l2).startedAt, tickRunStart(m, tick));
+  assert.equal(runOf(m, l2).startedAt, start(tickRunStart(m, tick)));
   assert.equal(runOf(m, l1).startedAt, runOf(m, l2).endedAt);
 
   assert.equal(tickStoppedInNmi, true);
@@ -198,59 +242,93 @@ matrixTest("rule 4.3: LAZY goes to the lazy list and raises only when the tick i
     assert.equal(selfRaises(events, 0).length, 1, "one raise, on the empty edge");
     assert.equal(
       runOf(m, s2).startedAt,
-      nmiExit.time + m.arch.timing.irqExitNs + m.arch.timing.irqEntryNs,
+      start(nmiExit.time + m.arch.timing.irqExitNs + m.arch.timing.irqEntryNs),
     );
   } else {
     // The raise is a no-op; the pending lazy work restarts the tick (SPEC §10.2).
     assert.equal(selfRaises(events, 0).length, 0);
-    assert.equal(runOf(m, s2).startedAt, tickRunStart(m, nextTick(m, nmiExit.time)));
+    assert.equal(runOf(m, s2).startedAt, start(tickRunStart(m, nextTick(m, nmiExit.time))));
   }
   assert.equal(runOf(m, s1).startedAt, runOf(m, s2).endedAt);
-  for (const w of [l1, l2, s1, s2]) assert.equal(w.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
+  for (const w of [l1, l2, s1, s2]) {
+    assert.equal(w.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
+    assertRanWhereConfigSays(cell, runOf(m, w), w.flags);
+  }
   noFindings(m);
 });
 
-matrixTest("rule 4.3: plain work goes to the raised list and raises on the empty edge only", (cell) => {
-  const m = cell.machine({ cpus: 1 });
-  const events = record(m);
-  const a = irqWorkInit(spending(), "a");
-  const b = irqWorkInit(spending(), "b");
-  const c = irqWorkInitHard(spending(), "c");
-  const raisesAfter: number[] = [];
-  let enableAt = -1, raisedHead: unknown, lazyHead: unknown;
-  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    yield* ctx.irqDisable();
-    for (const w of [a, b, c]) {
-      yield* ctx.queue(w);
-      raisesAfter.push(selfRaises(events, 0).length);
+matrixTest(
+  "rule 4.3: plain work goes to the raised list (RT: the lazy list) and raises on the empty edge only",
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    const a = irqWorkInit(spending(), "a");
+    const b = irqWorkInit(spending(), "b");
+    const c = irqWorkInitHard(spending(), "c");
+    const raisesAfter: number[] = [];
+    let enableAt = -1, raisedHead: unknown, lazyHead: unknown;
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      yield* ctx.irqDisable();
+      for (const w of [a, b, c]) {
+        yield* ctx.queue(w);
+        raisesAfter.push(selfRaises(events, 0).length);
+      }
+      raisedHead = m.irqWork.raisedList.get(0).first;
+      lazyHead = m.irqWork.lazyList.get(0).first;
+      yield* ctx.spend(1_000);
+      enableAt = ctx.now;
+      yield* ctx.irqEnable();
+    });
+    m.runUntil(20_000_000);
+    assert.equal(raisedHead, c);
+    if (cell.config.rt) {
+      // RT: a and b join the lazy list; a's push found it empty and raises anyway (only to wake
+      // irq_work/0); the HARD c goes to the raised list and raises on its own empty edge (SPEC §4.3).
+      assert.equal(lazyHead, b);
+      assert.equal(b.next, a);
+      assert.deepEqual(queued(events), ["a:0:lazy", "b:0:lazy", "c:0:raised"]);
+      const rc = runOf(m, c), rb = runOf(m, b), ra = runOf(m, a);
+      if (cell.arch.hasIrqWorkInterrupt) {
+        assert.deepEqual(raisesAfter, [1, 1, 2]);
+        assert.deepEqual(selfRaises(events, 0).map((e) => e.type === "ipi_send_cpu" && e.callback), [
+          "a",
+          "c",
+        ]);
+        // Both raises latch the one pending self-interrupt, taken when IRQs come back on.
+        assert.equal(m.interrupts.irq_work[0], hasIrqWorkLine(m) ? 1 : 0);
+        assert.equal(rc.startedAt, enableAt + m.arch.timing.irqEntryNs);
+      } else {
+        assert.deepEqual(raisesAfter, [0, 0, 0]);
+        assert.equal(rc.startedAt, tickRunStart(m, nextTick(m, enableAt)));
+      }
+      // run()/tick() drained the raised list (c), then woke the thread, which takes b, a (§8).
+      assert.equal(rb.startedAt, threadStart(m, rc.endedAt));
+      assert.equal(ra.startedAt, rb.endedAt);
+      for (const r of [ra, rb, rc]) assertRanWhereConfigSays(cell, r, r.work.flags);
+      assert.deepEqual(names(m.runs), ["c", "b", "a"]);
+      noFindings(m);
+      return;
     }
-    raisedHead = m.irqWork.raisedList.get(0).first;
-    lazyHead = m.irqWork.lazyList.get(0).first;
-    yield* ctx.spend(1_000);
-    enableAt = ctx.now;
-    yield* ctx.irqEnable();
-  });
-  m.runUntil(20_000_000);
-  assert.equal(raisedHead, c);
-  assert.equal(lazyHead, null);
-  assert.deepEqual(
-    events.filter((e) => e.type === "irq_work_queue").map((e) => e.type === "irq_work_queue" && e.list),
-    ["raised", "raised", "raised"],
-  );
-  if (cell.arch.hasIrqWorkInterrupt) {
-    assert.deepEqual(raisesAfter, [1, 1, 1]);
-    const raise = selfRaises(events, 0)[0]!;
-    assert.equal(raise.type === "ipi_send_cpu" && raise.callback, "a");
-    assert.equal(m.interrupts.irq_work[0], hasIrqWorkLine(m) ? 1 : 0);
-    assert.equal(runOf(m, c).startedAt, enableAt + m.arch.timing.irqEntryNs);
-  } else {
-    // No self-interrupt: the raise is a no-op and leaves no trace.
-    assert.deepEqual(raisesAfter, [0, 0, 0]);
-    assert.equal(runOf(m, c).startedAt, tickRunStart(m, nextTick(m, enableAt)));
-  }
-  assert.deepEqual(names(m.runs), ["c", "b", "a"]);
-  noFindings(m);
-});
+    assert.equal(lazyHead, null);
+    assert.deepEqual(
+      events.filter((e) => e.type === "irq_work_queue").map((e) => e.type === "irq_work_queue" && e.list),
+      ["raised", "raised", "raised"],
+    );
+    if (cell.arch.hasIrqWorkInterrupt) {
+      assert.deepEqual(raisesAfter, [1, 1, 1]);
+      const raise = selfRaises(events, 0)[0]!;
+      assert.equal(raise.type === "ipi_send_cpu" && raise.callback, "a");
+      assert.equal(m.interrupts.irq_work[0], hasIrqWorkLine(m) ? 1 : 0);
+      assert.equal(runOf(m, c).startedAt, enableAt + m.arch.timing.irqEntryNs);
+    } else {
+      // No self-interrupt: the raise is a no-op and leaves no trace.
+      assert.deepEqual(raisesAfter, [0, 0, 0]);
+      assert.equal(runOf(m, c).startedAt, tickRunStart(m, nextTick(m, enableAt)));
+    }
+    assert.deepEqual(names(m.runs), ["c", "b", "a"]);
+    noFindings(m);
+  },
+);
 
 matrixTest(
   "rule 4.4: without a self-interrupt the work waits for the tick and runs in the timer interrupt",
@@ -266,26 +344,56 @@ matrixTest(
     });
     m.runUntil(20_000_000);
     const run = runOf(m, w);
-    assert.equal(run.context, "hardirq");
-    // The interrupt the work ran in: the last vector entry before it started.
-    const entry = events.filter((e) => e.type === "irq_vector_entry" && e.time <= run.startedAt).at(-1)!;
+    assertRanWhereConfigSays(cell, run, 0);
+    // RT: the plain work is on the lazy list; the interrupt that runs it on !RT (the tick, or the
+    // self-interrupt) wakes irq_work/0 instead, which runs it once that interrupt returns (§4.3, §8).
+    const rt = cell.config.rt;
+    const start = (hardIrq: number) => rt ? threadStart(m, hardIrq) : hardIrq;
+    /** When the interrupt drained the work (!RT) or woke the thread (RT). */
+    const woke = (hardIrq: number) => {
+      if (!rt) return;
+      const wake = events.filter((e) => e.type === "sched_wakeup" && e.wakeComm === "irq_work/0");
+      assert.deepEqual(wake.map((e) => e.time), [hardIrq]);
+    };
+    // The interrupt the work ran in, or (RT) that woke the thread: the last vector entry before.
+    const entryBefore = (t: number) =>
+      events.filter((e) => e.type === "irq_vector_entry" && e.time <= t).at(-1)!;
     const timerVector = m.arch.lines.find((l) => l.kind === "timer")!.vector;
     const tickEvents = ticks(events, 0);
     if (!cell.arch.hasIrqWorkInterrupt) {
       const tick = nextTick(m, queuedAt);
-      assert.equal(run.startedAt, tickRunStart(m, tick));
+      assert.equal(run.startedAt, start(tickRunStart(m, tick)));
+      woke(tickRunStart(m, tick));
+      const entry = entryBefore(tickRunStart(m, tick));
       assert.equal(entry.type === "irq_vector_entry" && entry.vector, timerVector);
       assert.ok(tickEvents.some((e) => e.time === tick + m.arch.timing.irqEntryNs), "inside the tick");
       assert.equal(m.interrupts.irq_work[0], 0);
-      assert.equal(run.task.comm, "swapper/0", "the task had finished: the tick interrupted idle");
+      assert.equal(
+        run.task.comm,
+        rt ? "irq_work/0" : "swapper/0",
+        "the task had finished: the tick interrupted idle",
+      );
     } else {
-      // The raise is real: the work runs at once, not at a tick.
+      // The raise is real: the work runs (RT: the thread is woken) at once, not at a tick.
       const raise = selfRaises(events, 0);
       assert.equal(raise.length, 1);
-      assert.equal(run.startedAt, raise[0]!.time + selfIrqDelay(m) + m.arch.timing.irqEntryNs);
+      const arrival = raise[0]!.time + selfIrqDelay(m) + m.arch.timing.irqEntryNs;
+      woke(arrival);
+      if (rt) {
+        // The interrupt came while t was still inside queue() with preemption disabled (x86 then
+        // finishes waiting for its ICR): irq_work/0 preempts t at the first preemption point after
+        // the interrupt has returned.
+        const sw = events.filter((e) => e.type === "sched_switch" && e.nextComm === "irq_work/0");
+        assert.equal(sw.length, 1);
+        assert.ok(sw[0]!.type === "sched_switch" && sw[0]!.prevComm === "t" && sw[0]!.prevState === "R+");
+        assert.ok(sw[0]!.time >= arrival + m.arch.timing.irqExitNs);
+        assert.equal(run.startedAt, sw[0]!.time + m.timing.contextSwitchNs);
+      } else {
+        assert.equal(run.startedAt, arrival);
+      }
       assert.ok(run.startedAt < nextTick(m, queuedAt));
       assert.equal(tickEvents.filter((e) => e.time <= run.startedAt).length, 0);
-      assert.equal(run.task.comm, "t");
+      assert.equal(run.task.comm, rt ? "irq_work/0" : "t");
     }
     noFindings(m);
   },
@@ -314,14 +422,19 @@ matrixTest("rule 5.1: on a UP build queueOn ignores the CPU and acts as queue", 
   m.runUntil(30_000_000);
   assert.deepEqual(results, [true, true, false, true]);
   const queued = events.filter((e) => e.type === "irq_work_queue");
+  // RT: the local list of a plain work is the lazy list (SPEC §4.3).
+  const list = cell.config.rt ? "lazy" : "raised";
   assert.deepEqual(queued.map((e) => e.type === "irq_work_queue" && [e.target, e.list]), [
-    [0, "raised"],
-    [0, "raised"],
-    [0, "raised"],
+    [0, list],
+    [0, list],
+    [0, list],
   ]);
   assert.equal(events.filter((e) => e.type === "csd_queue_cpu").length, 0);
   assert.deepEqual(names(m.runs), ["b", "a", "n"]);
-  for (const r of m.runs) assert.equal(r.cpu, 0);
+  for (const r of m.runs) {
+    assert.equal(r.cpu, 0);
+    assertRanWhereConfigSays(cell, r, 0);
+  }
   assert.equal(selfRaises(events, 0).length, cell.arch.hasIrqWorkInterrupt ? 2 : 0);
   noFindings(m);
 });
@@ -373,23 +486,40 @@ matrixTest(
     assert.equal(offline[0]!.level, "WARN");
     assert.equal(offline[0]!.cpu, 0);
     assert.equal(offline[0]!.comm, "t");
+    // CPU 1 flushes its call-single queue while offline (SPEC §12.4): the entry there is a itself,
+    // or on RT CPU 1's irq_work_wakeup (§5.5).
+    const flushed = findingsWith(m, "offline CPU 1");
+    assert.equal(flushed.length, 1);
+    assert.ok(flushed[0]!.message.includes(`callback ${cell.config.rt ? "irq_work_wakeup" : "a"} `));
     assert.equal(m.panicked, false);
     // Where each went.
-    const queued = events.filter((e) => e.type === "irq_work_queue").map((e) =>
-      e.type === "irq_work_queue" && `${e.work}:${e.target}:${e.list}`
-    );
-    assert.deepEqual(queued, [
-      "p:0:raised",
-      "a:1:call_single",
-      "b:2:call_single",
-      "own:0:raised",
-      "l:0:lazy",
-    ]);
+    if (cell.config.rt) {
+      // RT: plain works join the lazy list locally; remote ones join the target's lazy list, and
+      // the target's HARD irq_work_wakeup travels through its call-single queue (SPEC §4.3, §5.5).
+      assert.deepEqual(queued(events), [
+        "p:0:lazy",
+        "a:1:lazy",
+        "irq_work_wakeup:1:call_single",
+        "b:2:lazy",
+        "irq_work_wakeup:2:call_single",
+        "own:0:lazy",
+        "l:0:lazy",
+      ]);
+    } else {
+      assert.deepEqual(queued(events), [
+        "p:0:raised",
+        "a:1:call_single",
+        "b:2:call_single",
+        "own:0:raised",
+        "l:0:lazy",
+      ]);
+    }
     assert.equal(runOf(m, a).cpu, 1, "the offline CPU still got it");
     assert.equal(runOf(m, b).cpu, 2);
     assert.equal(runOf(m, own).cpu, 0);
     assert.equal(runOf(m, l).cpu, 0);
     assert.equal(runOf(m, p).cpu, 0);
+    for (const w of [a, b, own, l, p]) assertRanWhereConfigSays(cell, runOf(m, w), w.flags);
     // Local entries never touch the call-single queue.
     const csd = events.filter((e) => e.type === "csd_queue_cpu").map((e) =>
       e.type === "csd_queue_cpu" && e.target
@@ -419,25 +549,34 @@ matrixTest("rule 5.3: a remote queueOn from NMI warns once and goes on", (cell) 
     assert.equal(nmiWarnings[0]!.level, "WARN");
     assert.equal(nmiWarnings[0]!.context, "nmi");
     assert.equal(nmiWarnings[0]!.cpu, 0);
-    assert.deepEqual(names(m.runs.filter((r) => r.cpu === 1)), ["a", "b"]);
+    // !RT: the call-single queue, oldest first. RT: CPU 1's lazy list, behind its irq_work_wakeup,
+    // drained newest first by irq_work/1 (SPEC §5.5, §7.3).
+    assert.deepEqual(
+      names(m.runs.filter((r) => r.cpu === 1)),
+      cell.config.rt ? ["irq_work_wakeup", "b", "a"] : ["a", "b"],
+    );
   } else {
     assert.equal(nmiWarnings.length, 0);
     assert.deepEqual(names(m.runs), ["local", "b", "a"], "one local list, newest first");
     for (const r of m.runs) assert.equal(r.cpu, 0);
   }
   assert.equal(runOf(m, local).cpu, 0);
+  for (const w of [a, b, local]) assertRanWhereConfigSays(cell, runOf(m, w), 0);
   assert.equal(m.findings.length, nmiWarnings.length, "no other finding");
 });
 
 matrixTest("rule 5.4: remote works go through the call-single queue; LAZY is ignored", (cell) => {
   // SMP only: on UP there is no remote CPU (SPEC §5.1 is tested above).
   if (cell.arch.maxCpus < 2) return;
+  // On RT the rule covers HARD works only (a non-HARD one takes §5.5, checked below): there the
+  // work is LAZY|HARD, and everything else is as on !RT.
+  const kind = IRQ_WORK_LAZY | (cell.config.rt ? IRQ_WORK_HARD_IRQ : 0);
   // The target idle with its tick stopped, or busy with its tick running: either way the
   // LAZY work runs in the call-function interrupt, neither waiting for nor inside a tick.
   for (const targetBusy of [false, true]) {
     const m = cell.machine({ cpus: 2 });
     const events = record(m);
-    const l = irqWorkInitLazy(spending(), "l");
+    const l = workOf(kind, "l");
     let tick1Stopped: boolean | undefined;
     let lazyHead1: unknown = "unset";
     if (targetBusy) {
@@ -472,7 +611,53 @@ matrixTest("rule 5.4: remote works go through the call-single queue; LAZY is ign
     assert.equal(ticks(events, 1).filter((e) => e.time <= run.endedAt).length, 0);
     if (!targetBusy) assert.equal(ticks(events, 1).length, 0, "the idle target had no tick at all");
     assert.equal(m.interrupts.irq_work[1], 0);
+    assert.equal(l.flags, kind | CSD_TYPE_IRQ_WORK);
+    noFindings(m);
+  }
+  if (!cell.config.rt) return;
+
+  // RT, plain LAZY work (SPEC §5.5): it joins CPU 1's lazy list and CPU 1's HARD irq_work_wakeup
+  // goes through the call-single queue; the wake-up's interrupt wakes irq_work/1, which runs the
+  // work at once: LAZY still does not wait for CPU 1's tick.
+  for (const targetBusy of [false, true]) {
+    const m = cell.machine({ cpus: 2 });
+    const events = record(m);
+    const l = irqWorkInitLazy(spending(), "l");
+    let lazyHead1: unknown = "unset";
+    if (targetBusy) {
+      m.spawn({ cpu: 1, name: "busy", at: 500_000 }, function* (ctx) {
+        yield* ctx.spend(10_000_000);
+      });
+    }
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      assert.equal(yield* ctx.queueOn(l, 1), true);
+      lazyHead1 = m.irqWork.lazyList.get(1).first;
+    });
+    m.runUntil(20_000_000);
+    const what = targetBusy ? "RT, busy target" : "RT, idle target";
+    assert.equal(lazyHead1, l, what);
+    assert.deepEqual(queued(events), ["l:1:lazy", "irq_work_wakeup:1:call_single"], what);
+    const csd = events.filter((e) => e.type === "csd_queue_cpu");
+    assert.deepEqual(csd.map((e) => e.type === "csd_queue_cpu" && [e.cpu, e.target, e.func]), [
+      [0, 1, "irq_work_wakeup"],
+    ]);
+    const ipi = events.filter((e) => e.type === "ipi_send_cpu");
+    assert.deepEqual(ipi.map((e) => e.type === "ipi_send_cpu" && [e.cpu, e.target]), [[0, 1]]);
+    const arrival = ipi[0]!.time + m.arch.timing.ipiLatencyNs;
+    const wakeup = runOf(m, m.irqWorkWakeup.get(1));
+    assert.equal(wakeup.cpu, 1);
+    assert.equal(wakeup.context, "hardirq");
+    assert.equal(wakeup.startedAt, arrival + m.arch.timing.irqEntryNs, what);
+    const run = runOf(m, l);
+    assert.equal(run.cpu, 1);
+    assertRanWhereConfigSays(cell, run, l.flags, what);
+    assert.equal(run.startedAt, threadStart(m, wakeup.endedAt), what);
+    assert.ok(run.endedAt < nextTick(m, arrival), `${what}: done before CPU 1's next tick`);
+    assert.equal(ticks(events, 1).filter((e) => e.time <= run.endedAt).length, 0, what);
+    assert.equal(m.interrupts.call_function_single[1], 1);
+    assert.equal(m.interrupts.irq_work[1], 0);
     assert.equal(l.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
+    assert.equal(m.irqWorkWakeup.get(1).flags, IRQ_WORK_HARD_IRQ | CSD_TYPE_IRQ_WORK, "wake-up released");
     noFindings(m);
   }
 });
@@ -504,8 +689,11 @@ matrixTest("rule 5.6: queueOn returns true whenever its claim succeeded", (cell)
     ["pending", false],
     ["nmi", true],
   ]);
-  // Every successful claim led to exactly one run.
-  for (const w of works) assert.equal(runOf(m, w).cpu, w === local ? 0 : remote, w.name);
+  // Every successful claim led to exactly one run (RT: in irq_work/N, SPEC §5.5).
+  for (const w of works) {
+    assert.equal(runOf(m, w).cpu, w === local ? 0 : remote, w.name);
+    assertRanWhereConfigSays(cell, runOf(m, w), 0);
+  }
   assert.equal(m.panicked, false);
 });
 
@@ -529,49 +717,80 @@ matrixTest("rule 7.1: local lists run newest first", (cell) => {
   m.runUntil(30_000_000);
   assert.deepEqual(names(m.runs), ["c", "b", "a", "z", "y", "x"]);
   const [c, b, a, z, y, x] = m.runs as [WorkRun, WorkRun, WorkRun, WorkRun, WorkRun, WorkRun];
+  // RT: both groups are on the lazy list, drained newest first by irq_work/0, which the interrupt
+  // that drains them on !RT wakes instead (SPEC §4.3, §8, §9.4).
+  const start = (hardIrq: number) => cell.config.rt ? threadStart(m, hardIrq) : hardIrq;
   const first = cell.arch.hasIrqWorkInterrupt
     ? enableAt + m.arch.timing.irqEntryNs
     : tickRunStart(m, nextTick(m, enableAt));
-  assert.equal(c.startedAt, first);
+  assert.equal(c.startedAt, start(first));
   // One drain: each starts when the previous ends.
   assert.equal(b.startedAt, c.endedAt);
   assert.equal(a.startedAt, b.endedAt);
-  assert.equal(z.startedAt, tickRunStart(m, nextTick(m, lazyAt)));
+  assert.equal(z.startedAt, start(tickRunStart(m, nextTick(m, lazyAt))));
   assert.equal(y.startedAt, z.endedAt);
   assert.equal(x.startedAt, y.endedAt);
+  for (const r of m.runs) assertRanWhereConfigSays(cell, r, r.work.flags);
   noFindings(m);
 });
 
-matrixTest("rule 7.1: draining with IRQs enabled is a BUG (even an empty list)", (cell) => {
-  const m = cell.machine({ cpus: 1 });
-  const l = irqWorkInitLazy(spending(), "l");
-  let reachedAfter = false;
-  m.spawn({ cpu: 0, name: "drainer", at: 1_000_000 }, function* (ctx) {
-    yield* ctx.queue(l); // LAZY, tick running: stays on the lazy list
-    assert.equal(ctx.irqsDisabled, false);
-    yield* irqWorkRunList(m.cpus[0]!, m.irqWork.lazyList.get(0));
-    reachedAfter = true;
-  });
-  m.runUntil(20_000_000);
-  assert.equal(m.panicked, true);
-  assert.equal(m.findings.length, 1);
-  const bug = m.findings[0]!;
-  assert.equal(bug.level, "BUG");
-  assert.equal(bug.context, "task");
-  assert.equal(bug.comm, "drainer");
-  assert.equal(bug.cpu, 0);
-  assert.equal(m.runs.length, 0, "nothing ran");
-  assert.equal(m.irqWork.lazyList.get(0).first, l, "the list was not taken");
-  assert.equal(reachedAfter, false, "the machine stopped");
+matrixTest(
+  "rule 7.1: draining with IRQs enabled is a BUG on !RT (even an empty list), allowed on RT",
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const l = irqWorkInitLazy(spending(), "l");
+    let reachedAfter = false;
+    m.spawn({ cpu: 0, name: "drainer", at: 1_000_000 }, function* (ctx) {
+      yield* ctx.queue(l); // LAZY, tick running: stays on the lazy list
+      assert.equal(ctx.irqsDisabled, false);
+      yield* irqWorkRunList(m.cpus[0]!, m.irqWork.lazyList.get(0));
+      reachedAfter = true;
+    });
+    m.runUntil(20_000_000);
+    if (cell.config.rt) {
+      // RT (C+): no check; the drain takes the list and runs it right here, IRQs on (as irq_work/N does).
+      assert.equal(m.panicked, false);
+      noFindings(m);
+      assert.equal(reachedAfter, true);
+      assert.equal(m.irqWork.lazyList.get(0).first, null, "the list was taken");
+      const run = runOf(m, l);
+      assert.equal(run.context, "task");
+      assert.equal(run.task.comm, "drainer");
+      assert.equal(run.irqsDisabled, false);
+      // An empty list: nothing to do, no finding either.
+      const m2 = cell.machine({ cpus: 1 });
+      let returned = false;
+      m2.spawn({ cpu: 0, name: "drainer", at: 1_000_000 }, function* () {
+        yield* irqWorkRunList(m2.cpus[0]!, m2.irqWork.raisedList.get(0));
+        returned = true;
+      });
+      m2.runUntil(20_000_000);
+      assert.equal(returned, true);
+      assert.equal(m2.panicked, false);
+      noFindings(m2);
+      assert.equal(m2.runs.length, 0);
+      return;
+    }
+    assert.equal(m.panicked, true);
+    assert.equal(m.findings.length, 1);
+    const bug = m.findings[0]!;
+    assert.equal(bug.level, "BUG");
+    assert.equal(bug.context, "task");
+    assert.equal(bug.comm, "drainer");
+    assert.equal(bug.cpu, 0);
+    assert.equal(m.runs.length, 0, "nothing ran");
+    assert.equal(m.irqWork.lazyList.get(0).first, l, "the list was not taken");
+    assert.equal(reachedAfter, false, "the machine stopped");
 
-  const m2 = cell.machine({ cpus: 1 });
-  m2.spawn({ cpu: 0, name: "drainer", at: 1_000_000 }, function* () {
-    yield* irqWorkRunList(m2.cpus[0]!, m2.irqWork.raisedList.get(0));
-  });
-  m2.runUntil(20_000_000);
-  assert.equal(m2.panicked, true, "the check comes before the emptiness test");
-  assert.deepEqual(m2.findings.map((f) => f.level), ["BUG"]);
-});
+    const m2 = cell.machine({ cpus: 1 });
+    m2.spawn({ cpu: 0, name: "drainer", at: 1_000_000 }, function* () {
+      yield* irqWorkRunList(m2.cpus[0]!, m2.irqWork.raisedList.get(0));
+    });
+    m2.runUntil(20_000_000);
+    assert.equal(m2.panicked, true, "the check comes before the emptiness test");
+    assert.deepEqual(m2.findings.map((f) => f.level), ["BUG"]);
+  },
+);
 
 matrixTest("rule 7.1: a drain with IRQs disabled from a task runs the list newest first in place", (cell) => {
   const m = cell.machine({ cpus: 1 });
@@ -598,9 +817,11 @@ matrixTest("rule 7.2: works queued during a drain run in a later drain, after a 
   const b = irqWorkInit(spending(), "b");
   const a = irqWorkInit(spending(), "a");
   let pushedOnto: unknown = "unset";
+  // RT: plain works go to the lazy list (SPEC §4.3).
+  const list = (cell.config.rt ? m.irqWork.lazyList : m.irqWork.raisedList).get(0);
   const c = irqWorkInit(function* (_w, ctx) {
     yield* ctx.queue(b);
-    pushedOnto = m.irqWork.raisedList.get(0).first === b && b.next === null;
+    pushedOnto = list.first === b && b.next === null;
     yield* ctx.spend(100);
   }, "c");
   let enableAt = -1;
@@ -619,7 +840,18 @@ matrixTest("rule 7.2: works queued during a drain run in a later drain, after a 
   const [rc, ra, rb] = m.runs as [WorkRun, WorkRun, WorkRun];
   assert.equal(ra.startedAt, rc.endedAt);
   const { irqEntryNs, irqExitNs } = m.arch.timing;
-  if (cell.arch.hasIrqWorkInterrupt) {
+  if (cell.config.rt) {
+    // RT: irq_work/0 runs the drain. b's push found the lazy list empty and raised where there is a
+    // self-interrupt (its run() finds the thread awake); either way the thread's loop sees the list
+    // non-empty after this drain and drains it again at once (SPEC §4.3, §9.4).
+    const woken = cell.arch.hasIrqWorkInterrupt
+      ? enableAt + irqEntryNs
+      : tickRunStart(m, nextTick(m, enableAt));
+    assert.equal(rc.startedAt, threadStart(m, woken));
+    assert.equal(selfRaises(events, 0).length, cell.arch.hasIrqWorkInterrupt ? 2 : 0);
+    assert.equal(rb.startedAt, ra.endedAt);
+    for (const r of m.runs) assertRanWhereConfigSays(cell, r, 0);
+  } else if (cell.arch.hasIrqWorkInterrupt) {
     assert.equal(rc.startedAt, enableAt + irqEntryNs);
     assert.equal(selfRaises(events, 0).length, 2, "b's push saw the empty list and raised");
     assert.equal(rb.startedAt, ra.endedAt + irqExitNs + irqEntryNs);
@@ -635,9 +867,11 @@ matrixTest("rule 7.2: works queued during a drain run in a later drain, after a 
 matrixTest("rule 7.3: works delivered through the call-single queue run oldest first", (cell) => {
   // SMP only: a UP build has no call-single delivery of irq_work.
   if (cell.arch.maxCpus < 2) return;
+  // On RT only HARD works take the call-single queue (SPEC §5.4): use those; plain ones below.
+  const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
   const m = cell.machine({ cpus: 2 });
   const events = record(m);
-  const works = ["a", "b", "c"].map((n) => irqWorkInit(spending(), n));
+  const works = ["a", "b", "c"].map((n) => workOf(kind, n));
   let lastQueueAt = -1;
   m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
     for (const w of works) assert.equal(yield* ctx.queueOn(w, 1), true);
@@ -659,17 +893,46 @@ matrixTest("rule 7.3: works delivered through the call-single queue run oldest f
   }
   assert.equal(m.interrupts.call_function_single[1], 1);
   noFindings(m);
+  if (!cell.config.rt) return;
+
+  // RT, plain works (SPEC §5.5, §7.3): they join CPU 1's lazy list; only the first push found it
+  // empty and sent CPU 1's irq_work_wakeup; irq_work/1 then runs them newest first.
+  const m2 = cell.machine({ cpus: 2 });
+  const events2 = record(m2);
+  const plain = ["a", "b", "c"].map((n) => irqWorkInit(spending(), n));
+  m2.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    for (const w of plain) assert.equal(yield* ctx.queueOn(w, 1), true);
+  });
+  m2.runUntil(20_000_000);
+  assert.deepEqual(queued(events2), ["a:1:lazy", "irq_work_wakeup:1:call_single", "b:1:lazy", "c:1:lazy"]);
+  assert.deepEqual(names(m2.runs), ["irq_work_wakeup", "c", "b", "a"]);
+  const ipi2 = events2.filter((e) => e.type === "ipi_send_cpu");
+  assert.equal(ipi2.length, 1);
+  const [rw, rc2, rb2, ra2] = m2.runs as [WorkRun, WorkRun, WorkRun, WorkRun];
+  assert.equal(rw.startedAt, ipi2[0]!.time + m2.arch.timing.ipiLatencyNs + m2.arch.timing.irqEntryNs);
+  assert.equal(rw.context, "hardirq");
+  assert.equal(rc2.startedAt, threadStart(m2, rw.endedAt));
+  assert.equal(rb2.startedAt, rc2.endedAt);
+  assert.equal(ra2.startedAt, rb2.endedAt);
+  for (const r of [rc2, rb2, ra2]) {
+    assert.equal(r.cpu, 1);
+    assertRanWhereConfigSays(cell, r, 0);
+  }
+  assert.equal(m2.interrupts.call_function_single[1], 1);
+  noFindings(m2);
 });
 
 // ---------------------------------------------------------------- §8 entry points that drain
 
-matrixTest("rule 8.1: run() drains the raised list, then the lazy list", (cell) => {
+matrixTest("rule 8.1: run() drains the raised list, then the lazy list (RT: wakes irq_work/N)", (cell) => {
   const m = cell.machine({ cpus: 1 });
   const events = record(m);
+  // On RT only HARD works use the raised list (SPEC §4.3): p1, p2 are HARD there.
+  const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
   const l1 = irqWorkInitLazy(spending(), "l1");
   const l2 = irqWorkInitLazy(spending(), "l2");
-  const p1 = irqWorkInit(spending(), "p1");
-  const p2 = irqWorkInit(spending(), "p2");
+  const p1 = workOf(kind, "p1");
+  const p2 = workOf(kind, "p2");
   let enableAt = -1;
   m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
     yield* ctx.irqDisable();
@@ -680,7 +943,12 @@ matrixTest("rule 8.1: run() drains the raised list, then the lazy list", (cell) 
   });
   m.runUntil(20_000_000);
   assert.deepEqual(names(m.runs), ["p2", "p1", "l2", "l1"]);
-  for (let i = 1; i < 4; i++) assert.equal(m.runs[i]!.startedAt, m.runs[i - 1]!.endedAt, "one interrupt");
+  for (let i = 1; i < 4; i++) {
+    // RT: run()/tick() only wakes irq_work/0 for the lazy list; it runs l2, l1 once the interrupt returns.
+    const after = cell.config.rt && i === 2 ? threadStart(m, m.runs[1]!.endedAt) : m.runs[i - 1]!.endedAt;
+    assert.equal(m.runs[i]!.startedAt, after, "one interrupt (RT: then one thread wake-up)");
+  }
+  for (const r of m.runs) assertRanWhereConfigSays(cell, r, r.work.flags);
   if (cell.arch.hasIrqWorkInterrupt) {
     // The self-interrupt's run() takes the lazy works too, long before the tick.
     assert.equal(m.runs[0]!.startedAt, enableAt + m.arch.timing.irqEntryNs);
@@ -699,7 +967,8 @@ matrixTest(
     const m = cell.machine({ cpus: 1 });
     const events = record(m);
     const l = irqWorkInitLazy(spending(), "l");
-    const p = irqWorkInit(spending(), "p");
+    // On RT only HARD works use the raised list (SPEC §4.3): p is HARD there.
+    const p = workOf(cell.config.rt ? IRQ_WORK_HARD_IRQ : 0, "p");
     let queuedAt = -1;
     m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
       // p first: where it raises, its run() (which also takes the lazy list, §8.1) is over before l.
@@ -714,16 +983,19 @@ matrixTest(
     const rl = runOf(m, l), rp = runOf(m, p);
     const tickEvent = ticks(events, 0).find((e) => e.time === tick + m.arch.timing.irqEntryNs);
     assert.ok(tickEvent, "the tick fired");
+    // RT: the tick wakes irq_work/0 instead of draining the lazy list; the thread preempts t and
+    // runs l once the timer interrupt returns (SPEC §8.2).
+    const rt = cell.config.rt;
     if (cell.arch.hasIrqWorkInterrupt) {
       assert.ok(rp.endedAt < tick, "the raised work ran from the self-interrupt");
-      assert.equal(rl.startedAt, tickRunStart(m, tick));
+      assert.equal(rl.startedAt, rt ? threadStart(m, tickRunStart(m, tick)) : tickRunStart(m, tick));
     } else {
       assert.equal(rp.startedAt, tickRunStart(m, tick), "the raised list first");
-      assert.equal(rl.startedAt, rp.endedAt, "then the lazy list");
+      assert.equal(rl.startedAt, rt ? threadStart(m, rp.endedAt) : rp.endedAt, "then the lazy list");
     }
     for (const r of [rl, rp]) {
-      assert.equal(r.context, "hardirq");
-      assert.equal(r.task.comm, "t");
+      assertRanWhereConfigSays(cell, r, r.work.flags);
+      if (!rt || r === rp) assert.equal(r.task.comm, "t");
     }
     noFindings(m);
   },
@@ -749,18 +1021,23 @@ matrixTest("rule 8.3: a CPU with its tick stopped gets no tick, so its lazy list
   m.spawn({ cpu: 0, name: "t", at: 30_000_000 }, function* () {});
   m.runUntil(40_000_000);
   const run = runOf(m, l);
-  assert.equal(run.startedAt, tickRunStart(m, 32_000_000));
+  // RT: that tick wakes irq_work/0, which runs it after the interrupt returns (SPEC §8.2).
+  const drainAt = tickRunStart(m, 32_000_000);
+  assert.equal(run.startedAt, cell.config.rt ? threadStart(m, drainAt) : drainAt);
+  assertRanWhereConfigSays(cell, run, l.flags);
   assert.equal(ticks(events, 0)[0]!.time, 32_000_000 + m.arch.timing.irqEntryNs);
   noFindings(m);
 });
 
 matrixTest("rule 8.5: with a self-interrupt the tick never drains the raised list", (cell) => {
+  // On RT only HARD works use the raised list (SPEC §4.3): the works are HARD there.
+  const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
   // Part 1: IRQs off across a tick. The work runs from the self-interrupt (before the tick's
   // handler) where there is one, inside the tick where there is none.
   {
     const m = cell.machine({ cpus: 1 });
     const events = record(m);
-    const w = irqWorkInit(spending(), "w");
+    const w = workOf(kind, "w");
     let enableAt = -1;
     m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
       yield* ctx.irqDisable();
@@ -771,6 +1048,7 @@ matrixTest("rule 8.5: with a self-interrupt the tick never drains the raised lis
     });
     m.runUntil(20_000_000);
     const run = runOf(m, w);
+    assertRanWhereConfigSays(cell, run, kind);
     const tick = ticks(events, 0)[0]!;
     const start = events.find((e) => e.type === "irq_work_execute_start")!;
     if (cell.arch.hasIrqWorkInterrupt) {
@@ -787,7 +1065,7 @@ matrixTest("rule 8.5: with a self-interrupt the tick never drains the raised lis
   {
     const m = cell.machine({ cpus: 1 });
     const events = record(m);
-    const w = irqWorkInit(spending(), "w");
+    const w = workOf(kind, "w");
     m.spawn({ cpu: 0, name: "busy", at: 0 }, function* (ctx) {
       yield* ctx.spend(25_000_000);
     });
@@ -800,9 +1078,10 @@ matrixTest("rule 8.5: with a self-interrupt the tick never drains the raised lis
     if (cell.arch.hasIrqWorkInterrupt) {
       assert.equal(m.runs.length, 0, "five ticks, never drained");
       assert.equal(m.irqWork.raisedList.get(0).first, w);
-      assert.equal(w.flags, IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK);
+      assert.equal(w.flags, kind | IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK);
     } else {
       assert.equal(runOf(m, w).startedAt, tickRunStart(m, 4_000_000));
+      assertRanWhereConfigSays(cell, runOf(m, w), kind);
       assert.equal(m.irqWork.raisedList.get(0).first, null);
     }
     noFindings(m);

@@ -2,7 +2,12 @@
  * Conformance tests for SPEC.md §0 (model), §10 (tick-stop interaction),
  * §12 (cross-CPU delivery) and §13 (warnings and fatal checks), each named
  * by its rule number and run over the arch x config matrix where the
- * behaviour may depend on the arch.
+ * behaviour may depend on the arch. Every matrix test runs on !RT and on
+ * PREEMPT_RT cells: where RT changes the expectation (plain works join the
+ * lazy list and run in irq_work/N, remote ones arrive as the HARD wake-up
+ * work `irq_work_wakeup`, the drain's IRQs-off BUG is !RT only), the RT
+ * branch says so; where a rule is about a path plain works no longer take
+ * on RT, the RT cell uses HARD works for it.
  *
  * Times used below: HZ=250, so ticks fall on multiples of 4 ms. Scenarios
  * start a little after a tick boundary (10 ms + 100 ns) so that nothing
@@ -13,6 +18,7 @@ import assert from "node:assert/strict";
 import {
   createMachine,
   irqWorkInit,
+  irqWorkInitHard,
   irqWorkInitLazy,
   irqWorkNeedsCpu,
   irqWorkRun,
@@ -21,7 +27,8 @@ import {
   type TraceEvent,
 } from "../mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
-import { matrixTest } from "./matrix.ts";
+import { irqWorkRunList } from "../core/irq_work.ts";
+import { type Cell, matrixTest } from "./matrix.ts";
 
 const PERIOD = 4_000_000;
 /** A point in time a little after the tick at 8 ms, before the one at 12 ms. */
@@ -37,6 +44,24 @@ function record(m: Machine): TraceEvent[] {
 /** Self-interrupt raises: `ipi_send_cpu` events from `irq_work_queue`. */
 function selfRaises(events: readonly TraceEvent[]): TraceEvent[] {
   return events.filter((e) => e.type === "ipi_send_cpu" && e.callsite === "irq_work_queue");
+}
+
+/**
+ * The initialiser of a work that takes the non-threaded path in this cell:
+ * a plain work on !RT, a HARD one on RT (where plain works are threaded, §4.3, §5.5).
+ */
+function hardOnRt(cell: Cell): typeof irqWorkInit {
+  return cell.config.rt ? irqWorkInitHard : irqWorkInit;
+}
+
+/** Runs other than the RT wake-up work `irq_work_wakeup`, as [name, cpu, context, comm]. */
+function realRuns(m: Machine): [string, number, string, string][] {
+  return m.runs.filter((r) => r.work.name !== "irq_work_wakeup").map((r) => [
+    r.work.name,
+    r.cpu,
+    r.context,
+    r.task.comm,
+  ]);
 }
 
 function messages(m: Machine, prefix: string): string[] {
@@ -66,8 +91,10 @@ matrixTest(
   "rule 0.4: callbacks run in hard-IRQ context, or in task context with IRQs off from the polling idle flush",
   (cell) => {
     // Hard-IRQ part, every arch: a local work runs in an interrupt (self-interrupt or tick).
+    // On RT only HARD works stay in hard-IRQ (§4.3); a plain one is threaded (checked below).
+    const init = hardOnRt(cell);
     const m = cell.machine({ cpus: 1 });
-    const w = irqWorkInit(() => {}, "local");
+    const w = init(() => {}, "local");
     m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
       yield* ctx.queue(w);
     });
@@ -75,10 +102,22 @@ matrixTest(
     assert.equal(m.runs.length, 1);
     assert.equal(m.runs[0]!.context, "hardirq");
     assert.equal(m.runs[0]!.irqsDisabled, true);
+    if (cell.config.rt) {
+      // The third context of 0.4: the RT worker thread, preemptible with IRQs on.
+      const t = cell.machine({ cpus: 1 });
+      t.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+        yield* ctx.queue(irqWorkInit(() => {}, "plain"));
+      });
+      t.runUntil(T0 + 2 * PERIOD);
+      assert.equal(t.runs.length, 1);
+      const run = t.runs[0]!;
+      assert.deepEqual([run.context, run.irqsDisabled, run.preemptCount], ["task", false, 0]);
+      assert.deepEqual([run.task.comm, run.task.prio], ["irq_work/0", 98]);
+    }
     // Task-context part needs a remote CPU.
     if (cell.arch.maxCpus < 2) return; // x86-nolapic has one CPU: no cross-CPU delivery.
     const p = cell.machine({ cpus: 2, idle: "poll" });
-    const r = irqWorkInit(() => {}, "remote");
+    const r = init(() => {}, "remote");
     p.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
       yield* ctx.queueOn(r, 1);
     });
@@ -100,7 +139,8 @@ matrixTest(
     const cpu0 = m.cpus[0]!;
     assert.equal(irqWorkNeedsCpu(cpu0), false, "fresh machine");
     const seen: Record<string, boolean> = {};
-    const raised = irqWorkInit(() => {}, "raised");
+    // On RT a plain work joins the lazy list (§4.3): the raised-list work must be HARD there.
+    const raised = hardOnRt(cell)(() => {}, "raised");
     const lazy = irqWorkInitLazy(() => {}, "lazy");
     m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
       yield* ctx.irqDisable();
@@ -133,6 +173,30 @@ matrixTest(
     m2.runUntil(T0 + 3 * PERIOD);
     assert.equal(lazyOnly, true);
     assert.equal(m2.findings.length, 0, "online CPU: no warning");
+
+    // A plain work: on !RT a raised work (counts only without a self-interrupt); on RT it
+    // sits on the lazy list until the thread drains it, so it counts on every arch.
+    const m3 = cell.machine({ cpus: 1 });
+    const plain = irqWorkInit(() => {}, "plain");
+    const plainSeen: Record<string, boolean> = {};
+    m3.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+      yield* ctx.irqDisable();
+      yield* ctx.queue(plain);
+      plainSeen.onLazy = !llistEmpty(m3.irqWork.lazyList.get(0));
+      plainSeen.onRaised = !llistEmpty(m3.irqWork.raisedList.get(0));
+      plainSeen.needs = irqWorkNeedsCpu(m3.cpus[0]!);
+      yield* ctx.irqEnable();
+    });
+    m3.runUntil(T0 + 3 * PERIOD);
+    assert.deepEqual(plainSeen, {
+      onLazy: cell.config.rt,
+      onRaised: !cell.config.rt,
+      needs: cell.config.rt || !cell.arch.hasIrqWorkInterrupt,
+    });
+    assert.equal(m3.runs.length, 1);
+    if (cell.config.rt) assert.equal(m3.runs[0]!.task.comm, "irq_work/0");
+    else assert.equal(m3.runs[0]!.context, "hardirq");
+    assert.equal(irqWorkNeedsCpu(m3.cpus[0]!), false, "lists drained");
   },
 );
 
@@ -182,7 +246,12 @@ matrixTest(
     assert.equal(selfRaises(events).length, 0, "a lazy work with a running tick does not raise");
     assert.equal(m.runs.length, 1);
     const run = m.runs[0]!;
-    assert.equal(run.context, "hardirq");
+    if (cell.config.rt) {
+      // The tick wakes irq_work/0 (§8.2), which drains the lazy list in task context.
+      assert.deepEqual([run.context, run.task.comm, run.irqsDisabled], ["task", "irq_work/0", false]);
+    } else {
+      assert.equal(run.context, "hardirq");
+    }
     assert.ok(run.startedAt >= 3 * PERIOD && run.startedAt < 3 * PERIOD + 10_000, `ran at ${run.startedAt}`);
     const ticks = events.filter((e) => e.type === "tick" && e.cpu === 0);
     assert.equal(ticks.length, 1, "one tick, the one at 12 ms");
@@ -211,6 +280,40 @@ matrixTest(
     assert.ok(cEvents.some((e) => e.type === "tick_stop" && e.time > T0 && e.time < 11_000_000));
     assert.equal(cEvents.filter((e) => e.type === "tick").length, 0, "no tick ran");
     assert.equal(c.interrupts.timer[0], 1, "only the task's start timer");
+
+    // RT: every pending non-HARD work keeps the tick alive, a plain one too. It raises the
+    // self-interrupt to wake the thread (§4.3), so it can only be seen pending on an idle CPU
+    // when the arch has no self-interrupt; with one it runs at once and needs no tick.
+    if (!cell.config.rt) return;
+    const r = cell.machine({ cpus: 1 });
+    const rEvents = record(r);
+    r.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+      yield* ctx.queue(irqWorkInit(() => {}, "plain"));
+    });
+    const rAt11: Record<string, boolean> = {};
+    r.at(11_000_000, "look", () => {
+      rAt11.idle = r.cpus[0]!.idle;
+      rAt11.stopped = r.tick.stopped(0);
+      rAt11.lazyPending = !llistEmpty(r.irqWork.lazyList.get(0));
+    });
+    r.runUntil(40_000_000);
+    assert.equal(r.runs.length, 1);
+    const rRun = r.runs[0]!;
+    assert.equal(rRun.task.comm, "irq_work/0");
+    const rTicks = rEvents.filter((e) => e.type === "tick");
+    if (cell.arch.hasIrqWorkInterrupt) {
+      assert.ok(rRun.startedAt < T0 + 10_000, `ran at ${rRun.startedAt}`);
+      assert.deepEqual(rAt11, { idle: true, stopped: true, lazyPending: false });
+      assert.equal(rTicks.length, 0);
+    } else {
+      assert.deepEqual(rAt11, { idle: true, stopped: false, lazyPending: true });
+      assert.ok(
+        rRun.startedAt >= 3 * PERIOD && rRun.startedAt < 3 * PERIOD + 10_000,
+        `ran at ${rRun.startedAt}`,
+      );
+      assert.equal(rTicks.length, 1, "one tick, the one at 12 ms");
+    }
+    assert.equal(r.tick.stopped(0), true, "stopped once nothing is pending");
   },
 );
 
@@ -231,7 +334,13 @@ matrixTest(
     assert.equal(stoppedBefore, true);
     assert.equal(m.runs.length, 1);
     const run = m.runs[0]!;
-    assert.equal(run.context, "hardirq");
+    if (cell.config.rt) {
+      // On RT the LAZY work still waits on the lazy list, but the raise (or the re-armed
+      // tick) wakes irq_work/0, which runs it in task context (§4.3, §8).
+      assert.deepEqual([run.context, run.task.comm, run.irqsDisabled], ["task", "irq_work/0", false]);
+    } else {
+      assert.equal(run.context, "hardirq");
+    }
     if (cell.arch.hasIrqWorkInterrupt) {
       assert.equal(selfRaises(events).length, 1, "raised");
       assert.ok(run.startedAt < T0 + 5_000, `ran right after the NMI, at ${run.startedAt}`);
@@ -254,9 +363,12 @@ matrixTest(
 
 matrixTest("rule 12.1: only the push onto an empty call-single queue sends the IPI", (cell) => {
   if (cell.arch.maxCpus < 2) return; // x86-nolapic has one CPU: no cross-CPU delivery.
+  // On RT only HARD works travel through the call-single queue themselves (§5.4); plain
+  // ones send the target's wake-up work instead (checked at the end).
+  const init = hardOnRt(cell);
   const m = cell.machine({ cpus: 2 });
   const events = record(m);
-  const a = irqWorkInit(() => {}, "a"), b = irqWorkInit(() => {}, "b"), c = irqWorkInit(() => {}, "c");
+  const a = init(() => {}, "a"), b = init(() => {}, "b"), c = init(() => {}, "c");
   m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
     assert.equal(yield* ctx.queueOn(a, 1), true);
     assert.equal(yield* ctx.queueOn(b, 1), true); // before the IPI arrives
@@ -277,15 +389,48 @@ matrixTest("rule 12.1: only the push onto an empty call-single queue sends the I
     ["c", 1, "hardirq"],
   ]);
   assert.equal(m.runs[0]!.startedAt, m.runs[1]!.startedAt, "a and b in the same flush");
+
+  if (!cell.config.rt) return;
+  // RT, plain works (§5.5): each joins CPU 1's lazy list; only a push onto an empty lazy list
+  // sends the HARD wake-up work `irq_work_wakeup` through the call-single queue, and it is that
+  // entry's push onto an empty queue that sends the IPI. The works run in irq_work/1, LIFO.
+  const r = cell.machine({ cpus: 2 });
+  const rEvents = record(r);
+  const pa = irqWorkInit(() => {}, "a"), pb = irqWorkInit(() => {}, "b"), pc = irqWorkInit(() => {}, "c");
+  r.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+    assert.equal(yield* ctx.queueOn(pa, 1), true);
+    assert.equal(yield* ctx.queueOn(pb, 1), true); // lazy list not empty: nothing else
+    yield* ctx.spend(20_000); // irq_work/1 drains the lazy list meanwhile
+    assert.equal(yield* ctx.queueOn(pc, 1), true);
+  });
+  r.runUntil(T0 + 100_000);
+  const rCsds = rEvents.filter((e) => e.type === "csd_queue_cpu" && e.target === 1).map((e) =>
+    e.type === "csd_queue_cpu" ? e.func : ""
+  );
+  assert.deepEqual(rCsds, ["irq_work_wakeup", "irq_work_wakeup"]);
+  const rIpis = rEvents.filter((e) =>
+    e.type === "ipi_send_cpu" && e.callsite === "__smp_call_single_queue" && e.target === 1
+  );
+  assert.equal(rIpis.length, 2);
+  assert.equal(r.interrupts.call_function_single[1], 2);
+  assert.deepEqual(r.runs.map((x) => [x.work.name, x.cpu, x.context, x.task.comm]), [
+    ["irq_work_wakeup", 1, "hardirq", "swapper/1"],
+    ["b", 1, "task", "irq_work/1"],
+    ["a", 1, "task", "irq_work/1"],
+    ["irq_work_wakeup", 1, "hardirq", "swapper/1"],
+    ["c", 1, "task", "irq_work/1"],
+  ]);
 });
 
 matrixTest(
   "rule 12.2: a polling idle target gets no IPI; the idle task flushes with IRQs off in task context",
   (cell) => {
     if (cell.arch.maxCpus < 2) return; // x86-nolapic has one CPU: no cross-CPU delivery.
+    // On RT a plain work would arrive as the wake-up work (checked at the end): use HARD.
+    const init = hardOnRt(cell);
     const m = cell.machine({ cpus: 2, idle: "poll" });
     const events = record(m);
-    const w = irqWorkInit(() => {}, "w");
+    const w = init(() => {}, "w");
     m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
       yield* ctx.queueOn(w, 1);
     });
@@ -306,7 +451,7 @@ matrixTest(
     for (const idle of ["poll", "halt"] as const) {
       const h = cell.machine({ cpus: 2, idle });
       const hEvents = record(h);
-      const hw = irqWorkInit(() => {}, "w");
+      const hw = init(() => {}, "w");
       if (idle === "poll") {
         h.spawn({ cpu: 1, name: "busy", at: T0 - 10_000 }, function* (ctx) {
           yield* ctx.spend(50_000);
@@ -320,6 +465,22 @@ matrixTest(
       assert.equal(h.interrupts.call_function_single[1], 1, idle);
       assert.equal(h.runs[0]!.context, "hardirq", idle);
     }
+
+    if (!cell.config.rt) return;
+    // RT, plain work: the idle task's flush runs the wake-up work (IRQs off, task context),
+    // which wakes irq_work/1; the work itself runs there with IRQs on.
+    const r = cell.machine({ cpus: 2, idle: "poll" });
+    const rEvents = record(r);
+    r.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+      yield* ctx.queueOn(irqWorkInit(() => {}, "w"), 1);
+    });
+    r.runUntil(T0 + PERIOD);
+    assert.equal(rEvents.filter((e) => e.type === "sched_wake_idle_without_ipi").length, 1);
+    assert.equal(r.interrupts.call_function_single[1], 0);
+    assert.deepEqual(r.runs.map((x) => [x.work.name, x.cpu, x.context, x.irqsDisabled, x.task.comm]), [
+      ["irq_work_wakeup", 1, "task", true, "swapper/1"],
+      ["w", 1, "task", false, "irq_work/1"],
+    ]);
   },
 );
 
@@ -331,16 +492,21 @@ matrixTest(
     // the sync sleeps, so W's end on CPU 2 queues T's wake-up on idle CPU 1's
     // call-single queue; with one, T spins and needs no wake-up.
     // CPU 0: as soon as W starts, posts async1, w1, (W ends: wake-up), async2, w2, then sync1.
+    // On RT the works are HARD, so that they, not the wake-up work, are the flush's entries
+    // and the sync branch is the same as on !RT (§5.4, §11.3). RT also queues a plain work `p`
+    // after w2: its entry is CPU 1's wake-up work, run in arrival order; p runs in irq_work/1.
+    const init = hardOnRt(cell);
     const m = cell.machine({ cpus: 3 });
     const events = record(m);
     const log: string[] = [];
     let wStarted = false;
-    const big = irqWorkInit(function* (_w, ctx) {
+    const big = init(function* (_w, ctx) {
       wStarted = true;
       yield* ctx.spend(200);
     }, "W");
-    const w1 = irqWorkInit(() => void log.push("w1"), "w1");
-    const w2 = irqWorkInit(() => void log.push("w2"), "w2");
+    const w1 = init(() => void log.push("w1"), "w1");
+    const w2 = init(() => void log.push("w2"), "w2");
+    const p = irqWorkInit((_w, ctx) => void log.push(`p:${ctx.task.comm}`), "p");
     m.spawn({ cpu: 1, name: "T", policy: "fifo", priority: 10, at: T0 }, function* (ctx) {
       yield* ctx.queueOn(big, 2);
       yield* ctx.sync(big);
@@ -353,6 +519,7 @@ matrixTest(
       yield* ctx.spend(400); // W ends on CPU 2 meanwhile
       yield* ctx.callFunctionSingle(1, () => void log.push("async2"), false);
       yield* ctx.queueOn(w2, 1);
+      if (cell.config.rt) yield* ctx.queueOn(p, 1);
       yield* ctx.callFunctionSingle(1, (c) => void log.push(`sync1:${c.context}:${c.irqsDisabled}`), true);
       log.push("poster done");
     });
@@ -360,6 +527,9 @@ matrixTest(
     const wakeupQueued = events.filter((e) =>
       e.type === "csd_queue_cpu" && e.target === 1 && e.func === "sched_ttwu_pending"
     );
+    // The plain work on RT is not part of the flush's log; it is checked after.
+    const pLog = log.filter((s) => s.startsWith("p:"));
+    log.splice(0, log.length, ...log.filter((s) => !s.startsWith("p:")));
     if (cell.arch.hasIrqWorkInterrupt) {
       // T spun and returned when W ended, before the flush.
       assert.equal(wakeupQueued.length, 0);
@@ -385,14 +555,43 @@ matrixTest(
       assert.ok(w2End >= 0 && tWake > w2End);
     }
     assert.equal(m.interrupts.call_function_single[1], 1, "everything in one flush");
+
+    if (!cell.config.rt) {
+      assert.deepEqual(pLog, []);
+      return;
+    }
+    // RT: p's entry in CPU 1's queue is the wake-up work, queued right after w2; the flush
+    // runs it in arrival order (right after w2, before the task wake-ups); p runs in irq_work/1.
+    const queued = events.filter((e) => e.type === "csd_queue_cpu" && e.target === 1).map((e) =>
+      e.type === "csd_queue_cpu" ? e.func : ""
+    );
+    assert.equal(queued.includes("p"), false, "p itself never joins the call-single queue");
+    assert.equal(queued.indexOf("irq_work_wakeup"), queued.indexOf("w2") + 1);
+    const starts = events.filter((e) => e.type === "irq_work_execute_start" && e.cpu === 1).map((e) =>
+      e.type === "irq_work_execute_start" ? e.work : ""
+    );
+    assert.deepEqual(starts, ["w1", "w2", "irq_work_wakeup", "p"]);
+    const wakeupEnd = events.findIndex((e) =>
+      e.type === "irq_work_execute_end" && e.work === "irq_work_wakeup"
+    );
+    const w2End = events.findIndex((e) => e.type === "irq_work_execute_end" && e.work === "w2");
+    assert.ok(w2End >= 0 && wakeupEnd > w2End);
+    const tWake = events.findLastIndex((e) => e.type === "sched_wakeup" && e.wakeComm === "T");
+    if (!cell.arch.hasIrqWorkInterrupt) assert.ok(tWake > wakeupEnd, "task wake-ups come last");
+    assert.deepEqual(pLog, ["p:irq_work/1"]);
+    const pRun = m.runs.find((r) => r.work === p)!;
+    assert.deepEqual([pRun.cpu, pRun.context, pRun.irqsDisabled], [1, "task", false]);
+    assert.ok(pRun.startedAt >= m.runs.find((r) => r.work === w2)!.endedAt);
   },
 );
 
 matrixTest("rule 12.4: a flush on an offline CPU warns once per machine, with one line per entry", (cell) => {
   if (cell.arch.maxCpus < 2) return; // x86-nolapic has one CPU: no cross-CPU delivery.
+  // On RT plain works would be represented by the wake-up work: use HARD ones (checked after).
+  const init = hardOnRt(cell);
   const m = cell.machine({ cpus: 3 });
-  const a = irqWorkInit(() => {}, "work_a"), b = irqWorkInit(() => {}, "work_b");
-  const c = irqWorkInit(() => {}, "work_c");
+  const a = init(() => {}, "work_a"), b = init(() => {}, "work_b");
+  const c = init(() => {}, "work_c");
   let ranF = 0;
   m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
     yield* ctx.queueOn(a, 1);
@@ -432,6 +631,22 @@ matrixTest("rule 12.4: a flush on an offline CPU warns once per machine, with on
   assert.equal(m.interrupts.call_function_single[1], 2);
   assert.equal(messages(m, "WARNING: IPI on offline CPU").length, 1);
   assert.equal(m.runs.length, 4);
+
+  if (!cell.config.rt) return;
+  // RT, plain works: the queue holds one wake-up work for both (the second found the lazy list
+  // non-empty), so the warning names it once; the works still run, in irq_work/1.
+  const r = cell.machine({ cpus: 3 });
+  const pa = irqWorkInit(() => {}, "work_a"), pb = irqWorkInit(() => {}, "work_b");
+  r.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
+    yield* ctx.queueOn(pa, 1);
+    yield* ctx.queueOn(pb, 1);
+    r.setCpuOnline(1, false);
+  });
+  r.runUntil(T0 + PERIOD);
+  assert.deepEqual(r.findings.map((f) => [f.level, f.cpu, f.message.split("\n")]), [
+    ["WARN", 1, ["WARNING: IPI on offline CPU 1", "smp: IPI callback irq_work_wakeup sent to offline CPU"]],
+  ]);
+  assert.deepEqual(realRuns(r), [["work_b", 1, "task", "irq_work/1"], ["work_a", 1, "task", "irq_work/1"]]);
 });
 
 // ---------------------------------------------------------------------------
@@ -467,7 +682,16 @@ matrixTest("rule 13: queueOn to an offline target warns once and continues", (ce
   assert.equal(warnings.length, 1, "warned once");
   assert.equal(warnings[0]!.level, "WARN");
   assert.equal(warnings[0]!.cpu, 0, "warned on the queueing CPU");
-  assert.deepEqual(m.runs.map((r) => [r.work.name, r.cpu]), [["a", 1], ["b", 1]], "continued anyway");
+  if (cell.config.rt) {
+    // §5.5: both join CPU 1's lazy list; one wake-up work; irq_work/1 runs them newest first.
+    assert.deepEqual(m.runs.map((r) => [r.work.name, r.cpu, r.task.comm]), [
+      ["irq_work_wakeup", 1, "swapper/1"],
+      ["b", 1, "irq_work/1"],
+      ["a", 1, "irq_work/1"],
+    ], "continued anyway");
+  } else {
+    assert.deepEqual(m.runs.map((r) => [r.work.name, r.cpu]), [["a", 1], ["b", 1]], "continued anyway");
+  }
 });
 
 matrixTest(
@@ -497,7 +721,18 @@ matrixTest(
     assert.equal(f.level, "WARN");
     assert.equal(f.context, "nmi");
     assert.match(f.message, /^WARNING: .*NMI/);
-    assert.deepEqual(m.runs.map((r) => [r.work.name, r.cpu]).sort(), [["a", 1], ["b", 1], ["local", 0]]);
+    if (cell.config.rt) {
+      // Each remote plain work arrives as CPU 1's wake-up work and runs in irq_work/1 (§5.5).
+      assert.deepEqual(m.runs.map((r) => [r.work.name, r.cpu, r.task.comm]).sort(), [
+        ["a", 1, "irq_work/1"],
+        ["b", 1, "irq_work/1"],
+        ["irq_work_wakeup", 1, "swapper/1"],
+        ["irq_work_wakeup", 1, "swapper/1"],
+        ["local", 0, "irq_work/0"],
+      ]);
+    } else {
+      assert.deepEqual(m.runs.map((r) => [r.work.name, r.cpu]).sort(), [["a", 1], ["b", 1], ["local", 0]]);
+    }
   },
 );
 
@@ -519,34 +754,66 @@ matrixTest("rule 13: needsCpu true on an offline idle CPU warns once", (cell) =>
   assert.ok(warnings[0]!.time > T0 && warnings[0]!.time < 3 * PERIOD);
 });
 
-matrixTest("rule 13: draining with IRQs enabled is a BUG that stops the machine", (cell) => {
-  const m = cell.machine({ cpus: 1 });
-  let reached = false;
-  m.spawn({ cpu: 0, name: "bad", at: T0 }, function* (ctx) {
-    assert.equal(ctx.irqsDisabled, false);
-    yield* irqWorkRun(m.cpus[ctx.cpu]!);
-    yield* ctx.spend(1_000);
-    reached = true;
-  });
-  m.runUntil(T0 + 4 * PERIOD);
-  assert.equal(m.panicked, true);
-  assert.equal(m.findings.length, 1);
-  assert.equal(m.findings[0]!.level, "BUG");
-  assert.match(m.findings[0]!.message, /BUG/);
-  assert.equal(reached, false, "the CPU stopped at the BUG");
-  assert.ok(m.engine.now < T0 + 4 * PERIOD, "runUntil returned early");
+matrixTest(
+  "rule 13: draining with IRQs enabled is a BUG that stops the machine (C+: only on !RT)",
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    let reached = false;
+    m.spawn({ cpu: 0, name: "bad", at: T0 }, function* (ctx) {
+      assert.equal(ctx.irqsDisabled, false);
+      yield* irqWorkRun(m.cpus[ctx.cpu]!);
+      yield* ctx.spend(1_000);
+      reached = true;
+    });
+    m.runUntil(T0 + 4 * PERIOD);
+    if (cell.config.rt) {
+      // §7.1 C+: the drain's check is relaxed on RT (the thread drains with IRQs on).
+      assert.equal(m.panicked, false);
+      assert.deepEqual(m.findings, []);
+      assert.equal(reached, true);
+      // A non-empty list drained with IRQs on, as irq_work/N does: the work runs, no BUG.
+      // Preemption is off so irq_work/0, woken by the raise, cannot drain the work first.
+      const r = cell.machine({ cpus: 1 });
+      const w = irqWorkInit(() => {}, "w");
+      let drained: boolean | undefined;
+      r.spawn({ cpu: 0, name: "drainer", at: T0 }, function* (ctx) {
+        yield* ctx.preemptDisable();
+        yield* ctx.queue(w);
+        yield* ctx.spend(10_000); // the raise (if any) is handled meanwhile
+        const cpu = r.cpus[ctx.cpu]!;
+        assert.equal(ctx.irqsDisabled, false);
+        yield* irqWorkRunList(cpu, r.irqWork.lazyList.get(ctx.cpu));
+        drained = llistEmpty(r.irqWork.lazyList.get(ctx.cpu));
+        yield* ctx.preemptEnable();
+      });
+      r.runUntil(T0 + PERIOD);
+      assert.equal(drained, true);
+      assert.equal(r.panicked, false);
+      assert.deepEqual(r.findings, []);
+      assert.deepEqual(r.runs.map((x) => [x.work.name, x.context, x.irqsDisabled, x.task.comm]), [
+        ["w", "task", false, "drainer"],
+      ]);
+    } else {
+      assert.equal(m.panicked, true);
+      assert.equal(m.findings.length, 1);
+      assert.equal(m.findings[0]!.level, "BUG");
+      assert.match(m.findings[0]!.message, /BUG/);
+      assert.equal(reached, false, "the CPU stopped at the BUG");
+      assert.ok(m.engine.now < T0 + 4 * PERIOD, "runUntil returned early");
+    }
 
-  // With IRQs disabled the same drain is fine.
-  const ok = cell.machine({ cpus: 1 });
-  ok.spawn({ cpu: 0, name: "good", at: T0 }, function* (ctx) {
-    yield* ctx.irqDisable();
-    yield* irqWorkRun(ok.cpus[ctx.cpu]!);
-    yield* ctx.irqEnable();
-  });
-  ok.runUntil(T0 + PERIOD);
-  assert.equal(ok.panicked, false);
-  assert.equal(ok.findings.length, 0);
-});
+    // With IRQs disabled the same drain is fine.
+    const ok = cell.machine({ cpus: 1 });
+    ok.spawn({ cpu: 0, name: "good", at: T0 }, function* (ctx) {
+      yield* ctx.irqDisable();
+      yield* irqWorkRun(ok.cpus[ctx.cpu]!);
+      yield* ctx.irqEnable();
+    });
+    ok.runUntil(T0 + PERIOD);
+    assert.equal(ok.panicked, false);
+    assert.equal(ok.findings.length, 0);
+  },
+);
 
 matrixTest("rule 13: sync with IRQs disabled warns (lockdep), whatever the work's state", (cell) => {
   const m = cell.machine({ cpus: 1 });
@@ -570,17 +837,21 @@ matrixTest("rule 13: sync with IRQs disabled warns (lockdep), whatever the work'
 matrixTest(
   "rule 13: sync in atomic context gives the might-sleep warning; with IRQs enabled no lockdep warning",
   (cell) => {
-    const m = cell.machine({ cpus: 1, kernel: "C" });
-    const w = irqWorkInit(() => {}, "w");
-    m.spawn({ cpu: 0, name: "s", at: T0 }, function* (ctx) {
-      yield* ctx.preemptDisable();
-      yield* ctx.sync(w);
-      yield* ctx.preemptEnable();
-    });
-    m.runUntil(T0 + PERIOD);
-    assert.equal(m.findings.length, 1);
-    assert.equal(m.findings[0]!.level, "WARN");
-    assert.match(m.findings[0]!.message, /^BUG: sleeping function called from invalid context/);
+    // Made whatever branch sync takes (§11.1): a plain work (sleeps on RT) and a HARD one
+    // (spins where the arch has a self-interrupt), on !RT and RT alike.
+    for (const init of [irqWorkInit, irqWorkInitHard]) {
+      const m = cell.machine({ cpus: 1, kernel: "C" });
+      const w = init(() => {}, "w");
+      m.spawn({ cpu: 0, name: "s", at: T0 }, function* (ctx) {
+        yield* ctx.preemptDisable();
+        yield* ctx.sync(w);
+        yield* ctx.preemptEnable();
+      });
+      m.runUntil(T0 + PERIOD);
+      assert.equal(m.findings.length, 1, init.name);
+      assert.equal(m.findings[0]!.level, "WARN");
+      assert.match(m.findings[0]!.message, /^BUG: sleeping function called from invalid context/);
+    }
     // Preemptible with IRQs on: silent.
     const q = cell.machine({ cpus: 1 });
     q.spawn({ cpu: 0, name: "s", at: T0 }, function* (ctx) {
@@ -604,7 +875,9 @@ matrixTest(
     m.runUntil(T0 + PERIOD);
     assert.equal(m.findings.length, 0);
     m.setCpuOnline(1, true);
-    const works = [irqWorkInit(() => {}, "x"), irqWorkInit(() => {}, "y")];
+    // On RT plain works would share one wake-up entry (§5.5): use HARD ones there.
+    const init = hardOnRt(cell);
+    const works = [init(() => {}, "x"), init(() => {}, "y")];
     for (const [i, at] of [20_000_100, 30_000_100].entries()) {
       m.spawn({ cpu: 0, name: `q${i}`, at }, function* (ctx) {
         m.setCpuOnline(1, true);
@@ -647,6 +920,9 @@ matrixTest(
     m.runUntil(T0 + 4 * PERIOD);
     assert.equal(m.runs.length, 1);
     const run = m.runs[0]!;
+    // On RT the raise is what wakes irq_work/0 for the plain work (§4.3): it must not be lost either.
+    if (cell.config.rt) assert.equal(run.task.comm, "irq_work/0");
+    assert.equal(run.context, cell.config.rt ? "task" : "hardirq");
     if (cell.arch.hasIrqWorkInterrupt) {
       assert.ok(run.startedAt - run.queuedAt < 5_000, `queued ${run.queuedAt}, ran ${run.startedAt}`);
     } else {

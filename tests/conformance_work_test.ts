@@ -1,10 +1,15 @@
 /**
  * Conformance tests for SPEC.md §1 (the work object), §2 (the lock-free
- * list), §3 (claiming) and §6 (running one work), kernel version C, non-RT.
+ * list), §3 (claiming) and §6 (running one work), kernel version C (D where
+ * the profile does not matter), without and with PREEMPT_RT.
  *
  * Pure data-structure rules are plain tests; everything whose behaviour
- * could depend on the arch runs over the arch matrix, with the expectation
- * decided from the cell's facts (`hasIrqWorkInterrupt`, `maxCpus`).
+ * could depend on the arch or the config runs over the matrix, with the
+ * expectation decided from the cell's facts (`hasIrqWorkInterrupt`,
+ * `maxCpus`, `config.rt`). On RT every non-HARD work joins the lazy list and
+ * runs in `irq_work/N` (task context, IRQs on), woken by `irq_work_run()` /
+ * `irq_work_tick()` or, for remote works, by the target's HARD
+ * `irq_work_wakeup` work (SPEC §4.3, §5.5, §8, §9).
  *
  * @module
  */
@@ -98,6 +103,27 @@ function selfIrqDelay(m: Machine): number {
 
 function runsOf(m: Machine, work: IrqWork): WorkRun[] {
   return m.runs.filter((r) => r.work === work);
+}
+
+/**
+ * RT: when `irq_work/N` starts a work whose wake-up came from an interrupt at
+ * `wokenAt` (the instant a hard-IRQ drain would have started it): the
+ * interrupt returns, then the CPU switches to the thread (SPEC §8.1, §8.2, §9).
+ */
+function threadStart(m: Machine, wokenAt: number): number {
+  return wokenAt + m.arch.timing.irqExitNs + m.timing.contextSwitchNs;
+}
+
+/** Whether `run` happened where the config puts a work with `flags`: hard-IRQ, or RT's `irq_work/N`. */
+function assertRanWhereConfigSays(cell: Cell, run: WorkRun, flags: number, what = run.work.name): void {
+  if (cell.config.rt && (flags & IRQ_WORK_HARD_IRQ) === 0) {
+    assert.equal(run.context, "task", what);
+    assert.equal(run.task.comm, `irq_work/${run.cpu}`, what);
+    assert.equal(run.irqsDisabled, false, what);
+  } else {
+    assert.equal(run.context, "hardirq", what);
+    assert.equal(run.irqsDisabled, true, what);
+  }
 }
 
 /** Two CPUs where the arch allows, else one. */
@@ -219,6 +245,11 @@ matrixTest("rule 1.6: LAZY, HARD and the type bits survive every run", (cell) =>
     );
     // Afterwards: exactly the kind bits and the type.
     assert.equal(w.flags, t | CSD_TYPE_IRQ_WORK, w.name);
+    // RT: the plain and LAZY ones ran in irq_work/N (remotely via the target's lazy list, §5.5).
+    runsOf(m, w).forEach((r, i) => {
+      assert.equal(r.cpu, i < 2 ? 0 : 1, w.name);
+      assertRanWhereConfigSays(cell, r, t);
+    });
   }
   assert.deepEqual(m.findings, []);
 });
@@ -269,8 +300,14 @@ matrixTest("rule 2.1: a push from NMI between two task pushes is not lost", (cel
   assert.equal(nmiResult, true);
   // One list, three pushes (task, NMI, task): drained newest first, nothing lost.
   assert.deepEqual(order, ["c", "b", "a"]);
-  // Only the first push saw the empty list.
+  // The one list: the raised list, or on RT the lazy list (plain works, SPEC §4.3).
+  const lists = events.filter((e) => e.type === "irq_work_queue").map((e) =>
+    e.type === "irq_work_queue" && e.list
+  );
+  assert.deepEqual(lists, new Array(3).fill(cell.config.rt ? "lazy" : "raised"));
+  // Only the first push saw the empty list (on RT its raise only wakes irq_work/0).
   assert.equal(selfRaises(events, 0).length, cell.arch.hasIrqWorkInterrupt ? 1 : 0);
+  for (const r of m.runs) assertRanWhereConfigSays(cell, r, 0);
   assert.deepEqual(m.findings, []);
 });
 
@@ -369,6 +406,8 @@ matrixTest("rule 3.1: a queued work carries PENDING|BUSY|type until it runs", (c
   assert.equal(m.runs.length, 0);
   m.runUntil(5_000_000);
   assert.equal(m.runs.length, 1);
+  // RT: the 4 ms tick woke irq_work/0, which ran it (SPEC §8.2).
+  assertRanWhereConfigSays(cell, m.runs[0]!, IRQ_WORK_LAZY);
   assert.equal(w.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
 });
 
@@ -390,6 +429,9 @@ matrixTest("rule 3.2: a work queued again from its own callback runs again later
     assert.equal(yield* ctx.queue(w), true);
     queuedAt = ctx.now;
     yield* ctx.irqEnable();
+    // Still running when the self-interrupt arrives (powerpc's comes 2 ns late): on RT the thread
+    // then preempts this task rather than waiting for a switch to idle to finish.
+    yield* ctx.spend(10_000);
   });
   m.runUntil(20_000_000);
   assert.deepEqual(results, [true], "claim succeeds while BUSY (PENDING clear)");
@@ -398,7 +440,18 @@ matrixTest("rule 3.2: a work queued again from its own callback runs again later
   assert.equal(runs.length, 2);
   const [first, second] = [runs[0]!, runs[1]!];
   const { irqEntryNs, irqExitNs } = m.arch.timing;
-  if (cell.arch.hasIrqWorkInterrupt) {
+  if (cell.config.rt) {
+    // RT: the plain work is on the lazy list and irq_work/0 runs it (SPEC §4.3, §9). The re-queue
+    // from inside the callback finds the lazy list empty again (the drain took it all), so it raises
+    // where there is a self-interrupt (whose run() only finds the thread awake already); either way
+    // the thread's loop sees the list non-empty and runs the work again at once (§9.4).
+    const wokenAt = cell.arch.hasIrqWorkInterrupt
+      ? queuedAt + selfIrqDelay(m) + irqEntryNs
+      : tickRunStart(m, nextTick(m, queuedAt));
+    assert.equal(first.startedAt, threadStart(m, wokenAt));
+    assert.equal(second.startedAt, first.endedAt);
+    assert.equal(selfRaises(events, 0).length, cell.arch.hasIrqWorkInterrupt ? 2 : 0);
+  } else if (cell.arch.hasIrqWorkInterrupt) {
     // The self-interrupt raised inside the callback is taken right after this one returns.
     assert.equal(first.startedAt, queuedAt + selfIrqDelay(m) + irqEntryNs);
     assert.equal(second.startedAt, first.endedAt + irqExitNs + irqEntryNs);
@@ -411,7 +464,7 @@ matrixTest("rule 3.2: a work queued again from its own callback runs again later
   }
   for (const r of runs) {
     assert.equal(r.cpu, 0);
-    assert.equal(r.context, "hardirq");
+    assertRanWhereConfigSays(cell, r, 0);
   }
   // The first run also paid for its raise (x86 waits for the ICR); the second only spent its 1 µs.
   assert.ok(first.endedAt - first.startedAt >= 1_000);
@@ -445,6 +498,8 @@ matrixTest("rule 3.2: a running work is claimed from another CPU and runs there 
   // The two executions overlap in time.
   assert.ok(on1[0]!.startedAt > on0[0]!.startedAt);
   assert.ok(on1[0]!.startedAt < on0[0]!.endedAt, "CPU 1 started while CPU 0 still ran it");
+  // RT: both in their CPU's irq_work/N thread.
+  for (const r of [on0[0]!, on1[0]!]) assertRanWhereConfigSays(cell, r, 0);
   assert.equal(w.flags, CSD_TYPE_IRQ_WORK);
 });
 
@@ -471,11 +526,24 @@ matrixTest("rule 3.2: a running work queued back to its CPU from another CPU run
   assert.equal(first.cpu, 0);
   assert.equal(second.cpu, 0);
   assert.ok(second.queuedAt > first.startedAt && second.queuedAt < first.endedAt, "claimed while running");
-  // The call-function IPI waits for the running interrupt to return. That interrupt may have
-  // more to do after the callback (powerpc's decrementer then runs the tick that fell due).
-  const exit = events.find((e) => e.type === "irq_vector_exit" && e.cpu === 0 && e.time >= first.endedAt)!;
-  const { irqEntryNs, irqExitNs } = m.arch.timing;
-  assert.equal(second.startedAt, exit.time + irqExitNs + irqEntryNs);
+  if (cell.config.rt) {
+    // RT (SPEC §5.5): the work went onto CPU 0's lazy list, which the running drain had emptied, so
+    // CPU 1 also sent CPU 0's HARD irq_work_wakeup through the call-single queue. Its interrupt
+    // lands in the middle of the callback (the thread runs with IRQs on) and finds the thread
+    // awake; the thread's loop then runs the work again straight after the first run (§9.4).
+    const wakeup = runsOf(m, m.irqWorkWakeup.get(0));
+    assert.equal(wakeup.length, 1);
+    assert.equal(wakeup[0]!.context, "hardirq");
+    assert.ok(wakeup[0]!.startedAt > first.startedAt && wakeup[0]!.endedAt < first.endedAt);
+    assert.equal(second.startedAt, first.endedAt);
+    for (const r of runs) assertRanWhereConfigSays(cell, r, 0);
+  } else {
+    // The call-function IPI waits for the running interrupt to return. That interrupt may have
+    // more to do after the callback (powerpc's decrementer then runs the tick that fell due).
+    const exit = events.find((e) => e.type === "irq_vector_exit" && e.cpu === 0 && e.time >= first.endedAt)!;
+    const { irqEntryNs, irqExitNs } = m.arch.timing;
+    assert.equal(second.startedAt, exit.time + irqExitNs + irqEntryNs);
+  }
   assert.equal(m.interrupts.call_function_single[0], 1);
   assert.equal(w.flags, CSD_TYPE_IRQ_WORK);
 });
@@ -501,7 +569,8 @@ matrixTest("rule 3.3: a failed claim changes nothing and returns false", (cell) 
       results.push(yield* ctx.queue(r));
     }
     flagsAfter = w.flags;
-    headAfter = m.irqWork.raisedList.get(0).first;
+    // RT: a plain work's local list is the lazy list (SPEC §4.3).
+    headAfter = (cell.config.rt ? m.irqWork.lazyList : m.irqWork.raisedList).get(0).first;
     nextAfter = w.next;
     yield* ctx.irqEnable();
   });
@@ -511,9 +580,13 @@ matrixTest("rule 3.3: a failed claim changes nothing and returns false", (cell) 
   assert.equal(flagsAfter, 0x23);
   assert.equal(headAfter, w, "still the only entry");
   assert.equal(nextAfter, null);
-  // One queue event and one raise per successful claim only.
-  const queues = events.filter((e) => e.type === "irq_work_queue");
-  assert.equal(queues.length, cpus > 1 ? 2 : 1);
+  // One queue event and one raise per successful claim only. RT: the remote r goes onto CPU 1's
+  // lazy list and CPU 1's irq_work_wakeup goes through the call-single queue (SPEC §5.5).
+  const queues = events.filter((e) => e.type === "irq_work_queue").map((e) =>
+    e.type === "irq_work_queue" && `${e.work}:${e.target}:${e.list}`
+  );
+  const remote = cell.config.rt ? ["r:1:lazy", "irq_work_wakeup:1:call_single"] : ["r:1:call_single"];
+  assert.deepEqual(queues, [`w:0:${cell.config.rt ? "lazy" : "raised"}`, ...(cpus > 1 ? remote : [])]);
   assert.equal(selfRaises(events, 0).length, cell.arch.hasIrqWorkInterrupt ? 1 : 0);
   assert.equal(events.filter((e) => e.type === "csd_queue_cpu").length, cpus > 1 ? 1 : 0);
   assert.equal(runsOf(m, w).length, 1);
@@ -535,20 +608,35 @@ matrixTest("rule 6.1/6.4: PENDING is cleared before the callback, BUSY after it"
     yield* ctx.irqEnable();
   });
   m.runUntil(20_000_000);
-  // The lazy list is drained after the raised one (hard, plain newest first, then lazy).
-  assert.deepEqual(m.runs.map((r) => r.work.name), ["hard", "plain", "lazy"]);
-  assert.deepEqual(inside, [0x2a, 0x22, 0x26]);
+  if (cell.config.rt) {
+    // RT: plain and lazy share the lazy list, which irq_work/0 drains newest first after the
+    // hard-IRQ drain of the raised list has woken it (SPEC §4.3, §8).
+    assert.deepEqual(m.runs.map((r) => r.work.name), ["hard", "lazy", "plain"]);
+    assert.deepEqual(inside, [0x2a, 0x26, 0x22]);
+  } else {
+    // The lazy list is drained after the raised one (hard, plain newest first, then lazy).
+    assert.deepEqual(m.runs.map((r) => r.work.name), ["hard", "plain", "lazy"]);
+    assert.deepEqual(inside, [0x2a, 0x22, 0x26]);
+  }
+  for (const r of m.runs) assertRanWhereConfigSays(cell, r, r.work.flags);
   assert.deepEqual([plain.flags, lazy.flags, hard.flags], [0x20, 0x24, 0x28]);
 });
 
 matrixTest("rule 6.1/6.4: a work re-claimed during its callback stays BUSY and runs again", (cell) => {
   const m = cell.machine({ cpus: 1 });
   let runs = 0;
-  const w = irqWorkInit(function* (work, ctx) {
-    runs++;
-    if (runs === 1) assert.equal(yield* ctx.queue(work), true);
-    yield* ctx.spend(100);
-  }, "again");
+  // The flags are observed at the exit of the interrupt that ran the callback: on RT only a HARD
+  // work runs in hard-IRQ (a plain one runs in irq_work/0, checked below).
+  const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
+  const w = new IrqWork(
+    function* (work, ctx) {
+      runs++;
+      if (runs === 1) assert.equal(yield* ctx.queue(work), true);
+      yield* ctx.spend(100);
+    },
+    kind,
+    "again",
+  );
   // Flags as the interrupt that ran each callback leaves (after the single step's compare-and-swap).
   const atExit: number[] = [];
   let ranInThisIrq = false;
@@ -565,8 +653,35 @@ matrixTest("rule 6.1/6.4: a work re-claimed during its callback stays BUSY and r
   m.runUntil(20_000_000);
   assert.equal(runs, 2);
   // First exit: the compare-and-swap failed, the work is claimed and pending. Second: released.
-  assert.deepEqual(atExit, [0x23, 0x20]);
-  assert.equal(w.flags, CSD_TYPE_IRQ_WORK);
+  assert.deepEqual(atExit, [0x23 | kind, 0x20 | kind]);
+  assert.equal(w.flags, CSD_TYPE_IRQ_WORK | kind);
+  for (const r of runsOf(m, w)) assertRanWhereConfigSays(cell, r, kind);
+  if (!cell.config.rt) return;
+
+  // RT, plain work: irq_work/0 runs it twice in one wake-up (SPEC §9.4). The second callback still
+  // sees BUSY, so the first single step's compare-and-swap failed rather than clearing it.
+  const m2 = cell.machine({ cpus: 1 });
+  const atStart: number[] = [];
+  let afterRequeue = -1;
+  const p = irqWorkInit(function* (work, ctx) {
+    atStart.push(work.flags);
+    if (atStart.length === 1) {
+      assert.equal(yield* ctx.queue(work), true);
+      afterRequeue = work.flags;
+    }
+    yield* ctx.spend(100);
+  }, "again");
+  m2.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.queue(p);
+  });
+  m2.runUntil(20_000_000);
+  assert.deepEqual(atStart, [0x22, 0x22]);
+  assert.equal(afterRequeue, 0x23);
+  const pr = runsOf(m2, p);
+  assert.equal(pr.length, 2);
+  assert.equal(pr[1]!.startedAt, pr[0]!.endedAt, "the thread's loop, no new wake-up");
+  for (const r of pr) assertRanWhereConfigSays(cell, r, 0);
+  assert.equal(p.flags, CSD_TYPE_IRQ_WORK);
 });
 
 matrixTest("rule 6.3: the callback gets the work and the running CPU's context", (cell) => {
@@ -583,11 +698,14 @@ matrixTest("rule 6.3: the callback gets the work and the running CPU's context",
   });
   m.runUntil(20_000_000);
   assert.equal(seen.length, 1);
+  assert.equal(runsOf(m, w).length, 1);
   assert.equal(seen[0]!.work, w);
   assert.equal(seen[0]!.cpu, target);
-  assert.equal(seen[0]!.context, "hardirq");
-  assert.equal(seen[0]!.irqsOff, true);
-  const run = m.runs[0]!;
+  // RT: a plain work runs in the target's irq_work/N, preemptible with IRQs on (SPEC §0.4, §9.4).
+  assert.equal(seen[0]!.context, cell.config.rt ? "task" : "hardirq");
+  assert.equal(seen[0]!.irqsOff, !cell.config.rt);
+  const run = runsOf(m, w)[0]!;
+  assertRanWhereConfigSays(cell, run, 0);
   assert.equal(run.work, w);
   assert.equal(run.cpu, target);
   assert.equal(run.startedAt, seen[0]!.now);
@@ -595,67 +713,80 @@ matrixTest("rule 6.3: the callback gets the work and the running CPU's context",
 });
 
 matrixTest(
-  "rule 6.5: without a self-interrupt the syncer sleeps (D) and the single step wakes it",
+  "rule 6.5: without a self-interrupt, or on RT for a non-HARD work, the syncer sleeps and the single step wakes it",
   (cell) => {
-    const cpus = smpCpus(cell);
-    const m = cell.machine({ cpus, kernel: "C" }); // C: D adds a grace period after the wake-up (rule 11.4)
-    const events = record(m);
-    const runner = cpus - 1; // the work runs on CPU 1 where there is one, else on the syncer's CPU
-    const w = irqWorkInit(function* (_w, ctx) {
-      yield* ctx.spend(50_000);
-    }, "w");
-    let syncReturned = -1;
-    m.spawn({ cpu: runner, name: "queuer", at: 1_000_000 }, function* (ctx) {
-      if (cpus > 1) {
-        yield* ctx.irqDisable(); // keep the work queued-not-running until the syncer waits
-        yield* ctx.queue(w);
-        yield* ctx.spend(20_000);
-        yield* ctx.irqEnable();
-      }
-    });
-    m.spawn({ cpu: 0, name: "syncer", at: 1_010_000 }, function* (ctx) {
-      if (cpus === 1) yield* ctx.queue(w);
-      yield* ctx.sync(w);
-      syncReturned = ctx.now;
-    });
-    m.runUntil(20_000_000);
-    const run = runsOf(m, w);
-    assert.equal(run.length, 1);
-    assert.equal(run[0]!.cpu, runner);
-    assert.ok(syncReturned >= run[0]!.endedAt, "sync returns only once BUSY is clear");
-    const sleeps = events.filter((e) =>
-      e.type === "sched_switch" && e.prevComm === "syncer" && e.prevState === "D"
-    );
-    const wakes = events.filter((e) => e.type === "sched_wakeup" && e.wakeComm === "syncer");
-    if (!cell.arch.hasIrqWorkInterrupt) {
-      assert.equal(sleeps.length, 1, "slept uninterruptibly once");
-      assert.ok(sleeps[0]!.time < run[0]!.startedAt, "asleep before the work ran");
-      assert.equal(wakes.length, 2, "the spawn wake-up, then the one from the single step");
-      const end = run[0]!.endedAt;
-      if (cpus === 1) {
-        assert.equal(wakes[1]!.time, end, "woken by the single step right after the callback");
-      } else {
-        // The single step on CPU 1 wakes a task of idle CPU 0 through its call-single queue.
-        const ttwu = events.filter((e) => e.type === "csd_queue_cpu" && e.func === "sched_ttwu_pending");
-        assert.equal(ttwu.length, 1);
-        assert.equal(ttwu[0]!.cpu, runner);
-        assert.equal(ttwu[0]!.time, end);
-        assert.equal(wakes[1]!.time, end + m.arch.timing.ipiLatencyNs + m.arch.timing.irqEntryNs);
-      }
-      assert.ok(syncReturned > wakes[1]!.time);
-      assert.equal(w.irqwait.task, null, "the waiter slot is cleared");
-    } else {
-      // Busy-wait branch: the syncer never leaves the CPU and nobody wakes it; it sees BUSY
-      // clear within one cpu_relax() of the single step's release.
-      assert.equal(sleeps.length, 0);
-      assert.ok(syncReturned - run[0]!.endedAt <= m.timing.cpuRelaxNs);
-      assert.equal(wakes.length, 1, "only the spawn wake-up");
-      assert.equal(
-        events.filter((e) => e.type === "sched_switch" && e.prevComm === "syncer" && e.prevState !== "X")
-          .length,
-        0,
-      );
-    }
-    assert.deepEqual(m.findings, []);
+    // On RT also a HARD work: it keeps the !RT answer (sleep only without a self-interrupt).
+    for (const kind of cell.config.rt ? [0, IRQ_WORK_HARD_IRQ] : [0]) syncScenario(cell, kind);
   },
 );
+
+/** Rule 6.5 for a work with the kind bits `kind`: a syncer on CPU 0, the work running on the last CPU. */
+function syncScenario(cell: Cell, kind: number): void {
+  const what = kind ? "HARD" : "plain";
+  const cpus = smpCpus(cell);
+  const m = cell.machine({ cpus, kernel: "C" }); // C: D adds a grace period after the wake-up (rule 11.4)
+  const events = record(m);
+  const runner = cpus - 1; // the work runs on CPU 1 where there is one, else on the syncer's CPU
+  const w = new IrqWork(
+    function* (_w, ctx) {
+      yield* ctx.spend(50_000);
+    },
+    kind,
+    "w",
+  );
+  let syncReturned = -1;
+  m.spawn({ cpu: runner, name: "queuer", at: 1_000_000 }, function* (ctx) {
+    if (cpus > 1) {
+      yield* ctx.irqDisable(); // keep the work queued-not-running until the syncer waits
+      yield* ctx.queue(w);
+      yield* ctx.spend(20_000);
+      yield* ctx.irqEnable();
+    }
+  });
+  m.spawn({ cpu: 0, name: "syncer", at: 1_010_000 }, function* (ctx) {
+    if (cpus === 1) yield* ctx.queue(w);
+    yield* ctx.sync(w);
+    syncReturned = ctx.now;
+  });
+  m.runUntil(20_000_000);
+  const run = runsOf(m, w);
+  assert.equal(run.length, 1, what);
+  assert.equal(run[0]!.cpu, runner, what);
+  assertRanWhereConfigSays(cell, run[0]!, kind);
+  assert.ok(syncReturned >= run[0]!.endedAt, "sync returns only once BUSY is clear");
+  const sleeps = events.filter((e) =>
+    e.type === "sched_switch" && e.prevComm === "syncer" && e.prevState === "D"
+  );
+  const wakes = events.filter((e) => e.type === "sched_wakeup" && e.wakeComm === "syncer");
+  // Sleeping branch (SPEC §11.3): RT with a non-HARD work (whatever the arch), or no self-interrupt.
+  if ((cell.config.rt && !kind) || !cell.arch.hasIrqWorkInterrupt) {
+    assert.equal(sleeps.length, 1, `${what}: slept uninterruptibly once`);
+    assert.ok(sleeps[0]!.time < run[0]!.startedAt, "asleep before the work ran");
+    assert.equal(wakes.length, 2, "the spawn wake-up, then the one from the single step");
+    const end = run[0]!.endedAt;
+    if (cpus === 1) {
+      assert.equal(wakes[1]!.time, end, "woken by the single step right after the callback");
+    } else {
+      // The single step on CPU 1 wakes a task of idle CPU 0 through its call-single queue.
+      const ttwu = events.filter((e) => e.type === "csd_queue_cpu" && e.func === "sched_ttwu_pending");
+      assert.equal(ttwu.length, 1);
+      assert.equal(ttwu[0]!.cpu, runner);
+      assert.equal(ttwu[0]!.time, end);
+      assert.equal(wakes[1]!.time, end + m.arch.timing.ipiLatencyNs + m.arch.timing.irqEntryNs);
+    }
+    assert.ok(syncReturned > wakes[1]!.time);
+    assert.equal(w.irqwait.task, null, "the waiter slot is cleared");
+  } else {
+    // Busy-wait branch: the syncer never leaves the CPU and nobody wakes it; it sees BUSY
+    // clear within one cpu_relax() of the single step's release.
+    assert.equal(sleeps.length, 0, what);
+    assert.ok(syncReturned - run[0]!.endedAt <= m.timing.cpuRelaxNs);
+    assert.equal(wakes.length, 1, "only the spawn wake-up");
+    assert.equal(
+      events.filter((e) => e.type === "sched_switch" && e.prevComm === "syncer" && e.prevState !== "X")
+        .length,
+      0,
+    );
+  }
+  assert.deepEqual(m.findings, [], what);
+}

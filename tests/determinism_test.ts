@@ -1,12 +1,20 @@
 /**
  * Determinism: the same seed and scenario give a byte-identical ftrace text,
- * on every arch of the matrix. The scenario mixes tasks of several
+ * in every cell of the matrix (every arch, !RT and PREEMPT_RT; on RT the
+ * trace includes the per-CPU irq_work/N threads). The scenario mixes tasks of several
  * priorities and policies, local, remote and lazy works, generator callbacks
  * that spend time, NMIs queueing works, sleeps and syncs.
  */
 
 import assert from "node:assert/strict";
-import { ftrace, irqWorkInit, irqWorkInitHard, irqWorkInitLazy, type Machine } from "../mod.ts";
+import {
+  ftrace,
+  irqWorkInit,
+  irqWorkInitHard,
+  irqWorkInitLazy,
+  irqWorkIsHard,
+  type Machine,
+} from "../mod.ts";
 import { type Cell, matrixTest } from "./matrix.ts";
 
 interface Outcome {
@@ -131,4 +139,31 @@ matrixTest("determinism: the same seed and scenario give a byte-identical trace"
   );
   assert.equal(a.m.panicked, false);
   assert.ok(a.m.runs.length >= 10, `only ${a.m.runs.length} runs`);
+
+  const cpus = a.m.cpus.length;
+  if (cell.config.rt) {
+    // RT: the per-CPU threads are in the (identical) trace, and every non-HARD work ran in
+    // its CPU's irq_work/N with IRQs on; HARD ones (incl. the wake-up work) in hard-IRQ (§9).
+    for (let cpu = 0; cpu < cpus; cpu++) {
+      assert.ok(a.text.includes(`next_comm=irq_work/${cpu} `), `trace lacks irq_work/${cpu} running`);
+    }
+    if (cpus >= 2) {
+      assert.ok(a.text.includes("func=irq_work_wakeup"), "remote plain works send the wake-up work");
+      assert.ok(a.text.includes("irq_work_execute_start: work=irq_work_wakeup hard"));
+    }
+    for (const run of a.m.runs) {
+      if (irqWorkIsHard(run.work)) {
+        assert.deepEqual([run.context, run.irqsDisabled], ["hardirq", true], run.work.name);
+      } else {
+        assert.deepEqual([run.context, run.task.comm, run.irqsDisabled], [
+          "task",
+          `irq_work/${run.cpu}`,
+          false,
+        ], run.work.name);
+      }
+    }
+  } else {
+    assert.equal(a.text.includes("irq_work/"), false, "no irq_work/N thread on !RT");
+    assert.equal(a.text.includes("irq_work_wakeup"), false, "no wake-up work on !RT");
+  }
 });

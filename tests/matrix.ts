@@ -12,6 +12,7 @@ import { arm64 } from "../arch/arm64/mod.ts";
 import { powerpc } from "../arch/powerpc/mod.ts";
 import { tickOnly } from "../arch/tick_only/mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
+import { preemptRt } from "../plugins/preempt_rt/mod.ts";
 
 /** One arch of the matrix. */
 export interface ArchCase {
@@ -26,6 +27,8 @@ export interface ArchCase {
 /** One kernel configuration of the matrix. */
 export interface ConfigCase {
   readonly name: string;
+  /** PREEMPT_RT is configured: non-HARD works are threaded (SPEC §4.3, §5.5, §9). */
+  readonly rt: boolean;
   readonly plugins: () => Plugin[];
 }
 
@@ -38,8 +41,11 @@ export const ARCHES: readonly ArchCase[] = [
   { name: "tick-only", make: () => tickOnly(), hasIrqWorkInterrupt: false, maxCpus: 1024 },
 ];
 
-/** Kernel configurations (the PREEMPT_RT issue adds its own). */
-export const CONFIGS: readonly ConfigCase[] = [{ name: "!RT", plugins: () => [] }];
+/** Kernel configurations: without and with PREEMPT_RT. */
+export const CONFIGS: readonly ConfigCase[] = [
+  { name: "!RT", rt: false, plugins: () => [] },
+  { name: "RT", rt: true, plugins: () => [preemptRt()] },
+];
 
 /** A cell of the matrix. */
 export interface Cell {
