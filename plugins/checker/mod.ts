@@ -14,6 +14,10 @@
  *   threaded, as lockdep's irq_work annotation says (SPEC §6.2);
  * - `kfree()` in atomic context on PREEMPT_RT.
  *
+ * As in the kernel, lockdep reports only its first splat (it turns itself
+ * off after one), and the sleeping-function report is printed at most once
+ * per second of (simulated) time (`__might_resched`'s rate limit).
+ *
  * Sleeping with preemption or interrupts disabled ("BUG: scheduling while
  * atomic") and `irq_work_sync()` with interrupts disabled are reported by the
  * core itself, as the kernel's own checks are.
@@ -51,18 +55,29 @@ interface CpuState {
   rawHeld: string[];
 }
 
+/** Machine-wide report limits. */
+interface Limits {
+  /** lockdep has reported once and switched itself off (`debug_locks_off()`). */
+  lockdepOff: boolean;
+  /** When the last sleeping-function report was printed, in ns. */
+  lastMightSleep: number;
+}
+
+const MIGHT_SLEEP_INTERVAL_NS = 1_000_000_000;
+
 /** Make a context checker; pass it in the machine's `plugins`. */
 export function contextChecker(): Plugin {
   return {
     name: "context-checker",
     setup(m: Machine): void {
       const state: CpuState[] = m.cpus.map(() => ({ works: [], rawHeld: [] }));
-      m.observe((e) => check(m, state[e.cpu]!, e));
+      const limits: Limits = { lockdepOff: false, lastMightSleep: -Infinity };
+      m.observe((e) => check(m, state[e.cpu]!, limits, e));
     },
   };
 }
 
-function check(m: Machine, s: CpuState, e: TraceEvent): void {
+function check(m: Machine, s: CpuState, limits: Limits, e: TraceEvent): void {
   switch (e.type) {
     case "irq_work_execute_start":
       s.works.push(e.hard);
@@ -72,8 +87,11 @@ function check(m: Machine, s: CpuState, e: TraceEvent): void {
       return;
     case "lock_acquire":
       if (e.lockType === "raw_spinlock_t") s.rawHeld.push(e.lock);
-      else if (e.sleeping && atomic(e)) report(m, e, invalidContext(e, "kernel/locking/spinlock_rt.c"));
-      else if (!e.sleeping && (hardirq(e) && !inThreadedWork(s) || s.rawHeld.length > 0)) {
+      else if (e.sleeping && atomic(e)) mightSleep(m, limits, e, "kernel/locking/spinlock_rt.c");
+      else if (
+        !e.sleeping && (hardirq(e) && !inThreadedWork(s) || s.rawHeld.length > 0) && !limits.lockdepOff
+      ) {
+        limits.lockdepOff = true;
         const where = s.rawHeld.length > 0 ? `while holding ${s.rawHeld.at(-1)}` : "in hard-IRQ context";
         report(m, e, `BUG: Invalid wait context: ${e.comm}/${e.pid} is trying to lock ${e.lock} ${where}`);
       }
@@ -84,7 +102,7 @@ function check(m: Machine, s: CpuState, e: TraceEvent): void {
       return;
     }
     case "kfree":
-      if (m.locking.spinlockSleeps && atomic(e)) report(m, e, invalidContext(e, "mm/slub.c (kfree)"));
+      if (m.locking.spinlockSleeps && atomic(e)) mightSleep(m, limits, e, "mm/slub.c (kfree)");
       return;
   }
 }
@@ -104,12 +122,18 @@ function inThreadedWork(s: CpuState): boolean {
   return s.works.length > 0 && !s.works[s.works.length - 1];
 }
 
-function invalidContext(e: TraceEvent, at: string): string {
+/** "BUG: sleeping function called from invalid context", at most once a second. */
+function mightSleep(m: Machine, limits: Limits, e: TraceEvent, at: string): void {
+  if (e.time - limits.lastMightSleep < MIGHT_SLEEP_INTERVAL_NS) return;
+  limits.lastMightSleep = e.time;
   const inAtomic = hardirq(e) || e.flags[3] !== "." ? 1 : 0;
-  return `BUG: sleeping function called from invalid context at ${at}\n` +
-    `in_atomic(): ${inAtomic}, irqs_disabled(): ${
-      e.flags[0] === "d" ? 1 : 0
-    }, pid: ${e.pid}, name: ${e.comm}`;
+  const irqsDisabled = e.flags[0] === "d" ? 1 : 0;
+  report(
+    m,
+    e,
+    `BUG: sleeping function called from invalid context at ${at}\n` +
+      `in_atomic(): ${inAtomic}, irqs_disabled(): ${irqsDisabled}, pid: ${e.pid}, name: ${e.comm}`,
+  );
 }
 
 function report(m: Machine, e: TraceEvent, message: string): void {

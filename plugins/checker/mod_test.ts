@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { createMachine, irqWorkInitHard, Spinlock } from "../../mod.ts";
+import { x86 } from "../../arch/x86/mod.ts";
+import { preemptRt } from "../preempt_rt/mod.ts";
+import { contextChecker } from "./mod.ts";
+
+/** A HARD work that takes a spinlock_t, queued at each of `times` (ns) from a task on CPU 0. */
+function offend(rt: boolean, times: number[]) {
+  const lock = new Spinlock("waitq.lock");
+  const work = irqWorkInitHard(function* (_w, ctx) {
+    yield* ctx.spinLock(lock);
+    yield* ctx.spinUnlock(lock);
+  }, "bad");
+  const m = createMachine({ arch: x86(), plugins: [...(rt ? [preemptRt()] : []), contextChecker()] });
+  for (const [i, at] of times.entries()) {
+    m.spawn({ cpu: 0, name: `q${i}`, at }, function* (ctx) {
+      yield* ctx.queue(work);
+    });
+  }
+  m.runUntil(times.at(-1)! + 1_000_000);
+  return m.findings.map((f) => `${f.time < 1e9 ? "early" : "late"} ${f.message.split("\n")[0]}`);
+}
+
+Deno.test("checker: the sleeping-function report is rate-limited to once a second, as __might_resched is", () => {
+  assert.deepEqual(offend(true, [1_000_000, 2_000_000, 1_500_000_000]), [
+    "early BUG: sleeping function called from invalid context at kernel/locking/spinlock_rt.c",
+    "late BUG: sleeping function called from invalid context at kernel/locking/spinlock_rt.c",
+  ]);
+});
+
+Deno.test("checker: lockdep reports its first invalid wait context only, then turns itself off", () => {
+  assert.deepEqual(offend(false, [1_000_000, 1_500_000_000]), [
+    "early BUG: Invalid wait context: q0/1 is trying to lock waitq.lock in hard-IRQ context",
+  ]);
+});
