@@ -27,7 +27,14 @@ import { KERNEL_PROFILES, type KernelProfile, type KernelVersion } from "./profi
 import { Rcu } from "./rcu.ts";
 import { smpbootThreadFn, type SmpHotplugThread } from "./smpboot.ts";
 import { type LockingPolicy, NON_RT_LOCKING } from "./locking.ts";
-import type { ContextKind, Finding, Observer, TraceBody, TraceEvent } from "./trace.ts";
+import {
+  type ContextKind,
+  type Finding,
+  formatEvent,
+  type Observer,
+  type TraceBody,
+  type TraceEvent,
+} from "./trace.ts";
 
 /** Time costs of the machine, beyond the arch's. */
 export interface MachineTiming {
@@ -129,6 +136,8 @@ export interface TaskOptions {
 /** A task or NMI body: kernel code, a generator or a plain function, started when it first runs. */
 export type TaskBody = (ctx: Context) => MaybeKernel;
 
+/** How many trace events a finding carries (the trace that led to it). */
+const RECENT_EVENTS = 32;
 const KNOWN_OPTIONS = new Set(["arch", "cpus", "seed", "hz", "kernel", "nohz", "idle", "timing", "plugins"]);
 const MAX_CPUS = 1024;
 
@@ -181,6 +190,9 @@ export class Machine {
   #lineIndex: Map<InterruptKind, number>;
   #warnedOnce = new Set<string>();
   #nextPid = 1;
+  /** A ring of the last events, kept while anyone observes, for the trace a finding carries. */
+  #recent: TraceEvent[] = [];
+  #recentNext = 0;
   #lastCpu!: Cpu;
 
   /** @internal Use {@linkcode createMachine}. */
@@ -253,6 +265,8 @@ export class Machine {
       flags: cpu.traceFlags(),
       ...body,
     } as TraceEvent;
+    this.#recent[this.#recentNext] = event;
+    this.#recentNext = (this.#recentNext + 1) % RECENT_EVENTS;
     for (const observer of this.#observers) observer(event);
   }
 
@@ -301,8 +315,19 @@ export class Machine {
       context: cpu.context,
       comm: task.comm,
       pid: task.pid,
+      trace: this.#recentTrace(),
     });
     this.emit(cpu, { type: "finding", level, message });
+  }
+
+  /** The last events before now, oldest first, as ftrace lines. */
+  #recentTrace(): string[] {
+    const lines: string[] = [];
+    for (let i = 0; i < RECENT_EVENTS; i++) {
+      const event = this.#recent[(this.#recentNext + i) % RECENT_EVENTS];
+      if (event !== undefined) lines.push(formatEvent(event));
+    }
+    return lines;
   }
 
   /** @internal Record a callback run (called by the single step). */

@@ -231,6 +231,12 @@ export interface Finding {
   readonly comm: string;
   /** The current task's pid. */
   readonly pid: number;
+  /**
+   * The trace that led here: the last events of the machine (all CPUs) as
+   * ftrace lines, oldest first. Empty unless a tracer, checker or other
+   * observer was attached, since events are only made for observers.
+   */
+  readonly trace: readonly string[];
 }
 
 /** Format a trace event's body as ftrace prints it: `name: fields`. */

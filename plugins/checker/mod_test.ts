@@ -33,3 +33,36 @@ Deno.test("checker: lockdep reports its first invalid wait context only, then tu
     "early BUG: Invalid wait context: q0/1 is trying to lock waitq.lock in hard-IRQ context",
   ]);
 });
+
+Deno.test("checker: a finding carries the trace that led to it", () => {
+  const lock = new Spinlock("log_wait.lock");
+  const work = irqWorkInitHard(function* klogd(_w, ctx) {
+    yield* ctx.spinLock(lock);
+    yield* ctx.spinUnlock(lock);
+  });
+  const m = createMachine({ arch: x86(), plugins: [preemptRt(), contextChecker()] });
+  m.spawn({ cpu: 0, name: "printk", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.queue(work);
+  });
+  m.runUntil(2_000_000);
+  const trace = m.findings[0]!.trace;
+  assert.match(
+    trace.at(-1)!,
+    /printk-2 +\[000\] d\.h1\. +0\.001\d+: lock_acquire: log_wait\.lock type=spinlock_t \(sleeping\)/,
+  );
+  assert.ok(trace.some((l) => l.includes("irq_work_entry: vector=246")), trace.join("\n"));
+  assert.ok(trace.some((l) => l.includes("irq_work_execute_start: work=klogd hard")));
+  assert.ok(trace.length <= 32);
+});
+
+Deno.test("checker: without observers a core finding has no trace, since no events are made", () => {
+  const m = createMachine({ arch: x86() });
+  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.irqDisable();
+    yield* ctx.sync(irqWorkInitHard(() => {}));
+    yield* ctx.irqEnable();
+  });
+  m.runUntil(2_000_000);
+  assert.equal(m.findings.length, 2, "lockdep's IRQs-off warning and might_sleep's");
+  assert.ok(m.findings.every((f) => f.trace.length === 0));
+});
