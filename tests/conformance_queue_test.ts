@@ -29,42 +29,26 @@ import {
   type WorkRun,
 } from "../mod.ts";
 import { irqWorkRunList } from "../core/irq_work.ts";
-import { type Cell, matrixTest } from "./matrix.ts";
+import { matrixTest } from "./matrix.ts";
+import {
+  assertRanWhereConfigSays,
+  drive,
+  names,
+  nextTick,
+  record,
+  runOf,
+  selfIrqDelay,
+  selfRaises,
+  spending,
+  threadStart,
+  tickRunStart,
+} from "./helpers.ts";
 
 // ---------------------------------------------------------------- helpers
-
-/** Drive a kernel generator that only yields steps to completion (no CPU involved). */
-function drive<T>(gen: Generator<number, T, void>): T {
-  let r = gen.next();
-  while (!r.done) r = gen.next();
-  return r.value;
-}
-
-/** Record every trace event of `m`. */
-function record(m: Machine): TraceEvent[] {
-  const events: TraceEvent[] = [];
-  m.observe((e) => events.push(e));
-  return events;
-}
-
-/** Self-interrupt requests (`ipi_send_cpu` to the sending CPU) made on `cpu`. */
-function selfRaises(events: TraceEvent[], cpu: number): TraceEvent[] {
-  return events.filter((e) => e.type === "ipi_send_cpu" && e.cpu === cpu && e.target === cpu);
-}
 
 /** `tick` events on `cpu`. */
 function ticks(events: TraceEvent[], cpu: number): TraceEvent[] {
   return events.filter((e) => e.type === "tick" && e.cpu === cpu);
-}
-
-/** The first tick boundary strictly after `t`. */
-function nextTick(m: Machine, t: number): number {
-  return (Math.floor(t / m.tick.periodNs) + 1) * m.tick.periodNs;
-}
-
-/** When a work drained by the tick at `tick` starts: interrupt entry, then the tick's own work. */
-function tickRunStart(m: Machine, tick: number): number {
-  return tick + m.arch.timing.irqEntryNs + m.timing.tickNs;
 }
 
 /** The arch has a dedicated irq_work interrupt line (else its self-interrupt, if any, is the timer's). */
@@ -72,64 +56,19 @@ function hasIrqWorkLine(m: Machine): boolean {
   return m.arch.lines.some((l) => l.kind === "irq_work");
 }
 
-/**
- * Delay between a self-interrupt request and its arrival: a self-IPI arrives
- * at once; powerpc's decrementer (no irq_work line) fires 2 ns later.
- */
-function selfIrqDelay(m: Machine): number {
-  return hasIrqWorkLine(m) ? 0 : 2;
-}
-
-function names(runs: readonly WorkRun[]): string[] {
-  return runs.map((r) => r.work.name);
-}
-
-function runOf(m: Machine, work: IrqWork): WorkRun {
-  const runs = m.runs.filter((r) => r.work === work);
-  assert.equal(runs.length, 1, `${work.name} ran ${runs.length} times`);
-  return runs[0]!;
-}
-
-/** A callback that spends `ns` (100 ns unless told). */
-function spending(ns = 100) {
-  return function* (_w: IrqWork, ctx: { spend(ns: number): Generator<number, void, void> }) {
-    yield* ctx.spend(ns);
-  };
-}
-
-/**
- * RT: when `irq_work/N` starts a work whose wake-up came from an interrupt at
- * `wokenAt` (the instant a hard-IRQ drain would have started it): the
- * interrupt returns, then the CPU switches to the thread (SPEC §8.1, §8.2, §9).
- */
-function threadStart(m: Machine, wokenAt: number): number {
-  return wokenAt + m.arch.timing.irqExitNs + m.timing.contextSwitchNs;
-}
-
-/** Where a work with `flags` runs in this cell: hard-IRQ, or RT's `irq_work/N` (SPEC §4.3, §9.4). */
-function assertRanWhereConfigSays(cell: Cell, run: WorkRun, flags: number, what = run.work.name): void {
-  if (cell.config.rt && (flags & IRQ_WORK_HARD_IRQ) === 0) {
-    assert.equal(run.context, "task", what);
-    assert.equal(run.task.comm, `irq_work/${run.cpu}`, what);
-    assert.equal(run.irqsDisabled, false, what);
-  } else {
-    assert.equal(run.context, "hardirq", what);
-    assert.equal(run.irqsDisabled, true, what);
-  }
-}
-
 /** A work with the given kind bits (0, LAZY, HARD or both). */
 function workOf(kind: number, name: string, ns = 100): IrqWork {
   return new IrqWork(spending(ns), kind, name);
 }
 
-/** `irq_work_queue` events as `work:target:list`. */
+/** `irq_work_queue` events as `work:target:list` (file-local: rt's `queued` formats `work:list@target`). */
 function queued(events: TraceEvent[]): string[] {
   return events.filter((e) => e.type === "irq_work_queue").map((e) =>
     e.type === "irq_work_queue" ? `${e.work}:${e.target}:${e.list}` : ""
   );
 }
 
+/** No findings (file-local: rt's `noFindings` also asserts the machine did not panic). */
 function noFindings(m: Machine): void {
   assert.deepEqual(m.findings, []);
 }

@@ -15,7 +15,6 @@ import assert from "node:assert/strict";
 import {
   CSD_TYPE_IRQ_WORK,
   IRQ_WORK_CLAIMED,
-  type IrqWork,
   irqWorkInit,
   irqWorkInitHard,
   irqWorkInitLazy,
@@ -33,20 +32,9 @@ import {
 import { irqWorkRunList } from "../core/irq_work.ts";
 import { contextChecker } from "../plugins/checker/mod.ts";
 import { type Cell, matrixTest } from "./matrix.ts";
+import { names, nextTick, record, runOf, selfRaises, spending } from "./helpers.ts";
 
 // ---------------------------------------------------------------- helpers
-
-/** Record every trace event of `m`. */
-function record(m: Machine): TraceEvent[] {
-  const events: TraceEvent[] = [];
-  m.observe((e) => events.push(e));
-  return events;
-}
-
-/** Self-interrupt requests (`ipi_send_cpu` to the sending CPU) made on `cpu`. */
-function selfRaises(events: readonly TraceEvent[], cpu: number): TraceEvent[] {
-  return events.filter((e) => e.type === "ipi_send_cpu" && e.cpu === cpu && e.target === cpu);
-}
 
 /** `sched_wakeup` events of the task named `comm`. */
 function wakeups(events: readonly TraceEvent[], comm: string) {
@@ -58,14 +46,9 @@ function switches(events: readonly TraceEvent[], cpu: number) {
   return events.flatMap((e) => e.type === "sched_switch" && e.cpu === cpu ? [e] : []);
 }
 
-/** `irq_work_queue` events, as `work:list@target`. */
+/** `irq_work_queue` events, as `work:list@target` (file-local: queue's `queued` formats `work:target:list`). */
 function queued(events: readonly TraceEvent[]): string[] {
   return events.flatMap((e) => e.type === "irq_work_queue" ? [`${e.work}:${e.list}@${e.target}`] : []);
-}
-
-/** The first tick boundary strictly after `t`. */
-function nextTick(m: Machine, t: number): number {
-  return (Math.floor(t / m.tick.periodNs) + 1) * m.tick.periodNs;
 }
 
 /** The event was emitted in hard-IRQ context (ftrace's third latency flag). */
@@ -78,23 +61,7 @@ function irqWorkd(m: Machine, cpu: number): Task | undefined {
   return m.tasks.find((t) => t.comm === `irq_work/${cpu}`);
 }
 
-function runOf(m: Machine, work: IrqWork): WorkRun {
-  const runs = m.runs.filter((r) => r.work === work);
-  assert.equal(runs.length, 1, `${work.name} ran ${runs.length} times`);
-  return runs[0]!;
-}
-
-function names(runs: readonly WorkRun[]): string[] {
-  return runs.map((r) => r.work.name);
-}
-
-/** A callback that spends `ns` (100 ns unless told). */
-function spending(ns = 100) {
-  return function* (_w: IrqWork, ctx: { spend(ns: number): Generator<number, void, void> }) {
-    yield* ctx.spend(ns);
-  };
-}
-
+/** No findings and no panic (file-local: queue's `noFindings` checks findings only). */
 function noFindings(m: Machine): void {
   assert.deepEqual(m.findings, []);
   assert.equal(m.panicked, false);

@@ -29,19 +29,16 @@ import {
 import { x86 } from "../arch/x86/mod.ts";
 import { irqWorkRunList } from "../core/irq_work.ts";
 import { type Cell, matrixTest } from "./matrix.ts";
+import { record } from "./helpers.ts";
 
 const PERIOD = 4_000_000;
 /** A point in time a little after the tick at 8 ms, before the one at 12 ms. */
 const T0 = 10_000_100;
 
-/** Record every trace event of `m`. */
-function record(m: Machine): TraceEvent[] {
-  const events: TraceEvent[] = [];
-  m.observe((e) => events.push(e));
-  return events;
-}
-
-/** Self-interrupt raises: `ipi_send_cpu` events from `irq_work_queue`. */
+/**
+ * Self-interrupt raises: `ipi_send_cpu` events from `irq_work_queue`, on any CPU
+ * (file-local: helpers.ts `selfRaises` selects by CPU, not by callsite).
+ */
 function selfRaises(events: readonly TraceEvent[]): TraceEvent[] {
   return events.filter((e) => e.type === "ipi_send_cpu" && e.callsite === "irq_work_queue");
 }

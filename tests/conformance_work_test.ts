@@ -40,22 +40,24 @@ import {
   type LlistNode,
   llistReverseOrder,
   type Machine,
-  type TraceEvent,
   type WorkRun,
 } from "../mod.ts";
 import { irqWorkClaim } from "../core/irq_work.ts";
 import { CSD_TYPE_TTWU } from "../core/sched.ts";
 import { tickOnly } from "../arch/tick_only/mod.ts";
 import { type Cell, matrixTest } from "./matrix.ts";
+import {
+  assertRanWhereConfigSays,
+  drive,
+  nextTick,
+  record,
+  selfIrqDelay,
+  selfRaises,
+  threadStart,
+  tickRunStart,
+} from "./helpers.ts";
 
 // ---------------------------------------------------------------- helpers
-
-/** Drive a kernel generator that only yields steps to completion (no CPU involved). */
-function drive<T>(gen: Generator<number, T, void>): T {
-  let r = gen.next();
-  while (!r.done) r = gen.next();
-  return r.value;
-}
 
 /** A bare list node. */
 class Node implements LlistNode {
@@ -70,60 +72,8 @@ function chain(first: LlistNode | null, limit = 10): string[] {
   return out;
 }
 
-/** Record every trace event of `m`. */
-function record(m: Machine): TraceEvent[] {
-  const events: TraceEvent[] = [];
-  m.observe((e) => events.push(e));
-  return events;
-}
-
-/** Self-interrupt requests (`ipi_send_cpu` to the sending CPU) made on `cpu`. */
-function selfRaises(events: TraceEvent[], cpu: number): TraceEvent[] {
-  return events.filter((e) => e.type === "ipi_send_cpu" && e.cpu === cpu && e.target === cpu);
-}
-
-/** The first tick boundary strictly after `t`. */
-function nextTick(m: Machine, t: number): number {
-  return (Math.floor(t / m.tick.periodNs) + 1) * m.tick.periodNs;
-}
-
-/** When a work drained by the tick at `tick` starts: interrupt entry, then the tick's own work. */
-function tickRunStart(m: Machine, tick: number): number {
-  return tick + m.arch.timing.irqEntryNs + m.timing.tickNs;
-}
-
-/**
- * Delay between a self-interrupt request and its arrival: an arch with an
- * irq_work line (self-IPI) delivers it at once; one without (powerpc) fires
- * its decrementer 2 ns later.
- */
-function selfIrqDelay(m: Machine): number {
-  return m.arch.lines.some((l) => l.kind === "irq_work") ? 0 : 2;
-}
-
 function runsOf(m: Machine, work: IrqWork): WorkRun[] {
   return m.runs.filter((r) => r.work === work);
-}
-
-/**
- * RT: when `irq_work/N` starts a work whose wake-up came from an interrupt at
- * `wokenAt` (the instant a hard-IRQ drain would have started it): the
- * interrupt returns, then the CPU switches to the thread (SPEC §8.1, §8.2, §9).
- */
-function threadStart(m: Machine, wokenAt: number): number {
-  return wokenAt + m.arch.timing.irqExitNs + m.timing.contextSwitchNs;
-}
-
-/** Whether `run` happened where the config puts a work with `flags`: hard-IRQ, or RT's `irq_work/N`. */
-function assertRanWhereConfigSays(cell: Cell, run: WorkRun, flags: number, what = run.work.name): void {
-  if (cell.config.rt && (flags & IRQ_WORK_HARD_IRQ) === 0) {
-    assert.equal(run.context, "task", what);
-    assert.equal(run.task.comm, `irq_work/${run.cpu}`, what);
-    assert.equal(run.irqsDisabled, false, what);
-  } else {
-    assert.equal(run.context, "hardirq", what);
-    assert.equal(run.irqsDisabled, true, what);
-  }
 }
 
 /** Two CPUs where the arch allows, else one. */
