@@ -112,7 +112,7 @@ export {
   type Finding,
   type FindingEvent,
   formatEvent,
-  FTRACE_HEADER,
+  ftraceHeader,
   type IpiSendCpuEvent,
   type IrqVectorEvent,
   type IrqWorkExecuteEvent,

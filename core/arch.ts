@@ -25,8 +25,10 @@ export interface InterruptLine {
   readonly vector: number;
   /** Tracepoint stem: `irq_work` prints `irq_work_entry: ...`. */
   readonly name: string;
-  /** What follows the colon in the trace, e.g. `vector=246`. */
-  readonly detail: string;
+  /** What follows the colon in the entry event, e.g. `vector=246` or `irq=11 name=arch_timer`. */
+  readonly entryDetail: string;
+  /** What follows the colon in the exit event, e.g. `vector=246` or `irq=11 ret=handled`. */
+  readonly exitDetail: string;
 }
 
 /** Time costs in nanoseconds. Each arch documents where its numbers come from. */

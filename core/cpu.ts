@@ -54,6 +54,8 @@ export class Cpu implements EventHandler {
   irqsOff = false;
   /** `TIF_NEED_RESCHED` of the current task. */
   needResched = false;
+  /** `TIF_POLLING_NRFLAG` of the idle task: polling idle, woken by need-resched without an IPI. */
+  polling = false;
   /** The task whose context is at the bottom of the CPU (idle when nothing else runs). */
   current: Task;
   /** This CPU's idle task (`swapper/N`, pid 0). */
@@ -133,7 +135,7 @@ export class Cpu implements EventHandler {
     const ctx = nmi ? "Z" : hard ? "h" : ".";
     const depth = this.current.preemptCount;
     return (this.irqsOff ? "d" : ".") + (this.needResched ? "N" : ".") + ctx +
-      (depth === 0 ? "." : Math.min(depth, 15).toString(16)) + ".";
+      (depth === 0 ? "." : (depth & 0xf).toString(16)) + (this.current.migrateDisable === 0 ? "." : "1");
   }
 
   /**
@@ -271,10 +273,15 @@ export class Cpu implements EventHandler {
   *#irqFrame(line: InterruptLine): Kernel {
     const m = this.#machine;
     yield m.arch.timing.irqEntryNs;
+    m.emit(this, {
+      type: "irq_vector_entry",
+      vector: line.vector,
+      name: line.name,
+      detail: line.entryDetail,
+    });
     m.interrupts[line.kind][this.id]!++;
-    m.emit(this, { type: "irq_vector_entry", vector: line.vector, name: line.name, detail: line.detail });
     yield* m.arch.handle(this, line);
-    m.emit(this, { type: "irq_vector_exit", vector: line.vector, name: line.name, detail: line.detail });
+    m.emit(this, { type: "irq_vector_exit", vector: line.vector, name: line.name, detail: line.exitDetail });
     yield m.arch.timing.irqExitNs;
   }
 

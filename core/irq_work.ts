@@ -23,6 +23,7 @@ import { type Kernel, type MaybeKernel, runCallback, SCHEDULE, STEP } from "./ke
 import { llistAdd, llistDelAll, llistEmpty, llistEntries, LlistHead, type LlistNode } from "./llist.ts";
 import { PerCpu } from "./percpu.ts";
 import type { Task } from "./sched.ts";
+import type { KObject } from "./kmem.ts";
 
 /** The work is queued and its callback has not started (SPEC §1.2). */
 export const IRQ_WORK_PENDING = 0x01;
@@ -62,6 +63,12 @@ export class IrqWork implements LlistNode {
   name: string;
   /** Who waits in `irqWorkSync` (C+). */
   irqwait: RcuWait = { task: null };
+  /**
+   * The object this work is embedded in (`container_of`), if any: once it is
+   * freed, every access the irq_work code makes to the work is reported as
+   * a use after free (KASAN), as in bugs H3 and H10.
+   */
+  object: KObject | null = null;
   /** Emulator bookkeeping: when the latest successful claim happened, in ns. */
   queuedAt: number = -1;
 
@@ -172,6 +179,7 @@ export class IrqWorkLists {
 /** `irq_work_claim()`: one atomic fetch-or; succeeds iff PENDING was clear (SPEC §3). */
 export function* irqWorkClaim(cpu: Cpu, work: IrqWork): Kernel<boolean> {
   yield STEP;
+  checkAccess(cpu, work, "irq_work_claim");
   const old = work.flags;
   work.flags = old | IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK;
   if (old & IRQ_WORK_PENDING) return false;
@@ -179,17 +187,27 @@ export function* irqWorkClaim(cpu: Cpu, work: IrqWork): Kernel<boolean> {
   return true;
 }
 
+/** A read or write of `work` by the irq_work code: report it if the work's object was freed. */
+function checkAccess(cpu: Cpu, work: IrqWork, where: string): void {
+  if (work.object?.freed) {
+    cpu.machine.warnOnce(
+      cpu,
+      `BUG: KASAN: slab-use-after-free in ${where} (${work.name} in freed ${work.object.name})`,
+    );
+  }
+}
+
 /** `irq_work_raise()`: trace the self-IPI (6.4+, only if the arch has one) and ask the arch. */
-function* irqWorkRaise(cpu: Cpu, work: IrqWork): Kernel {
+function* irqWorkRaise(cpu: Cpu, work: IrqWork, callsite: string): Kernel {
   const m = cpu.machine;
-  if (m.arch.hasIrqWorkInterrupt) {
-    m.emit(cpu, { type: "ipi_send_cpu", target: cpu.id, callsite: "irq_work_queue", callback: work.name });
+  if (m.arch.hasIrqWorkInterrupt && m.profile.ipiTracepoints) {
+    m.emit(cpu, { type: "ipi_send_cpu", target: cpu.id, callsite, callback: work.name });
   }
   yield* m.arch.irqWorkRaise(cpu);
 }
 
 /** `__irq_work_queue_local()`: pick the list, push, raise on the empty edge (SPEC §4.2, §4.3). */
-function* irqWorkQueueLocal(cpu: Cpu, work: IrqWork): Kernel {
+function* irqWorkQueueLocal(cpu: Cpu, work: IrqWork, callsite: string): Kernel {
   const m = cpu.machine;
   const flags = work.flags;
   const lazyWork = (flags & IRQ_WORK_LAZY) !== 0;
@@ -203,14 +221,14 @@ function* irqWorkQueueLocal(cpu: Cpu, work: IrqWork): Kernel {
     list: toLazy ? "lazy" : "raised",
   });
   if (!(yield* llistAdd(work, list))) return;
-  if (!lazyWork || m.tick.stopped(cpu.id)) yield* irqWorkRaise(cpu, work);
+  if (!lazyWork || m.tick.stopped(cpu.id)) yield* irqWorkRaise(cpu, work, callsite);
 }
 
 /** `irq_work_queue()`: claim, then enqueue on this CPU with preemption disabled (SPEC §4.1). */
 export function* irqWorkQueue(cpu: Cpu, work: IrqWork): Kernel<boolean> {
   if (!(yield* irqWorkClaim(cpu, work))) return false;
   cpu.current.preemptCount++;
-  yield* irqWorkQueueLocal(cpu, work);
+  yield* irqWorkQueueLocal(cpu, work, "irq_work_queue");
   yield* preemptEnable(cpu);
   return true;
 }
@@ -218,7 +236,7 @@ export function* irqWorkQueue(cpu: Cpu, work: IrqWork): Kernel<boolean> {
 /** `irq_work_queue_on()`: queue on CPU `target`, through the call-single queue if remote (SPEC §5). */
 export function* irqWorkQueueOn(cpu: Cpu, work: IrqWork, target: number): Kernel<boolean> {
   const m = cpu.machine;
-  if (m.cpus.length === 1) return yield* irqWorkQueue(cpu, work);
+  if (!m.smpBuild) return yield* irqWorkQueue(cpu, work);
   m.checkCpu(target, "queue work on");
   if (!m.cpus[target]!.online) m.warnOnce(cpu, "WARNING: irq_work_queue_on: target CPU offline");
   if (!(yield* irqWorkClaim(cpu, work))) return false;
@@ -242,10 +260,10 @@ export function* irqWorkQueueOn(cpu: Cpu, work: IrqWork, target: number): Kernel
         target,
         list: "call_single",
       });
-      yield* m.smp.callSingleQueue(cpu, target, entry, entry.name);
+      yield* m.smp.callSingleQueue(cpu, target, entry, entry.name, "irq_work_queue_on");
     }
   } else {
-    yield* irqWorkQueueLocal(cpu, work);
+    yield* irqWorkQueueLocal(cpu, work, "irq_work_queue_on");
   }
   yield* preemptEnable(cpu);
   return true;
@@ -291,8 +309,13 @@ export function* irqWorkSingle(cpu: Cpu, work: IrqWork): Kernel {
     endedAt: m.engine.now,
   });
   yield STEP;
+  checkAccess(cpu, work, "irq_work_single");
   if (work.flags === flags) work.flags = flags & ~IRQ_WORK_BUSY;
-  if (waitersSleep(cpu, flags)) yield* rcuwaitWakeUp(cpu, work.irqwait);
+  // The kernel reads the work again after BUSY is clear (irq_work_is_hard()):
+  // the window of bug H3, closed by profile D's grace period in the syncer.
+  yield STEP;
+  checkAccess(cpu, work, "irq_work_single");
+  if (waitersSleep(cpu, work.flags)) yield* rcuwaitWakeUp(cpu, work);
 }
 
 /** `irq_work_run_list()`: take the whole list and run it newest first (SPEC §7.1). */
@@ -341,10 +364,11 @@ export function* irqWorkSync(cpu: Cpu, work: IrqWork): Kernel {
     yield STEP;
     if (!irqWorkIsBusy(work)) return;
     if (m.engine.now - start > m.timing.spinLimitNs) {
-      yield* bugOn(
+      m.livelock(
         cpu,
-        `livelock: irq_work_sync() has spun ${(m.engine.now - start) / 1e6} ms on ${work.name} with BUSY set`,
+        `irq_work_sync() has spun ${(m.engine.now - start) / 1e6} ms on ${work.name} with BUSY set`,
       );
+      yield STEP;
     }
     yield m.timing.cpuRelaxNs;
   }
@@ -356,25 +380,30 @@ function waitersSleep(cpu: Cpu, flags: number): boolean {
   return m.profile.sleepingSync && m.policy.waitersSleep(flags, m.arch.hasIrqWorkInterrupt);
 }
 
-/** `rcuwait_wait_event(w, cond, TASK_UNINTERRUPTIBLE)`: register, re-check, sleep until woken and true. */
+/**
+ * `rcuwait_wait_event(w, cond, TASK_UNINTERRUPTIBLE)`: register once
+ * (`prepare_to_rcuwait`), then re-check and sleep until woken and true;
+ * `finish_rcuwait` clears the slot.
+ */
 function* rcuwaitWaitEvent(cpu: Cpu, w: RcuWait, cond: () => boolean): Kernel {
   const task = cpu.current;
+  yield STEP;
+  w.task = task;
   for (;;) {
-    yield STEP;
-    w.task = task;
     task.state = "uninterruptible";
     yield STEP;
     if (cond()) break;
     yield SCHEDULE;
   }
-  task.state = "running";
   w.task = null;
+  task.state = "running";
 }
 
-/** `rcuwait_wake_up()`: wake whoever is registered, if anyone. */
-function* rcuwaitWakeUp(cpu: Cpu, w: RcuWait): Kernel {
+/** `rcuwait_wake_up(&work->irqwait)`: wake whoever is registered, if anyone. */
+function* rcuwaitWakeUp(cpu: Cpu, work: IrqWork): Kernel {
   yield STEP;
-  const task = w.task;
+  checkAccess(cpu, work, "rcuwait_wake_up");
+  const task = work.irqwait.task;
   if (task !== null) yield* cpu.machine.wakeUpProcess(cpu, task);
 }
 

@@ -69,6 +69,9 @@ export function* spinLock(cpu: Cpu, lock: Spinlock): Kernel {
   m.emit(cpu, { type: "lock_acquire", lock: lock.name, lockType: "spinlock_t", sleeping });
   if (!sleeping) return yield* spinUntilFree(cpu, lock);
   const task = cpu.current;
+  // rt_spin_lock(): the holder is an RCU reader and stays on its CPU.
+  m.rcu.readLock(cpu);
+  task.migrateDisable++;
   for (;;) {
     yield STEP;
     const owner = lock.owner;
@@ -99,6 +102,8 @@ export function* spinUnlock(cpu: Cpu, lock: Spinlock): Kernel {
   }
   yield* release(cpu, lock);
   const task = cpu.current;
+  task.migrateDisable--;
+  m.rcu.readUnlock(cpu);
   if (task.prio !== task.normalPrio) cpu.runQueue.setPrio(task, task.normalPrio);
   const next = lock.waiters.shift();
   if (next !== undefined) yield* m.wakeUpProcess(cpu, next);

@@ -79,8 +79,10 @@ export interface Plugin {
 export interface MachineOptions {
   /** The architecture (fills the `Arch` slot). */
   readonly arch: Arch;
-  /** Number of CPUs, 1..1024 (default 1). One CPU means a uniprocessor build. */
+  /** Number of CPUs, 1..1024 (default 1). */
   readonly cpus?: number;
+  /** An SMP build (default: true when `cpus` > 1); a uniprocessor build has one CPU (SPEC §0.1, §5.1). */
+  readonly smp?: boolean;
   /** Seed of the machine's random numbers (default 1). */
   readonly seed?: number;
   /** Tick frequency (default 250). */
@@ -138,7 +140,18 @@ export type TaskBody = (ctx: Context) => MaybeKernel;
 
 /** How many trace events a finding carries (the trace that led to it). */
 const RECENT_EVENTS = 32;
-const KNOWN_OPTIONS = new Set(["arch", "cpus", "seed", "hz", "kernel", "nohz", "idle", "timing", "plugins"]);
+const KNOWN_OPTIONS = new Set([
+  "arch",
+  "cpus",
+  "smp",
+  "seed",
+  "hz",
+  "kernel",
+  "nohz",
+  "idle",
+  "timing",
+  "plugins",
+]);
 const MAX_CPUS = 1024;
 
 /**
@@ -165,6 +178,8 @@ export class Machine {
   readonly timing: MachineTiming;
   /** Idle mode. */
   readonly idleMode: "halt" | "poll";
+  /** An SMP build (`CONFIG_SMP`). */
+  readonly smpBuild: boolean;
   /** The CPUs. */
   readonly cpus: readonly Cpu[];
   /** One callback context per CPU. */
@@ -204,6 +219,7 @@ export class Machine {
     this.profile = KERNEL_PROFILES[options.kernel ?? "D"];
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     this.idleMode = options.idle ?? "halt";
+    this.smpBuild = options.smp ?? n > 1;
     const plugins = options.plugins ?? [];
     this.policy = fillSlot(plugins, "irqWorkPolicy", "irq_work policy") ?? NON_RT_POLICY;
     this.locking = fillSlot(plugins, "locking", "locking") ?? NON_RT_LOCKING;
@@ -215,7 +231,7 @@ export class Machine {
     this.smp = new Smp(n);
     this.irqWorkWakeup = new PerCpu(
       n,
-      (cpu) => irqWorkInitHard(() => this.policy.handleLazyList(this.cpus[cpu]!), "irq_work_wakeup"),
+      (cpu) => irqWorkInitHard(() => this.policy.handleLazyList(this.cpus[cpu]!), "irq_work_wake"),
     );
     this.cpus = Array.from({ length: n }, (_, id) => {
       const idle = new Task({
@@ -290,6 +306,16 @@ export class Machine {
   }
 
   /**
+   * Record a livelock the emulator detected (not a kernel message: the
+   * kernel would just hang) and stop the machine.
+   */
+  livelock(cpu: Cpu, message: string): void {
+    this.#find(cpu, "LIVELOCK", `livelock: ${message}`);
+    this.panicked = true;
+    this.engine.stop();
+  }
+
+  /**
    * Record a kernel BUG and stop the machine, as the kernel's BUG() stops the
    * CPU. Kernel code calls it through {@linkcode bugOn}, which never returns.
    */
@@ -305,7 +331,7 @@ export class Machine {
     else this.warn(cpu, message);
   }
 
-  #find(cpu: Cpu, level: "WARN" | "BUG", message: string): void {
+  #find(cpu: Cpu, level: Finding["level"], message: string): void {
     const task = cpu.current;
     this.findings.push({
       level,
@@ -380,7 +406,7 @@ export class Machine {
    */
   wakeIdleWithoutIpi(cpu: Cpu, target: number): boolean {
     const t = this.cpus[target]!;
-    if (this.idleMode !== "poll" || t.current !== t.idleTask || t === cpu) return false;
+    if (!t.polling || t === cpu) return false;
     t.needResched = true;
     t.kick();
     this.emit(cpu, { type: "sched_wake_idle_without_ipi", target });
@@ -400,7 +426,7 @@ export class Machine {
     if (task.onRq) return true;
     const target = this.cpus[task.cpu]!;
     if (target !== cpu && target.current === target.idleTask) {
-      yield* this.smp.callSingleQueue(cpu, task.cpu, task, "sched_ttwu_pending");
+      yield* this.smp.callSingleQueue(cpu, task.cpu, task, "sched_ttwu_pending", "ttwu_queue_wakelist");
       return true;
     }
     this.activateTask(cpu, task);
@@ -515,9 +541,9 @@ export class Machine {
     if (this.panicked) return;
     this.engine.runUntil(ns);
     if (this.engine.stalled) {
-      this.bug(
+      this.livelock(
         this.#lastCpu,
-        `livelock: simulated time stopped advancing at ${this.engine.now} ns (too many steps at one instant)`,
+        `simulated time stopped advancing at ${this.engine.now} ns (too many steps at one instant)`,
       );
     }
   }
@@ -539,13 +565,16 @@ export class Machine {
    * queue and schedule.
    */
   *#idleLoop(cpu: Cpu): Kernel {
+    const poll = this.idleMode === "poll";
     for (;;) {
+      cpu.polling = poll;
       while (!cpu.needResched) {
-        this.tick.idleStopTick(cpu);
+        if (!poll) this.tick.idleStopTick(cpu); // idle=poll never stops the tick
         this.rcu.quiescent(cpu);
         yield HALT;
       }
       this.tick.idleExit(cpu);
+      cpu.polling = false; // cleared before the flush: later senders send a real IPI
       cpu.irqsOff = true;
       yield* this.smp.flush(cpu, true);
       cpu.irqsOff = false;
@@ -594,6 +623,12 @@ function validate(options: MachineOptions): Arch {
   const n = options.cpus ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > MAX_CPUS) {
     throw new RangeError(`Machine option cpus must be 1..${MAX_CPUS}, got ${n}`);
+  }
+  if (options.smp !== undefined && typeof options.smp !== "boolean") {
+    throw new TypeError(`Machine option smp must be true or false, got ${JSON.stringify(options.smp)}`);
+  }
+  if (options.smp === false && n > 1) {
+    throw new RangeError(`A uniprocessor build (smp: false) has one CPU, asked for ${n}`);
   }
   if (n > arch.maxCpus) {
     throw new RangeError(`Arch ${arch.name} supports at most ${arch.maxCpus} CPU(s), asked for ${n}`);

@@ -25,11 +25,16 @@ export interface KernelProfile {
    * (D, SPEC §6.6, §9.4, §11.4; fix 91840be8f710).
    */
   readonly rcuProtectedSync: boolean;
+  /**
+   * The kernel has the IPI and call-single-queue tracepoints (`ipi_send_cpu`,
+   * 6.4+; `csd_queue_cpu`, 6.6+): C and D model a 6.6+ kernel, `seed` a 5.15 one.
+   */
+  readonly ipiTracepoints: boolean;
 }
 
 /** Every profile by name. */
 export const KERNEL_PROFILES: Readonly<Record<KernelVersion, KernelProfile>> = {
-  seed: { name: "seed", sleepingSync: false, rcuProtectedSync: false },
-  C: { name: "C", sleepingSync: true, rcuProtectedSync: false },
-  D: { name: "D", sleepingSync: true, rcuProtectedSync: true },
+  seed: { name: "seed", sleepingSync: false, rcuProtectedSync: false, ipiTracepoints: false },
+  C: { name: "C", sleepingSync: true, rcuProtectedSync: false, ipiTracepoints: true },
+  D: { name: "D", sleepingSync: true, rcuProtectedSync: true, ipiTracepoints: true },
 };

@@ -41,6 +41,8 @@ export class Task implements LlistNode {
   readonly normalPrio: number;
   /** `rcu_read_lock()` nesting of this task (preemptible RCU). */
   rcuNesting = 0;
+  /** `migrate_disable()` depth (taken by sleeping spinlocks on PREEMPT_RT). */
+  migrateDisable = 0;
   /** Run state. */
   state: TaskState = "interruptible";
   /** On its CPU's run queue. */

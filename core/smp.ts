@@ -64,21 +64,30 @@ export class Smp {
    * `__smp_call_single_queue()`: push onto `target`'s queue; only the push
    * that finds it empty sends the IPI (SPEC §12.1).
    */
-  *callSingleQueue(cpu: Cpu, target: number, node: CallSingleNode, func: string): Kernel {
-    cpu.machine.emit(cpu, { type: "csd_queue_cpu", target, callsite: "__smp_call_single_queue", func });
-    if (yield* llistAdd(node, this.queues.get(target))) yield* this.#sendCallFunctionSingleIpi(cpu, target);
+  *callSingleQueue(cpu: Cpu, target: number, node: CallSingleNode, func: string, callsite: string): Kernel {
+    const m = cpu.machine;
+    if (m.profile.ipiTracepoints) m.emit(cpu, { type: "csd_queue_cpu", target, callsite, func });
+    if (yield* llistAdd(node, this.queues.get(target))) {
+      yield* this.#sendCallFunctionSingleIpi(cpu, target, callsite);
+    }
   }
 
-  /** `send_call_function_single_ipi()`: no IPI to a polling idle CPU (SPEC §12.2). */
-  *#sendCallFunctionSingleIpi(cpu: Cpu, target: number): Kernel {
+  /**
+   * `send_call_function_single_ipi()`: no IPI to a polling idle CPU (SPEC
+   * §12.2). Inlined into `__smp_call_single_queue()`, so its trace names
+   * that function's caller as the call site.
+   */
+  *#sendCallFunctionSingleIpi(cpu: Cpu, target: number, callsite: string): Kernel {
     const m = cpu.machine;
     if (m.wakeIdleWithoutIpi(cpu, target)) return;
-    m.emit(cpu, {
-      type: "ipi_send_cpu",
-      target,
-      callsite: "__smp_call_single_queue",
-      callback: "generic_smp_call_function_single_interrupt",
-    });
+    if (m.profile.ipiTracepoints) {
+      m.emit(cpu, {
+        type: "ipi_send_cpu",
+        target,
+        callsite,
+        callback: "generic_smp_call_function_single_interrupt",
+      });
+    }
     yield* m.sendIpi(cpu, target, "call_function_single");
   }
 
@@ -89,20 +98,26 @@ export class Smp {
    */
   *flush(cpu: Cpu, warnOffline: boolean): Kernel {
     const m = cpu.machine;
-    const entries = [...llistEntries(llistReverseOrder(yield* llistDelAll(this.queues.get(cpu.id))))];
-    if (entries.length === 0) return;
+    const first = llistReverseOrder(yield* llistDelAll(this.queues.get(cpu.id)));
+    if (first === null) return;
     if (warnOffline && !cpu.online && !this.#warnedOffline) {
       this.#warnedOffline = true;
-      const lines = entries.map((e) =>
-        (e.flags & CSD_TYPE_MASK) === CSD_TYPE_TTWU
-          ? "smp: IPI task-wakeup sent to offline CPU"
-          : `smp: IPI callback ${nameOf(e)} sent to offline CPU`
-      );
-      m.warn(cpu, [`WARNING: IPI on offline CPU ${cpu.id}`, ...lines].join("\n"));
+      const lines = [`WARNING: IPI on offline CPU ${cpu.id}`];
+      for (const e of llistEntries(first)) {
+        yield STEP;
+        lines.push(
+          (e.flags & CSD_TYPE_MASK) === CSD_TYPE_TTWU
+            ? "smp: IPI task-wakeup sent to offline CPU"
+            : `smp: IPI callback ${nameOf(e)} sent to offline CPU`,
+        );
+      }
+      m.warn(cpu, lines.join("\n"));
     }
     const ctx = m.contexts[cpu.id]!;
     const rest: CallSingleNode[] = [];
-    for (const e of entries) {
+    // Walked entry by entry, each read a step: a corrupted (cyclic) queue spins here, as in the kernel.
+    for (const e of llistEntries(first)) {
+      yield STEP;
       if ((e.flags & CSD_TYPE_MASK) !== CSD_TYPE_SYNC) rest.push(e);
       else {
         yield* runCallback((e as CallSingleData).func(ctx));
@@ -140,7 +155,7 @@ export class Smp {
     }
     yield* csdLockWait(cpu, csd);
     csd.flags = CSD_FLAG_LOCK | (wait ? CSD_TYPE_SYNC : CSD_TYPE_ASYNC);
-    yield* this.callSingleQueue(cpu, target, csd, csd.name);
+    yield* this.callSingleQueue(cpu, target, csd, csd.name, "generic_exec_single");
     if (wait) yield* csdLockWait(cpu, csd);
   }
 }

@@ -182,8 +182,8 @@ export interface TickStopEvent {
 export interface FindingEvent {
   /** Event name (the tracepoint). */
   readonly type: "finding";
-  /** `WARN` (the machine went on) or `BUG` (the machine stopped). */
-  readonly level: "WARN" | "BUG";
+  /** See {@linkcode Finding.level}. */
+  readonly level: Finding["level"];
   /** What the kernel would print. */
   readonly message: string;
 }
@@ -217,9 +217,13 @@ export type Observer = (event: TraceEvent) => void;
  * the emulator keeps the evidence and (for BUG) stops the machine.
  */
 export interface Finding {
-  /** `WARN` (the machine went on) or `BUG` (the machine stopped). */
-  readonly level: "WARN" | "BUG";
-  /** What the kernel would print. */
+  /**
+   * `WARN`: the kernel warned and went on. `BUG`: the kernel stopped (the
+   * machine stops too). `LIVELOCK`: the emulator saw the modelled code make
+   * no progress (the kernel would just hang); the machine stops.
+   */
+  readonly level: "WARN" | "BUG" | "LIVELOCK";
+  /** What the kernel would print (for `LIVELOCK`, the emulator's diagnosis). */
   readonly message: string;
   /** When, in ns. */
   readonly time: number;
@@ -243,7 +247,7 @@ export interface Finding {
 export function formatBody(e: TraceBody): string {
   switch (e.type) {
     case "irq_work_queue":
-      return `irq_work_queue: work=${e.work} flags=0x${
+      return `irqemu_irq_work_queue: work=${e.work} flags=0x${
         e.workFlags.toString(16)
       } cpu=${e.target} list=${e.list}`;
     case "ipi_send_cpu":
@@ -255,21 +259,21 @@ export function formatBody(e: TraceBody): string {
     case "irq_vector_exit":
       return `${e.name}_exit: ${e.detail}`;
     case "nmi_entry":
-      return "nmi_entry";
+      return "irqemu_nmi_entry";
     case "nmi_exit":
-      return "nmi_exit";
+      return "irqemu_nmi_exit";
     case "irq_work_execute_start":
-      return `irq_work_execute_start: work=${e.work}${e.hard ? " hard" : ""}`;
+      return `irqemu_irq_work_execute_start: work=${e.work}${e.hard ? " hard" : ""}`;
     case "irq_work_execute_end":
-      return `irq_work_execute_end: work=${e.work}`;
+      return `irqemu_irq_work_execute_end: work=${e.work}`;
     case "lock_acquire":
-      return `lock_acquire: ${e.lock} type=${e.lockType}${e.sleeping ? " (sleeping)" : ""}`;
+      return `lock_acquire: ${e.lock}`;
     case "lock_release":
       return `lock_release: ${e.lock}`;
     case "kmalloc":
-      return `kmalloc: ptr=${e.object}`;
+      return `irqemu_kmalloc: object=${e.object}`;
     case "kfree":
-      return `kfree: ptr=${e.object}`;
+      return `irqemu_kfree: object=${e.object}`;
     case "sched_switch":
       return `sched_switch: prev_comm=${e.prevComm} prev_pid=${e.prevPid} prev_prio=${e.prevPrio} ` +
         `prev_state=${e.prevState} ==> next_comm=${e.nextComm} next_pid=${e.nextPid} next_prio=${e.nextPrio}`;
@@ -280,11 +284,11 @@ export function formatBody(e: TraceBody): string {
     case "sched_wake_idle_without_ipi":
       return `sched_wake_idle_without_ipi: cpu=${e.target}`;
     case "tick":
-      return `tick: jiffies=${e.jiffies}`;
+      return `irqemu_tick: jiffies=${e.jiffies}`;
     case "tick_stop":
       return `tick_stop: success=${e.success ? 1 : 0} dependency=NONE`;
     case "finding":
-      return `${e.level === "BUG" ? "BUG" : "WARNING"}: ${e.message}`;
+      return `irqemu_finding: ${e.level}: ${e.message.split("\n")[0]}`;
   }
 }
 
@@ -297,19 +301,26 @@ export function formatEvent(e: TraceEvent): string {
   return `${task} [${pad3(e.cpu)}] ${e.flags} ${stamp}: ${formatBody(e)}`;
 }
 
-/** The header ftrace prints at the top of a trace file, so the columns read without a manual. */
-export const FTRACE_HEADER: string = [
-  "# tracer: nop",
-  "#",
-  "#                                _-----=> irqs-off/BH-disabled",
-  "#                               / _----=> need-resched",
-  "#                              | / _---=> hardirq/softirq",
-  "#                              || / _--=> preempt-depth",
-  "#                              ||| / _-=> migrate-disable",
-  "#                              |||| /     delay",
-  "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION",
-  "#              | |         |   |||||     |         |",
-].join("\n");
+/**
+ * The header ftrace prints at the top of a trace file, so the columns read
+ * without a manual: `entries` lines were kept (none lost), from `cpus` CPUs.
+ */
+export function ftraceHeader(entries: number, cpus: number): string {
+  return [
+    "# tracer: nop",
+    "#",
+    `# entries-in-buffer/entries-written: ${entries}/${entries}   #P:${cpus}`,
+    "#",
+    "#                                _-----=> irqs-off/BH-disabled",
+    "#                               / _----=> need-resched",
+    "#                              | / _---=> hardirq/softirq",
+    "#                              || / _--=> preempt-depth",
+    "#                              ||| / _-=> migrate-disable",
+    "#                              |||| /     delay",
+    "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION",
+    "#              | |         |   |||||     |         |",
+  ].join("\n");
+}
 
 function pad3(n: number): string {
   return String(n).padStart(3, "0");

@@ -6,7 +6,7 @@
  * Each rule runs over the arch x config matrix; the expectation for a cell
  * comes from its facts (`hasIrqWorkInterrupt`, `maxCpus`, `config.rt`), never
  * from its name. On RT every non-HARD work joins the lazy list (locally and,
- * through the target's HARD `irq_work_wakeup`, remotely) and runs in
+ * through the target's HARD `irq_work_wake`, remotely) and runs in
  * `irq_work/N`, task context with IRQs on; only HARD works use the raised
  * list and the call-single queue (SPEC §4.3, §5.4, §5.5, §8, §9).
  *
@@ -426,21 +426,21 @@ matrixTest(
     assert.equal(offline[0]!.cpu, 0);
     assert.equal(offline[0]!.comm, "t");
     // CPU 1 flushes its call-single queue while offline (SPEC §12.4): the entry there is a itself,
-    // or on RT CPU 1's irq_work_wakeup (§5.5).
+    // or on RT CPU 1's irq_work_wake (§5.5).
     const flushed = findingsWith(m, "offline CPU 1");
     assert.equal(flushed.length, 1);
-    assert.ok(flushed[0]!.message.includes(`callback ${cell.config.rt ? "irq_work_wakeup" : "a"} `));
+    assert.ok(flushed[0]!.message.includes(`callback ${cell.config.rt ? "irq_work_wake" : "a"} `));
     assert.equal(m.panicked, false);
     // Where each went.
     if (cell.config.rt) {
       // RT: plain works join the lazy list locally; remote ones join the target's lazy list, and
-      // the target's HARD irq_work_wakeup travels through its call-single queue (SPEC §4.3, §5.5).
+      // the target's HARD irq_work_wake travels through its call-single queue (SPEC §4.3, §5.5).
       assert.deepEqual(queued(events), [
         "p:0:lazy",
         "a:1:lazy",
-        "irq_work_wakeup:1:call_single",
+        "irq_work_wake:1:call_single",
         "b:2:lazy",
-        "irq_work_wakeup:2:call_single",
+        "irq_work_wake:2:call_single",
         "own:0:lazy",
         "l:0:lazy",
       ]);
@@ -488,11 +488,11 @@ matrixTest("rule 5.3: a remote queueOn from NMI warns once and goes on", (cell) 
     assert.equal(nmiWarnings[0]!.level, "WARN");
     assert.equal(nmiWarnings[0]!.context, "nmi");
     assert.equal(nmiWarnings[0]!.cpu, 0);
-    // !RT: the call-single queue, oldest first. RT: CPU 1's lazy list, behind its irq_work_wakeup,
+    // !RT: the call-single queue, oldest first. RT: CPU 1's lazy list, behind its irq_work_wake,
     // drained newest first by irq_work/1 (SPEC §5.5, §7.3).
     assert.deepEqual(
       names(m.runs.filter((r) => r.cpu === 1)),
-      cell.config.rt ? ["irq_work_wakeup", "b", "a"] : ["a", "b"],
+      cell.config.rt ? ["irq_work_wake", "b", "a"] : ["a", "b"],
     );
   } else {
     assert.equal(nmiWarnings.length, 0);
@@ -555,7 +555,7 @@ matrixTest("rule 5.4: remote works go through the call-single queue; LAZY is ign
   }
   if (!cell.config.rt) return;
 
-  // RT, plain LAZY work (SPEC §5.5): it joins CPU 1's lazy list and CPU 1's HARD irq_work_wakeup
+  // RT, plain LAZY work (SPEC §5.5): it joins CPU 1's lazy list and CPU 1's HARD irq_work_wake
   // goes through the call-single queue; the wake-up's interrupt wakes irq_work/1, which runs the
   // work at once: LAZY still does not wait for CPU 1's tick.
   for (const targetBusy of [false, true]) {
@@ -575,10 +575,10 @@ matrixTest("rule 5.4: remote works go through the call-single queue; LAZY is ign
     m.runUntil(20_000_000);
     const what = targetBusy ? "RT, busy target" : "RT, idle target";
     assert.equal(lazyHead1, l, what);
-    assert.deepEqual(queued(events), ["l:1:lazy", "irq_work_wakeup:1:call_single"], what);
+    assert.deepEqual(queued(events), ["l:1:lazy", "irq_work_wake:1:call_single"], what);
     const csd = events.filter((e) => e.type === "csd_queue_cpu");
     assert.deepEqual(csd.map((e) => e.type === "csd_queue_cpu" && [e.cpu, e.target, e.func]), [
-      [0, 1, "irq_work_wakeup"],
+      [0, 1, "irq_work_wake"],
     ]);
     const ipi = events.filter((e) => e.type === "ipi_send_cpu");
     assert.deepEqual(ipi.map((e) => e.type === "ipi_send_cpu" && [e.cpu, e.target]), [[0, 1]]);
@@ -835,7 +835,7 @@ matrixTest("rule 7.3: works delivered through the call-single queue run oldest f
   if (!cell.config.rt) return;
 
   // RT, plain works (SPEC §5.5, §7.3): they join CPU 1's lazy list; only the first push found it
-  // empty and sent CPU 1's irq_work_wakeup; irq_work/1 then runs them newest first.
+  // empty and sent CPU 1's irq_work_wake; irq_work/1 then runs them newest first.
   const m2 = cell.machine({ cpus: 2 });
   const events2 = record(m2);
   const plain = ["a", "b", "c"].map((n) => irqWorkInit(spending(), n));
@@ -843,8 +843,8 @@ matrixTest("rule 7.3: works delivered through the call-single queue run oldest f
     for (const w of plain) assert.equal(yield* ctx.queueOn(w, 1), true);
   });
   m2.runUntil(20_000_000);
-  assert.deepEqual(queued(events2), ["a:1:lazy", "irq_work_wakeup:1:call_single", "b:1:lazy", "c:1:lazy"]);
-  assert.deepEqual(names(m2.runs), ["irq_work_wakeup", "c", "b", "a"]);
+  assert.deepEqual(queued(events2), ["a:1:lazy", "irq_work_wake:1:call_single", "b:1:lazy", "c:1:lazy"]);
+  assert.deepEqual(names(m2.runs), ["irq_work_wake", "c", "b", "a"]);
   const ipi2 = events2.filter((e) => e.type === "ipi_send_cpu");
   assert.equal(ipi2.length, 1);
   const [rw, rc2, rb2, ra2] = m2.runs as [WorkRun, WorkRun, WorkRun, WorkRun];

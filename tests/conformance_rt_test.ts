@@ -276,10 +276,10 @@ matrixTest(
     }
     assert.deepEqual(queued(events), [
       "a:lazy@1",
-      "irq_work_wakeup:call_single@1",
+      "irq_work_wake:call_single@1",
       "b:lazy@1",
       "c:lazy@1",
-      "irq_work_wakeup:call_single@1",
+      "irq_work_wake:call_single@1",
       "h:call_single@1",
     ]);
     // First push: empty edge → the wake-up work joins the call-single queue. Second: nothing more.
@@ -287,7 +287,7 @@ matrixTest(
     assert.equal(b.next, a);
     const ipis = events.filter((e) => e.type === "ipi_send_cpu" && e.cpu === 0 && e.target === 1);
     assert.equal(ipis.length, 3, "one IPI per empty-edge wake-up work, one for the HARD work");
-    assert.deepEqual(names(m.runs), ["irq_work_wakeup", "b", "a", "irq_work_wakeup", "c", "h"]);
+    assert.deepEqual(names(m.runs), ["irq_work_wake", "b", "a", "irq_work_wake", "c", "h"]);
     for (const r of m.runs.filter((r) => r.work === wakeup)) {
       assert.equal(r.cpu, 1);
       assert.equal(r.context, "hardirq");
@@ -673,7 +673,7 @@ matrixTest("rule 11.2: profile seed: sync spins; H1 livelocks on RT", (cell) => 
   assert.equal(syncReturn, -1, "sync never returned");
   assert.equal(m.findings.length, 1);
   const f = m.findings[0]!;
-  assert.equal(f.level, "BUG");
+  assert.equal(f.level, "LIVELOCK");
   assert.ok(f.message.startsWith("livelock: irq_work_sync()"), f.message);
   assert.equal(f.comm, "t");
   const spun = f.time - syncStart;

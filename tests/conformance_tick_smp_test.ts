@@ -5,7 +5,7 @@
  * behaviour may depend on the arch. Every matrix test runs on !RT and on
  * PREEMPT_RT cells: where RT changes the expectation (plain works join the
  * lazy list and run in irq_work/N, remote ones arrive as the HARD wake-up
- * work `irq_work_wakeup`, the drain's IRQs-off BUG is !RT only), the RT
+ * work `irq_work_wake`, the drain's IRQs-off BUG is !RT only), the RT
  * branch says so; where a rule is about a path plain works no longer take
  * on RT, the RT cell uses HARD works for it.
  *
@@ -51,9 +51,9 @@ function hardOnRt(cell: Cell): typeof irqWorkInit {
   return cell.config.rt ? irqWorkInitHard : irqWorkInit;
 }
 
-/** Runs other than the RT wake-up work `irq_work_wakeup`, as [name, cpu, context, comm]. */
+/** Runs other than the RT wake-up work `irq_work_wake`, as [name, cpu, context, comm]. */
 function realRuns(m: Machine): [string, number, string, string][] {
-  return m.runs.filter((r) => r.work.name !== "irq_work_wakeup").map((r) => [
+  return m.runs.filter((r) => r.work.name !== "irq_work_wake").map((r) => [
     r.work.name,
     r.cpu,
     r.context,
@@ -374,7 +374,7 @@ matrixTest("rule 12.1: only the push onto an empty call-single queue sends the I
   });
   m.runUntil(T0 + 100_000);
   const ipis = events.filter((e) =>
-    e.type === "ipi_send_cpu" && e.callsite === "__smp_call_single_queue" && e.target === 1
+    e.type === "ipi_send_cpu" && e.callsite === "irq_work_queue_on" && e.target === 1
   );
   const csds = events.filter((e) => e.type === "csd_queue_cpu" && e.target === 1);
   assert.equal(csds.length, 3);
@@ -389,7 +389,7 @@ matrixTest("rule 12.1: only the push onto an empty call-single queue sends the I
 
   if (!cell.config.rt) return;
   // RT, plain works (§5.5): each joins CPU 1's lazy list; only a push onto an empty lazy list
-  // sends the HARD wake-up work `irq_work_wakeup` through the call-single queue, and it is that
+  // sends the HARD wake-up work `irq_work_wake` through the call-single queue, and it is that
   // entry's push onto an empty queue that sends the IPI. The works run in irq_work/1, LIFO.
   const r = cell.machine({ cpus: 2 });
   const rEvents = record(r);
@@ -404,17 +404,17 @@ matrixTest("rule 12.1: only the push onto an empty call-single queue sends the I
   const rCsds = rEvents.filter((e) => e.type === "csd_queue_cpu" && e.target === 1).map((e) =>
     e.type === "csd_queue_cpu" ? e.func : ""
   );
-  assert.deepEqual(rCsds, ["irq_work_wakeup", "irq_work_wakeup"]);
+  assert.deepEqual(rCsds, ["irq_work_wake", "irq_work_wake"]);
   const rIpis = rEvents.filter((e) =>
-    e.type === "ipi_send_cpu" && e.callsite === "__smp_call_single_queue" && e.target === 1
+    e.type === "ipi_send_cpu" && e.callsite === "irq_work_queue_on" && e.target === 1
   );
   assert.equal(rIpis.length, 2);
   assert.equal(r.interrupts.call_function_single[1], 2);
   assert.deepEqual(r.runs.map((x) => [x.work.name, x.cpu, x.context, x.task.comm]), [
-    ["irq_work_wakeup", 1, "hardirq", "swapper/1"],
+    ["irq_work_wake", 1, "hardirq", "swapper/1"],
     ["b", 1, "task", "irq_work/1"],
     ["a", 1, "task", "irq_work/1"],
-    ["irq_work_wakeup", 1, "hardirq", "swapper/1"],
+    ["irq_work_wake", 1, "hardirq", "swapper/1"],
     ["c", 1, "task", "irq_work/1"],
   ]);
 });
@@ -475,7 +475,7 @@ matrixTest(
     assert.equal(rEvents.filter((e) => e.type === "sched_wake_idle_without_ipi").length, 1);
     assert.equal(r.interrupts.call_function_single[1], 0);
     assert.deepEqual(r.runs.map((x) => [x.work.name, x.cpu, x.context, x.irqsDisabled, x.task.comm]), [
-      ["irq_work_wakeup", 1, "task", true, "swapper/1"],
+      ["irq_work_wake", 1, "task", true, "swapper/1"],
       ["w", 1, "task", false, "irq_work/1"],
     ]);
   },
@@ -563,13 +563,13 @@ matrixTest(
       e.type === "csd_queue_cpu" ? e.func : ""
     );
     assert.equal(queued.includes("p"), false, "p itself never joins the call-single queue");
-    assert.equal(queued.indexOf("irq_work_wakeup"), queued.indexOf("w2") + 1);
+    assert.equal(queued.indexOf("irq_work_wake"), queued.indexOf("w2") + 1);
     const starts = events.filter((e) => e.type === "irq_work_execute_start" && e.cpu === 1).map((e) =>
       e.type === "irq_work_execute_start" ? e.work : ""
     );
-    assert.deepEqual(starts, ["w1", "w2", "irq_work_wakeup", "p"]);
+    assert.deepEqual(starts, ["w1", "w2", "irq_work_wake", "p"]);
     const wakeupEnd = events.findIndex((e) =>
-      e.type === "irq_work_execute_end" && e.work === "irq_work_wakeup"
+      e.type === "irq_work_execute_end" && e.work === "irq_work_wake"
     );
     const w2End = events.findIndex((e) => e.type === "irq_work_execute_end" && e.work === "w2");
     assert.ok(w2End >= 0 && wakeupEnd > w2End);
@@ -641,7 +641,7 @@ matrixTest("rule 12.4: a flush on an offline CPU warns once per machine, with on
   });
   r.runUntil(T0 + PERIOD);
   assert.deepEqual(r.findings.map((f) => [f.level, f.cpu, f.message.split("\n")]), [
-    ["WARN", 1, ["WARNING: IPI on offline CPU 1", "smp: IPI callback irq_work_wakeup sent to offline CPU"]],
+    ["WARN", 1, ["WARNING: IPI on offline CPU 1", "smp: IPI callback irq_work_wake sent to offline CPU"]],
   ]);
   assert.deepEqual(realRuns(r), [["work_b", 1, "task", "irq_work/1"], ["work_a", 1, "task", "irq_work/1"]]);
 });
@@ -682,7 +682,7 @@ matrixTest("rule 13: queueOn to an offline target warns once and continues", (ce
   if (cell.config.rt) {
     // §5.5: both join CPU 1's lazy list; one wake-up work; irq_work/1 runs them newest first.
     assert.deepEqual(m.runs.map((r) => [r.work.name, r.cpu, r.task.comm]), [
-      ["irq_work_wakeup", 1, "swapper/1"],
+      ["irq_work_wake", 1, "swapper/1"],
       ["b", 1, "irq_work/1"],
       ["a", 1, "irq_work/1"],
     ], "continued anyway");
@@ -723,8 +723,8 @@ matrixTest(
       assert.deepEqual(m.runs.map((r) => [r.work.name, r.cpu, r.task.comm]).sort(), [
         ["a", 1, "irq_work/1"],
         ["b", 1, "irq_work/1"],
-        ["irq_work_wakeup", 1, "swapper/1"],
-        ["irq_work_wakeup", 1, "swapper/1"],
+        ["irq_work_wake", 1, "swapper/1"],
+        ["irq_work_wake", 1, "swapper/1"],
         ["local", 0, "irq_work/0"],
       ]);
     } else {

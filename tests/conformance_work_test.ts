@@ -9,7 +9,7 @@
  * `maxCpus`, `config.rt`). On RT every non-HARD work joins the lazy list and
  * runs in `irq_work/N` (task context, IRQs on), woken by `irq_work_run()` /
  * `irq_work_tick()` or, for remote works, by the target's HARD
- * `irq_work_wakeup` work (SPEC §4.3, §5.5, §8, §9).
+ * `irq_work_wake` work (SPEC §4.3, §5.5, §8, §9).
  *
  * @module
  */
@@ -478,7 +478,7 @@ matrixTest("rule 3.2: a running work queued back to its CPU from another CPU run
   assert.ok(second.queuedAt > first.startedAt && second.queuedAt < first.endedAt, "claimed while running");
   if (cell.config.rt) {
     // RT (SPEC §5.5): the work went onto CPU 0's lazy list, which the running drain had emptied, so
-    // CPU 1 also sent CPU 0's HARD irq_work_wakeup through the call-single queue. Its interrupt
+    // CPU 1 also sent CPU 0's HARD irq_work_wake through the call-single queue. Its interrupt
     // lands in the middle of the callback (the thread runs with IRQs on) and finds the thread
     // awake; the thread's loop then runs the work again straight after the first run (§9.4).
     const wakeup = runsOf(m, m.irqWorkWakeup.get(0));
@@ -531,11 +531,11 @@ matrixTest("rule 3.3: a failed claim changes nothing and returns false", (cell) 
   assert.equal(headAfter, w, "still the only entry");
   assert.equal(nextAfter, null);
   // One queue event and one raise per successful claim only. RT: the remote r goes onto CPU 1's
-  // lazy list and CPU 1's irq_work_wakeup goes through the call-single queue (SPEC §5.5).
+  // lazy list and CPU 1's irq_work_wake goes through the call-single queue (SPEC §5.5).
   const queues = events.filter((e) => e.type === "irq_work_queue").map((e) =>
     e.type === "irq_work_queue" && `${e.work}:${e.target}:${e.list}`
   );
-  const remote = cell.config.rt ? ["r:1:lazy", "irq_work_wakeup:1:call_single"] : ["r:1:call_single"];
+  const remote = cell.config.rt ? ["r:1:lazy", "irq_work_wake:1:call_single"] : ["r:1:call_single"];
   assert.deepEqual(queues, [`w:0:${cell.config.rt ? "lazy" : "raised"}`, ...(cpus > 1 ? remote : [])]);
   assert.equal(selfRaises(events, 0).length, cell.arch.hasIrqWorkInterrupt ? 1 : 0);
   assert.equal(events.filter((e) => e.type === "csd_queue_cpu").length, cpus > 1 ? 1 : 0);

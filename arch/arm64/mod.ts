@@ -38,19 +38,33 @@ export function arm64(): Arch {
     maxCpus: 1024,
     timing: { irqEntryNs: 250, irqExitNs: 250, ipiLatencyNs: 1_500 },
     lines: [
-      { kind: "reschedule", vector: IPI_RESCHEDULE, name: "ipi", detail: "(Rescheduling interrupts)" },
+      {
+        kind: "reschedule",
+        vector: IPI_RESCHEDULE,
+        name: "ipi",
+        entryDetail: "(Rescheduling interrupts)",
+        exitDetail: "(Rescheduling interrupts)",
+      },
       {
         kind: "call_function_single",
         vector: IPI_CALL_FUNC,
         name: "ipi",
-        detail: "(Function call interrupts)",
+        entryDetail: "(Function call interrupts)",
+        exitDetail: "(Function call interrupts)",
       },
-      { kind: "irq_work", vector: IPI_IRQ_WORK, name: "ipi", detail: "(IRQ work interrupts)" },
+      {
+        kind: "irq_work",
+        vector: IPI_IRQ_WORK,
+        name: "ipi",
+        entryDetail: "(IRQ work interrupts)",
+        exitDetail: "(IRQ work interrupts)",
+      },
       {
         kind: "timer",
         vector: ARCH_TIMER_IRQ,
         name: "irq_handler",
-        detail: `irq=${ARCH_TIMER_IRQ} name=arch_timer`,
+        entryDetail: `irq=${ARCH_TIMER_IRQ} name=arch_timer`,
+        exitDetail: `irq=${ARCH_TIMER_IRQ} ret=handled`,
       },
     ],
     *irqWorkRaise(cpu: Cpu): Kernel {

@@ -28,6 +28,10 @@ import { type Kernel, STEP } from "../../core/kernel.ts";
 
 /** Decrementer interrupt vector (0x900). */
 export const DECREMENTER_VECTOR = 0x900;
+/** Processor doorbell interrupt vector (0xa00): IPIs, multiplexed by message (`smp_ipi_demux`). */
+export const DOORBELL_VECTOR = 0xa00;
+/** powerpc's interrupt tracepoints print only the (hashed) register pointer. */
+const PT_REGS = { entryDetail: "pt_regs=(ptrval)", exitDetail: "pt_regs=(ptrval)" } as const;
 /** One decrementer tick in ns at a 512 MHz timebase. */
 const DEC_TICK_NS = 2;
 
@@ -41,9 +45,9 @@ export function powerpc(): Arch {
     maxCpus: 1024,
     timing: { irqEntryNs: 300, irqExitNs: 300, ipiLatencyNs: 1_000 },
     lines: [
-      { kind: "reschedule", vector: 1, name: "ipi", detail: "(PPC_MSG_RESCHEDULE)" },
-      { kind: "call_function_single", vector: 0, name: "ipi", detail: "(PPC_MSG_CALL_FUNCTION)" },
-      { kind: "timer", vector: DECREMENTER_VECTOR, name: "timer_interrupt", detail: "decrementer" },
+      { kind: "reschedule", vector: DOORBELL_VECTOR, name: "doorbell", ...PT_REGS },
+      { kind: "call_function_single", vector: DOORBELL_VECTOR, name: "doorbell", ...PT_REGS },
+      { kind: "timer", vector: DECREMENTER_VECTOR, name: "timer_interrupt", ...PT_REGS },
     ],
     *irqWorkRaise(cpu: Cpu): Kernel {
       irqWorkPending.add(cpu);

@@ -6,10 +6,11 @@
  * interrupt, the raise does nothing, and works wait for the tick; such a
  * machine has one CPU, as real x86 without an APIC has.
  *
- * Timing (assumptions for a recent server core with x2APIC, not measurements):
+ * Timing (assumptions for a recent server core, not measurements):
  * interrupt entry 300 ns and exit 300 ns (IDT entry/exit with mitigations);
- * IPI delivery to another CPU 1 µs; a self-IPI arrives as soon as it is sent
- * and the ICR wait costs 100 ns.
+ * IPI delivery to another CPU 1 µs; a self-IPI arrives as soon as it is sent.
+ * The raise then waits 100 ns for the ICR to go idle, as with an xAPIC (with
+ * x2APIC the self-IPI is one MSR write and the wait is nearly free).
  *
  * @example
  * ```ts
@@ -45,7 +46,7 @@ export interface X86Options {
 const ICR_WAIT_NS = 100;
 
 function vectorLine(kind: InterruptLine["kind"], vector: number, name: string): InterruptLine {
-  return { kind, vector, name, detail: `vector=${vector}` };
+  return { kind, vector, name, entryDetail: `vector=${vector}`, exitDetail: `vector=${vector}` };
 }
 
 /**
@@ -60,7 +61,13 @@ export function x86(options: X86Options = {}): Arch {
       hasIrqWorkInterrupt: false,
       maxCpus: 1,
       timing: { irqEntryNs: 300, irqExitNs: 300, ipiLatencyNs: 1_000 },
-      lines: [{ kind: "timer", vector: 0, name: "irq_handler", detail: "irq=0 name=timer" }],
+      lines: [{
+        kind: "timer",
+        vector: 0,
+        name: "irq_handler",
+        entryDetail: "irq=0 name=timer",
+        exitDetail: "irq=0 ret=handled",
+      }],
       irqWorkRaise: nop,
       handle: (cpu: Cpu, line: InterruptLine): Kernel => coreInterrupt(cpu, line.kind),
     };

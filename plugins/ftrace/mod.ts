@@ -17,8 +17,8 @@
  * @module
  */
 
-import type { Plugin } from "../../core/machine.ts";
-import { formatEvent, FTRACE_HEADER, type TraceEvent } from "../../core/trace.ts";
+import type { Machine, Plugin } from "../../core/machine.ts";
+import { formatEvent, ftraceHeader, type TraceEvent } from "../../core/trace.ts";
 
 /** A plugin that keeps the ftrace text of a run. */
 export interface FtracePlugin extends Plugin {
@@ -38,12 +38,16 @@ export interface FtraceOptions {
 export function ftrace(options: FtraceOptions = {}): FtracePlugin {
   const lines: string[] = [];
   const filter = options.filter ?? (() => true);
+  let cpus = 0;
   return {
     name: "ftrace",
     lines,
     observers: [(event) => {
       if (filter(event)) lines.push(formatEvent(event));
     }],
-    text: () => `${FTRACE_HEADER}\n${lines.join("\n")}\n`,
+    setup(m: Machine): void {
+      cpus = m.cpus.length;
+    },
+    text: () => `${ftraceHeader(lines.length, cpus)}\n${lines.join("\n")}\n`,
   };
 }
