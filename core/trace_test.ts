@@ -38,7 +38,10 @@ Deno.test("trace: task names are right-aligned in 16 columns and pids left-align
 Deno.test("trace: the header names the five latency columns in order", () => {
   const order = ["irqs-off", "need-resched", "hardirq/softirq", "preempt-depth", "migrate-disable"];
   const header = ftraceHeader(12, 4);
-  assert.match(header, /^# tracer: nop\n#\n# entries-in-buffer\/entries-written: 12\/12   #P:4\n/);
+  assert.ok(
+    header.startsWith("# tracer: nop\n#\n# entries-in-buffer/entries-written: 12/12   #P:4\n"),
+    header,
+  );
   const at = order.map((name) => header.indexOf(name));
   assert.ok(at.every((i, k) => i > 0 && (k === 0 || i > at[k - 1]!)), `columns out of order: ${at}`);
   assert.match(header, /TASK-PID {5}CPU# {2}\|\|\|\|\| {2}TIMESTAMP {2}FUNCTION/);
