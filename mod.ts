@@ -29,7 +29,7 @@
 
 export type { Arch, ArchTiming, InterruptKind, InterruptLine } from "./core/arch.ts";
 export { Context, type TaskInfo } from "./core/context.ts";
-export type { Cpu } from "./core/cpu.ts";
+export { type Cpu, ScenarioError } from "./core/cpu.ts";
 export { Engine, type EventHandler, Priority, type ProcessBody, spawnProcess } from "./core/engine.ts";
 export { coreInterrupt } from "./core/handlers.ts";
 export {

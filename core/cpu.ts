@@ -216,7 +216,7 @@ export class Cpu implements EventHandler {
         this.#spend(strand, r);
         return;
       }
-      const result = strand.gen.next();
+      const result = this.#resume(strand);
       if (result.done) {
         this.#finish(strand);
         continue;
@@ -242,6 +242,21 @@ export class Cpu implements EventHandler {
         return;
       }
       throw new Error(`CPU ${this.id}: kernel code yielded ${op}, which is not an Op`);
+    }
+  }
+
+  /** Resume `strand`; an exception from scenario code becomes an error that says where it happened. */
+  #resume(strand: Strand): IteratorResult<number, void> {
+    try {
+      return strand.gen.next();
+    } catch (error) {
+      if (error instanceof ScenarioError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new ScenarioError(
+        `Code running on CPU ${this.id} (${this.context} context, current task ${this.current.comm}) ` +
+          `threw at ${this.#machine.engine.now} ns: ${message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -345,6 +360,12 @@ export class Cpu implements EventHandler {
   wantsPreempt(): boolean {
     return this.needResched && this.#frames.length === 0 && this.current.preemptCount === 0 && !this.irqsOff;
   }
+}
+
+/** An exception thrown by scenario code (a task body, an NMI handler, an irq_work callback). */
+export class ScenarioError extends Error {
+  /** Error name. */
+  override name = "ScenarioError";
 }
 
 const STATE_LETTER: Record<"interruptible" | "uninterruptible" | "dead", string> = {

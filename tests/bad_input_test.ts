@@ -5,7 +5,15 @@
  */
 
 import assert from "node:assert/strict";
-import { type Arch, createMachine, irqWorkInit, type Machine, NON_RT_LOCKING, type Plugin } from "../mod.ts";
+import {
+  type Arch,
+  createMachine,
+  irqWorkInit,
+  type Machine,
+  NON_RT_LOCKING,
+  type Plugin,
+  ScenarioError,
+} from "../mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
 import { arm64 } from "../arch/arm64/mod.ts";
 import { NON_RT_POLICY } from "../core/irq_work.ts";
@@ -38,8 +46,9 @@ Deno.test("bad input: a CPU that does not exist", async (t) => {
       yield* ctx.queueOn(irqWorkInit(() => {}), 9);
     });
     assert.throws(() => m.runUntil(1_000_000), {
-      name: "RangeError",
-      message: /^Cannot queue work on CPU 9: the machine has 4 CPUs$/,
+      name: "ScenarioError",
+      message:
+        /^Code running on CPU 0 \(task context, current task q\) threw at \d+ ns: Cannot queue work on CPU 9: the machine has 4 CPUs$/,
     });
   });
   await t.step("callFunctionSingle to CPU 4 from a task: runUntil throws", () => {
@@ -109,7 +118,7 @@ Deno.test("bad input: negative or past times", async (t) => {
         if (what === "sleep") yield* ctx.sleep(-1);
         else yield* ctx.spend(-1);
       });
-      assert.throws(() => m.runUntil(1_000_000), { name: "RangeError", message: body });
+      assert.throws(() => m.runUntil(1_000_000), { name: "ScenarioError", message: body });
     }
   });
 });
@@ -265,4 +274,22 @@ Deno.test("bad input: task priorities and policies", async (t) => {
     const ok = m.spawn({ cpu: 0, name: "good" }, function* () {});
     assert.equal(ok.pid, 1, "the rejected spawn did not use up a pid");
   });
+});
+
+Deno.test("bad input: a callback that throws is reported with the CPU, context, task and time", () => {
+  const m = createMachine({ arch: x86(), cpus: 2 });
+  const work = irqWorkInit(() => {
+    throw new Error("callback exploded");
+  }, "bad");
+  m.spawn({ cpu: 0, name: "producer", at: 1_000_000 }, function* (ctx) {
+    yield* ctx.queueOn(work, 1);
+  });
+  assert.throws(
+    () => m.runUntil(2_000_000),
+    (e: unknown) =>
+      e instanceof ScenarioError &&
+      /^Code running on CPU 1 \(hardirq context, current task swapper\/1\) threw at \d+ ns: callback exploded$/
+        .test(e.message) &&
+      e.cause instanceof Error,
+  );
 });
