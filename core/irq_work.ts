@@ -352,7 +352,7 @@ export function* irqWorkSync(cpu: Cpu, work: IrqWork): Kernel {
   const m = cpu.machine;
   if (cpu.irqsOff) m.warnOnce(cpu, "WARNING: irq_work_sync: lockdep_assert_irqs_enabled() failed");
   if (m.profile.sleepingSync && cpu.atomic) {
-    m.warn(cpu, "BUG: sleeping function called from invalid context at kernel/irq_work.c (irq_work_sync)");
+    m.mightSleep(cpu, "kernel/irq_work.c (irq_work_sync)");
   }
   if (waitersSleep(cpu, work.flags)) {
     yield* rcuwaitWaitEvent(cpu, work.irqwait, () => !irqWorkIsBusy(work));

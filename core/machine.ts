@@ -138,6 +138,8 @@ export interface TaskOptions {
 /** A task or NMI body: kernel code, a generator or a plain function, started when it first runs. */
 export type TaskBody = (ctx: Context) => MaybeKernel;
 
+/** `__might_resched()` prints at most once per second (HZ jiffies). */
+const MIGHT_SLEEP_INTERVAL_NS = 1_000_000_000;
 /** How many trace events a finding carries (the trace that led to it). */
 const RECENT_EVENTS = 32;
 const KNOWN_OPTIONS = new Set([
@@ -205,6 +207,7 @@ export class Machine {
   #lineIndex: Map<InterruptKind, number>;
   #warnedOnce = new Set<string>();
   #nextPid = 1;
+  #lastMightSleep = -Infinity;
   /** A ring of the last events, kept while anyone observes, for the trace a finding carries. */
   #recent: TraceEvent[] = [];
   #recentNext = 0;
@@ -303,6 +306,26 @@ export class Machine {
     if (this.#warnedOnce.has(message)) return;
     this.#warnedOnce.add(message);
     this.#find(cpu, "WARN", message);
+  }
+
+  /**
+   * `__might_resched()`'s report for code that may sleep but runs in atomic
+   * context: "BUG: sleeping function called from invalid context at WHERE",
+   * at most once a second of simulated time on the whole machine, as the
+   * kernel rate-limits it.
+   */
+  mightSleep(cpu: Cpu, where: string): void {
+    const now = this.engine.now;
+    if (now - this.#lastMightSleep < MIGHT_SLEEP_INTERVAL_NS) return;
+    this.#lastMightSleep = now;
+    const task = cpu.current;
+    const inAtomic = cpu.inHardirq || task.preemptCount > 0 ? 1 : 0;
+    this.warn(
+      cpu,
+      `BUG: sleeping function called from invalid context at ${where}\n` +
+        `in_atomic(): ${inAtomic}, irqs_disabled(): ${cpu.irqsOff ? 1 : 0}, non_block: 0, ` +
+        `pid: ${task.pid}, name: ${task.comm}`,
+    );
   }
 
   /**

@@ -586,19 +586,29 @@ matrixTest(
       const m = cell.machine({ cpus: 1, kernel });
       const w = irqWorkInit(() => {}, "w");
       const h = irqWorkInitHard(() => {}, "h"); // spinning branch where the arch has a self-interrupt
+      // might_sleep reports at most once a second (__might_resched), so the
+      // atomic calls are spaced 1.1 s apart; the first pair shows the limit.
       m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
         yield* ctx.irqDisable();
         yield* ctx.sync(w);
+        yield* ctx.sync(w); // within the same second: not reported again
+        yield* ctx.irqEnable();
+        yield* ctx.sleep(1_100_000_000);
+        yield* ctx.irqDisable();
         yield* ctx.sync(h);
         yield* ctx.irqEnable();
+        yield* ctx.sleep(1_100_000_000);
         yield* ctx.preemptDisable();
         yield* ctx.sync(w);
+        yield* ctx.preemptEnable();
+        yield* ctx.sleep(1_100_000_000);
+        yield* ctx.preemptDisable();
         yield* ctx.sync(h);
         yield* ctx.preemptEnable();
         yield* ctx.sync(w); // clean: no finding
         yield* ctx.sync(h);
       });
-      m.runUntil(10_000_000);
+      m.runUntil(4_000_000_000);
       assert.equal(m.panicked, false, kernel);
       const lockdep = findingsStarting(m, "WARNING: irq_work_sync: lockdep_assert_irqs_enabled() failed");
       assert.equal(lockdep.length, 1, `${kernel}: lockdep warns once`);

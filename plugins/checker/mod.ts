@@ -16,7 +16,8 @@
  *
  * As in the kernel, lockdep reports only its first splat (it turns itself
  * off after one), and the sleeping-function report is printed at most once
- * per second of (simulated) time (`__might_resched`'s rate limit).
+ * per second of (simulated) time on the whole machine (`__might_resched`'s
+ * rate limit, shared with the core's own might-sleep check).
  *
  * Sleeping with preemption or interrupts disabled ("BUG: scheduling while
  * atomic") and `irq_work_sync()` with interrupts disabled are reported by the
@@ -59,11 +60,7 @@ interface CpuState {
 interface Limits {
   /** lockdep has reported once and switched itself off (`debug_locks_off()`). */
   lockdepOff: boolean;
-  /** When the last sleeping-function report was printed, in ns. */
-  lastMightSleep: number;
 }
-
-const MIGHT_SLEEP_INTERVAL_NS = 1_000_000_000;
 
 /** Make a context checker; pass it in the machine's `plugins`. */
 export function contextChecker(): Plugin {
@@ -71,7 +68,7 @@ export function contextChecker(): Plugin {
     name: "context-checker",
     setup(m: Machine): void {
       const state: CpuState[] = m.cpus.map(() => ({ works: [], rawHeld: [] }));
-      const limits: Limits = { lockdepOff: false, lastMightSleep: -Infinity };
+      const limits: Limits = { lockdepOff: false };
       m.observe((e) => check(m, state[e.cpu]!, limits, e));
     },
   };
@@ -87,7 +84,7 @@ function check(m: Machine, s: CpuState, limits: Limits, e: TraceEvent): void {
       return;
     case "lock_acquire":
       if (e.lockType === "raw_spinlock_t") s.rawHeld.push(e.lock);
-      else if (e.sleeping && atomic(e)) mightSleep(m, limits, e, "kernel/locking/spinlock_rt.c");
+      else if (e.sleeping && atomic(e)) m.mightSleep(m.cpus[e.cpu]!, "kernel/locking/spinlock_rt.c");
       else if (
         !e.sleeping && (hardirq(e) && !inThreadedWork(s) || s.rawHeld.length > 0) && !limits.lockdepOff
       ) {
@@ -102,7 +99,7 @@ function check(m: Machine, s: CpuState, limits: Limits, e: TraceEvent): void {
       return;
     }
     case "kfree":
-      if (m.locking.spinlockSleeps && atomic(e)) mightSleep(m, limits, e, "mm/slub.c (kfree)");
+      if (m.locking.spinlockSleeps && atomic(e)) m.mightSleep(m.cpus[e.cpu]!, "mm/slub.c (kfree)");
       return;
   }
 }
@@ -120,20 +117,6 @@ function atomic(e: TraceEvent): boolean {
 /** Inside a non-HARD irq_work callback, which lockdep treats as threaded. */
 function inThreadedWork(s: CpuState): boolean {
   return s.works.length > 0 && !s.works[s.works.length - 1];
-}
-
-/** "BUG: sleeping function called from invalid context", at most once a second. */
-function mightSleep(m: Machine, limits: Limits, e: TraceEvent, at: string): void {
-  if (e.time - limits.lastMightSleep < MIGHT_SLEEP_INTERVAL_NS) return;
-  limits.lastMightSleep = e.time;
-  const inAtomic = hardirq(e) || e.flags[3] !== "." ? 1 : 0;
-  const irqsDisabled = e.flags[0] === "d" ? 1 : 0;
-  report(
-    m,
-    e,
-    `BUG: sleeping function called from invalid context at ${at}\n` +
-      `in_atomic(): ${inAtomic}, irqs_disabled(): ${irqsDisabled}, pid: ${e.pid}, name: ${e.comm}`,
-  );
 }
 
 function report(m: Machine, e: TraceEvent, message: string): void {
