@@ -31,7 +31,7 @@ export type { Arch, ArchTiming, InterruptKind, InterruptLine } from "./core/arch
 export { Context, type TaskInfo } from "./core/context.ts";
 export { type Cpu, ScenarioError } from "./core/cpu.ts";
 export { Engine, type EventHandler, Priority, type ProcessBody, spawnProcess } from "./core/engine.ts";
-export { coreInterrupt } from "./core/handlers.ts";
+export { coreInterrupt, deliverIpi } from "./core/handlers.ts";
 export {
   CSD_TYPE_IRQ_WORK,
   initIrqWork,
@@ -111,8 +111,10 @@ export {
   type CsdQueueCpuEvent,
   type Finding,
   type FindingEvent,
+  formatCpumask,
   formatEvent,
   ftraceHeader,
+  type IpiRaiseEvent,
   type IpiSendCpuEvent,
   type IrqVectorEvent,
   type IrqWorkExecuteEvent,

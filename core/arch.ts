@@ -56,6 +56,13 @@ export interface Arch {
    * `reschedule` and `call_function_single`; `irq_work` only if it has one.
    */
   readonly lines: readonly InterruptLine[];
+  /**
+   * Send IPI `kind` from `from` to `target` (`arch_send_call_function_single_ipi()`,
+   * `smp_send_reschedule()`, and the self-IPI of arches that raise irq_work
+   * that way): trace it as the arch does and latch the line on `target`,
+   * usually through the core's `deliverIpi()`.
+   */
+  sendIpi(from: Cpu, target: Cpu, kind: InterruptKind): void;
   /** `arch_irq_work_raise()`, run on the current CPU by the core. */
   irqWorkRaise(cpu: Cpu): Kernel;
   /** The arch's entry code for `line`: acknowledges it and calls into the core. */

@@ -12,6 +12,15 @@ import { irqWorkRun } from "./irq_work.ts";
 import type { Kernel } from "./kernel.ts";
 
 /**
+ * Latch IPI `kind` on `target`: after the arch's IPI latency, or at once for
+ * a self-IPI. Arches call this from their `sendIpi`.
+ */
+export function deliverIpi(from: Cpu, target: Cpu, kind: InterruptKind): void {
+  const m = from.machine;
+  target.raiseLine(m.lineOf(kind), target === from ? 0 : m.arch.timing.ipiLatencyNs);
+}
+
+/**
  * Run the core handler of an interrupt of `kind` on `cpu`:
  * `timer` → `hrtimer_interrupt()`, `reschedule` → `scheduler_ipi()` (the
  * preemption itself happens at interrupt exit), `call_function_single` →

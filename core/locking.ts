@@ -142,6 +142,6 @@ function boost(cpu: Cpu, owner: Task, prio: number): void {
   target.runQueue.setPrio(owner, prio);
   if (owner !== target.current && owner.onRq && prio < target.current.prio) {
     target.needResched = true;
-    if (target !== cpu) target.raiseLine(m.lineOf("reschedule"), m.arch.timing.ipiLatencyNs);
+    if (target !== cpu) m.arch.sendIpi(cpu, target, "reschedule");
   }
 }

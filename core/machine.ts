@@ -417,9 +417,9 @@ export class Machine {
     });
   }
 
-  /** Send IPI `kind` from `cpu` to `target`; it arrives after the arch's IPI latency. */
-  *sendIpi(_cpu: Cpu, target: number, kind: InterruptKind): Kernel {
-    this.cpus[target]!.raiseLine(this.lineOf(kind), this.arch.timing.ipiLatencyNs);
+  /** Send IPI `kind` from `cpu` to `target` through the arch; it arrives after the IPI latency. */
+  *sendIpi(cpu: Cpu, target: number, kind: InterruptKind): Kernel {
+    this.arch.sendIpi(cpu, this.cpus[target]!, kind);
     yield STEP;
   }
 
@@ -472,7 +472,7 @@ export class Machine {
     this.activateTask(cpu, task);
     const target = this.cpus[task.cpu]!;
     if (target === cpu || !target.needResched || this.wakeIdleWithoutIpi(cpu, task.cpu)) return;
-    target.raiseLine(this.lineOf("reschedule"), this.arch.timing.ipiLatencyNs);
+    this.arch.sendIpi(cpu, target, "reschedule");
   }
 
   /** `ttwu_do_activate()`: put `task` on its CPU's run queue and ask for preemption if it is better. */
@@ -697,7 +697,8 @@ function isArch(arch: unknown): arch is Arch {
   return typeof a === "object" && a !== null && typeof a.name === "string" &&
     typeof a.hasIrqWorkInterrupt === "boolean" && Number.isInteger(a.maxCpus) &&
     typeof a.timing === "object" &&
-    Array.isArray(a.lines) && typeof a.irqWorkRaise === "function" && typeof a.handle === "function";
+    Array.isArray(a.lines) && typeof a.irqWorkRaise === "function" && typeof a.handle === "function" &&
+    typeof a.sendIpi === "function";
 }
 
 /** Fill slot `key` from the plugins: at most one may supply it. */

@@ -52,6 +52,16 @@ export interface IpiSendCpuEvent {
   readonly callback: string;
 }
 
+/** `ipi:ipi_raise` (arm, arm64): an IPI is sent to the CPUs of a mask. */
+export interface IpiRaiseEvent {
+  /** Event name (the tracepoint). */
+  readonly type: "ipi_raise";
+  /** The target mask as `%*pb` prints it, e.g. `2` or `00000000,00000002`. */
+  readonly targetMask: string;
+  /** What the IPI is for, e.g. `IRQ work interrupts`. */
+  readonly reason: string;
+}
+
 /** `csd:csd_queue_cpu`: an entry joined a CPU's call-single queue. */
 export interface CsdQueueCpuEvent {
   /** Event name (the tracepoint). */
@@ -192,6 +202,7 @@ export interface FindingEvent {
 export type TraceBody =
   | IrqWorkQueueEvent
   | IpiSendCpuEvent
+  | IpiRaiseEvent
   | CsdQueueCpuEvent
   | IrqVectorEvent
   | NmiEvent
@@ -252,6 +263,8 @@ export function formatBody(e: TraceBody): string {
       } cpu=${e.target} list=${e.list}`;
     case "ipi_send_cpu":
       return `ipi_send_cpu: cpu=${e.target} callsite=${e.callsite} callback=${e.callback}`;
+    case "ipi_raise":
+      return `ipi_raise: target_mask=${e.targetMask} (${e.reason})`;
     case "csd_queue_cpu":
       return `csd_queue_cpu: cpu=${e.target} callsite=${e.callsite} func=${e.func}`;
     case "irq_vector_entry":
@@ -320,6 +333,20 @@ export function ftraceHeader(entries: number, cpus: number): string {
     "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION",
     "#              | |         |   |||||     |         |",
   ].join("\n");
+}
+
+/**
+ * A one-CPU mask as the kernel's `%*pb` prints it for `cpus` possible CPUs:
+ * hex, in 32-bit groups separated by commas, the first group as wide as its bits need.
+ */
+export function formatCpumask(cpu: number, cpus: number): string {
+  const groups: string[] = [];
+  for (let base = Math.floor((cpus - 1) / 32) * 32; base >= 0; base -= 32) {
+    const bits = Math.min(32, cpus - base);
+    const word = cpu >= base && cpu < base + 32 ? 2 ** (cpu - base) : 0;
+    groups.push(word.toString(16).padStart(groups.length === 0 ? Math.ceil(bits / 4) : 8, "0"));
+  }
+  return groups.join(",");
 }
 
 function pad3(n: number): string {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatEvent, ftraceHeader } from "./trace.ts";
+import { formatCpumask, formatEvent, ftraceHeader } from "./trace.ts";
 
 Deno.test("trace: a line has the kernel's ftrace layout", () => {
   const line = formatEvent({
@@ -45,4 +45,14 @@ Deno.test("trace: the header names the five latency columns in order", () => {
   const at = order.map((name) => header.indexOf(name));
   assert.ok(at.every((i, k) => i > 0 && (k === 0 || i > at[k - 1]!)), `columns out of order: ${at}`);
   assert.match(header, /TASK-PID {5}CPU# {2}\|\|\|\|\| {2}TIMESTAMP {2}FUNCTION/);
+});
+
+Deno.test("trace: cpumasks print as %*pb does, in 32-bit groups, the first as wide as its bits", () => {
+  assert.equal(formatCpumask(1, 2), "2");
+  assert.equal(formatCpumask(3, 4), "8");
+  assert.equal(formatCpumask(4, 8), "10");
+  assert.equal(formatCpumask(0, 32), "00000001");
+  assert.equal(formatCpumask(1, 64), "00000000,00000002");
+  assert.equal(formatCpumask(33, 64), "00000002,00000000");
+  assert.equal(formatCpumask(32, 40), "01,00000000");
 });

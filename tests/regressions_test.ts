@@ -8,12 +8,14 @@
 import assert from "node:assert/strict";
 import {
   createMachine,
+  formatEvent,
   initIrqWork,
   irqWorkInit,
   irqWorkInitHard,
   type Kernel,
   type KernelVersion,
 } from "../mod.ts";
+import { arm64 } from "../arch/arm64/mod.ts";
 import { tickOnly } from "../arch/tick_only/mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
 import { record } from "./helpers.ts";
@@ -127,4 +129,22 @@ Deno.test("rule 0.1/5.1: one CPU is a UP build unless smp: true, which takes the
     () => createMachine({ arch: x86(), cpus: 2, smp: false }),
     /uniprocessor build .* one CPU, asked for 2/,
   );
+});
+
+Deno.test("rule 14: arm64 traces ipi_raise when it sends an IPI, as smp_cross_call() does", () => {
+  const m = createMachine({ arch: arm64(), cpus: 2 });
+  const events = record(m);
+  m.spawn({ cpu: 0, name: "t", at: T0 }, function* (ctx) {
+    yield* ctx.queue(irqWorkInit(() => {}, "local"));
+    yield* ctx.queueOn(irqWorkInit(() => {}, "remote"), 1);
+  });
+  m.runUntil(T0 + 100_000);
+  const raises = events.filter((e) => e.type === "ipi_raise").map((e) =>
+    formatEvent(e).split(": ").slice(1).join(": ")
+  );
+  assert.deepEqual(raises, [
+    "ipi_raise: target_mask=1 (IRQ work interrupts)",
+    "ipi_raise: target_mask=2 (Function call interrupts)",
+  ]);
+  assert.equal(m.runs.length, 2);
 });

@@ -2,7 +2,8 @@
  * arm64: irq_work raises the `IPI_IRQ_WORK` software-generated interrupt to
  * the current CPU; `do_handle_IPI()` calls `irq_work_run()`
  * (arch/arm64/kernel/smp.c). `arch_irq_work_has_interrupt()` is true, as in
- * current kernels. IPIs trace as `ipi_entry: (IRQ work interrupts)`.
+ * current kernels. Sending an IPI traces `ipi_raise: target_mask=... (IRQ work
+ * interrupts)`; taking it, `ipi_entry: (IRQ work interrupts)`.
  *
  * Timing (assumptions for a GICv3 server part, not measurements): interrupt
  * entry 250 ns and exit 250 ns; IPI delivery 1.5 µs through the redistributor.
@@ -16,9 +17,10 @@
  * @module
  */
 
-import type { Arch, InterruptLine } from "../../core/arch.ts";
+import type { Arch, InterruptKind, InterruptLine } from "../../core/arch.ts";
 import type { Cpu } from "../../core/cpu.ts";
-import { coreInterrupt } from "../../core/handlers.ts";
+import { coreInterrupt, deliverIpi } from "../../core/handlers.ts";
+import { formatCpumask } from "../../core/trace.ts";
 import { type Kernel, STEP } from "../../core/kernel.ts";
 
 /** arm64 IPI numbers (`enum ipi_msg_type`). */
@@ -30,6 +32,18 @@ export const IPI_IRQ_WORK = 5;
 /** The arch timer's interrupt (PPI 27 → Linux irq 11 on a typical GICv3 board). */
 const ARCH_TIMER_IRQ = 11;
 
+/** `ipi_types[]`: what the IPI tracepoints print for each IPI. */
+const IPI_REASON = {
+  reschedule: "Rescheduling interrupts",
+  call_function_single: "Function call interrupts",
+  irq_work: "IRQ work interrupts",
+} as const;
+
+function ipiLine(kind: keyof typeof IPI_REASON, vector: number): InterruptLine {
+  const detail = `(${IPI_REASON[kind]})`;
+  return { kind, vector, name: "ipi", entryDetail: detail, exitDetail: detail };
+}
+
 /** The arm64 arch. IPIs (SGIs) are delivered in IPI-number order, the timer last. */
 export function arm64(): Arch {
   return {
@@ -38,27 +52,9 @@ export function arm64(): Arch {
     maxCpus: 1024,
     timing: { irqEntryNs: 250, irqExitNs: 250, ipiLatencyNs: 1_500 },
     lines: [
-      {
-        kind: "reschedule",
-        vector: IPI_RESCHEDULE,
-        name: "ipi",
-        entryDetail: "(Rescheduling interrupts)",
-        exitDetail: "(Rescheduling interrupts)",
-      },
-      {
-        kind: "call_function_single",
-        vector: IPI_CALL_FUNC,
-        name: "ipi",
-        entryDetail: "(Function call interrupts)",
-        exitDetail: "(Function call interrupts)",
-      },
-      {
-        kind: "irq_work",
-        vector: IPI_IRQ_WORK,
-        name: "ipi",
-        entryDetail: "(IRQ work interrupts)",
-        exitDetail: "(IRQ work interrupts)",
-      },
+      ipiLine("reschedule", IPI_RESCHEDULE),
+      ipiLine("call_function_single", IPI_CALL_FUNC),
+      ipiLine("irq_work", IPI_IRQ_WORK),
       {
         kind: "timer",
         vector: ARCH_TIMER_IRQ,
@@ -67,8 +63,15 @@ export function arm64(): Arch {
         exitDetail: `irq=${ARCH_TIMER_IRQ} ret=handled`,
       },
     ],
+    /** `smp_cross_call()`: trace `ipi_raise`, then send the SGI. */
+    sendIpi(from: Cpu, target: Cpu, kind: InterruptKind): void {
+      const m = from.machine;
+      const reason = kind === "timer" ? "Timer broadcast interrupts" : IPI_REASON[kind];
+      m.emit(from, { type: "ipi_raise", targetMask: formatCpumask(target.id, m.cpus.length), reason });
+      deliverIpi(from, target, kind);
+    },
     *irqWorkRaise(cpu: Cpu): Kernel {
-      cpu.raiseLine(cpu.machine.lineOf("irq_work"));
+      this.sendIpi(cpu, cpu, "irq_work");
       yield STEP;
     },
     handle: (cpu: Cpu, line: InterruptLine): Kernel => coreInterrupt(cpu, line.kind),

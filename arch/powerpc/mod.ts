@@ -22,7 +22,7 @@
 
 import type { Arch, InterruptLine } from "../../core/arch.ts";
 import type { Cpu } from "../../core/cpu.ts";
-import { coreInterrupt } from "../../core/handlers.ts";
+import { coreInterrupt, deliverIpi } from "../../core/handlers.ts";
 import { irqWorkRun } from "../../core/irq_work.ts";
 import { type Kernel, STEP } from "../../core/kernel.ts";
 
@@ -49,6 +49,7 @@ export function powerpc(): Arch {
       { kind: "call_function_single", vector: DOORBELL_VECTOR, name: "doorbell", ...PT_REGS },
       { kind: "timer", vector: DECREMENTER_VECTOR, name: "timer_interrupt", ...PT_REGS },
     ],
+    sendIpi: deliverIpi,
     *irqWorkRaise(cpu: Cpu): Kernel {
       irqWorkPending.add(cpu);
       cpu.machine.tick.fireSoon(cpu.id, DEC_TICK_NS);

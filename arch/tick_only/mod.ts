@@ -19,7 +19,7 @@
 
 import type { Arch, InterruptLine } from "../../core/arch.ts";
 import type { Cpu } from "../../core/cpu.ts";
-import { coreInterrupt } from "../../core/handlers.ts";
+import { coreInterrupt, deliverIpi } from "../../core/handlers.ts";
 import { type Kernel, nop } from "../../core/kernel.ts";
 
 /** The tick-only arch. */
@@ -53,6 +53,7 @@ export function tickOnly(): Arch {
       },
     ],
     irqWorkRaise: nop,
+    sendIpi: deliverIpi,
     handle: (cpu: Cpu, line: InterruptLine): Kernel => coreInterrupt(cpu, line.kind),
   };
 }

@@ -25,7 +25,7 @@
 
 import type { Arch, InterruptLine } from "../../core/arch.ts";
 import type { Cpu } from "../../core/cpu.ts";
-import { coreInterrupt } from "../../core/handlers.ts";
+import { coreInterrupt, deliverIpi } from "../../core/handlers.ts";
 import { type Kernel, nop } from "../../core/kernel.ts";
 
 /** `IRQ_WORK_VECTOR`. */
@@ -69,6 +69,7 @@ export function x86(options: X86Options = {}): Arch {
         exitDetail: "irq=0 ret=handled",
       }],
       irqWorkRaise: nop,
+      sendIpi: deliverIpi,
       handle: (cpu: Cpu, line: InterruptLine): Kernel => coreInterrupt(cpu, line.kind),
     };
   }
@@ -84,9 +85,10 @@ export function x86(options: X86Options = {}): Arch {
       vectorLine("timer", LOCAL_TIMER_VECTOR, "local_timer"),
     ],
     *irqWorkRaise(cpu: Cpu): Kernel {
-      cpu.raiseLine(cpu.machine.lineOf("irq_work"));
+      deliverIpi(cpu, cpu, "irq_work");
       yield ICR_WAIT_NS;
     },
+    sendIpi: deliverIpi,
     handle: (cpu: Cpu, line: InterruptLine): Kernel => coreInterrupt(cpu, line.kind),
   };
 }
