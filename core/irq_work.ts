@@ -286,6 +286,7 @@ export function irqWorkNeedsCpu(cpu: Cpu): boolean {
 export function* irqWorkSingle(cpu: Cpu, work: IrqWork): Kernel {
   const m = cpu.machine;
   yield STEP;
+  checkAccess(cpu, work, "irq_work_single");
   const flags = work.flags & ~IRQ_WORK_PENDING;
   yield STEP;
   work.flags = flags;
