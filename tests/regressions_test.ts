@@ -10,6 +10,9 @@ import {
   createMachine,
   formatEvent,
   initIrqWork,
+  IRQ_WORK_HARD_IRQ,
+  IRQ_WORK_LAZY,
+  IrqWork,
   irqWorkInit,
   irqWorkInitHard,
   type Kernel,
@@ -18,6 +21,7 @@ import {
 import { arm64 } from "../arch/arm64/mod.ts";
 import { tickOnly } from "../arch/tick_only/mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
+import { preemptRt } from "../plugins/preempt_rt/mod.ts";
 import { record } from "./helpers.ts";
 import { matrixTest } from "./matrix.ts";
 
@@ -147,4 +151,45 @@ Deno.test("rule 14: arm64 traces ipi_raise when it sends an IPI, as smp_cross_ca
     "ipi_raise: target_mask=2 (Function call interrupts)",
   ]);
   assert.equal(m.runs.length, 2);
+});
+
+// The two tests below come from counterexamples the property tests found (tests/properties_test.ts).
+
+Deno.test("rule 11.5: a second syncer displaces the first from the one-slot waiter, which is never woken", () => {
+  const m = createMachine({ arch: tickOnly(), cpus: 1, kernel: "C" }); // no self-interrupt: syncers sleep
+  const w = irqWorkInit(() => {}, "w");
+  const done: string[] = [];
+  m.spawn({ cpu: 0, name: "first", at: T0 }, function* (ctx) {
+    yield* ctx.queue(w); // waits for the 4 ms tick
+    yield* ctx.sync(w);
+    done.push("first");
+  });
+  m.spawn({ cpu: 0, name: "second", at: T0 + 100_000 }, function* (ctx) {
+    yield* ctx.sync(w); // overwrites the waiter slot
+    done.push("second");
+  });
+  m.runUntil(50_000_000);
+  assert.equal(m.runs.length, 1);
+  assert.deepEqual(done, ["second"], "only the registered waiter is woken");
+  const first = m.tasks.find((t) => t.comm === "first")!;
+  assert.equal(first.state, "uninterruptible", "the displaced waiter sleeps for ever (D)");
+  assert.deepEqual(m.findings, [], "the kernel reports nothing");
+});
+
+Deno.test("rule 4.3/11.3 (derived): on RT a LAZY|HARD work runs in irq_work/N, yet its syncer spins", () => {
+  for (const kernel of ["C", "D"] as const) {
+    const m = createMachine({ arch: x86(), cpus: 1, kernel, plugins: [preemptRt()] });
+    const w = new IrqWork(() => {}, IRQ_WORK_LAZY | IRQ_WORK_HARD_IRQ, "lazy_hard");
+    m.spawn({ cpu: 0, name: "syncer", policy: "fifo", priority: 1, at: T0 }, function* (ctx) {
+      yield* ctx.queue(w); // LAZY decides the list: the lazy list, drained by irq_work/0 only
+      yield* ctx.sync(w); // HARD decides the sync: spin; irq_work/0 (FIFO 1) cannot preempt a FIFO 1 spinner
+    });
+    m.runUntil(100_000_000);
+    assert.equal(m.runs.length, 0, kernel);
+    assert.equal(m.findings.length, 1, kernel);
+    assert.equal(m.findings[0]!.level, "LIVELOCK");
+    assert.match(m.findings[0]!.message, /^livelock: irq_work_sync\(\) has spun 10\.\d+ ms on lazy_hard/);
+    const thread = m.tasks.find((t) => t.comm === "irq_work/0")!;
+    assert.equal(thread.state, "running", "irq_work/0 was woken by the tick but never got the CPU");
+  }
 });
