@@ -69,17 +69,8 @@ export {
   type LlistNode,
   llistReverseOrder,
 } from "./core/llist.ts";
-export {
-  createMachine,
-  DEFAULT_TIMING,
-  Machine,
-  type MachineOptions,
-  type MachineTiming,
-  type Plugin,
-  type TaskBody,
-  type TaskOptions,
-  type WorkRun,
-} from "./core/machine.ts";
+export { createMachine, Machine, type TaskBody, type TaskOptions, type WorkRun } from "./core/machine.ts";
+export { DEFAULT_TIMING, type MachineOptions, type MachineTiming, type Plugin } from "./core/options.ts";
 export { PerCpu } from "./core/percpu.ts";
 export { KERNEL_PROFILES, type KernelProfile, type KernelVersion } from "./core/profile.ts";
 export { Rcu } from "./core/rcu.ts";

@@ -23,7 +23,8 @@ import { Random } from "./random.ts";
 import { internalPrio, PRIO_IDLE, type SchedPolicy, Task } from "./sched.ts";
 import { Smp } from "./smp.ts";
 import { Ticks } from "./tick.ts";
-import { KERNEL_PROFILES, type KernelProfile, type KernelVersion } from "./profile.ts";
+import { DEFAULT_TIMING, fillSlot, type MachineOptions, type MachineTiming, validate } from "./options.ts";
+import { KERNEL_PROFILES, type KernelProfile } from "./profile.ts";
 import { Rcu } from "./rcu.ts";
 import { smpbootThreadFn, type SmpHotplugThread } from "./smpboot.ts";
 import { type LockingPolicy, NON_RT_LOCKING } from "./locking.ts";
@@ -35,69 +36,6 @@ import {
   type TraceBody,
   type TraceEvent,
 } from "./trace.ts";
-
-/** Time costs of the machine, beyond the arch's. */
-export interface MachineTiming {
-  /** A context switch, charged to the incoming task (assumed 2 µs). */
-  readonly contextSwitchNs: number;
-  /** The tick handler's own work before irq_work (assumed 1 µs). */
-  readonly tickNs: number;
-  /** One `cpu_relax()` iteration of a spin loop (assumed 20 ns). */
-  readonly cpuRelaxNs: number;
-  /** An `irq_work_sync()` spinning this long is reported as a livelock and stops the machine (10 ms). */
-  readonly spinLimitNs: number;
-}
-
-/** Default {@linkcode MachineTiming}: assumptions for a modern server core, stated as such. */
-export const DEFAULT_TIMING: MachineTiming = {
-  contextSwitchNs: 2_000,
-  tickNs: 1_000,
-  cpuRelaxNs: 20,
-  spinLimitNs: 10_000_000,
-};
-
-/**
- * A plugin: fills slots and observes. Each slot takes one value; two plugins
- * filling the same slot is an error the builder reports.
- */
-export interface Plugin {
-  /** Name used in error messages. */
-  readonly name: string;
-  /** The irq_work policy this plugin supplies, if any. */
-  readonly irqWorkPolicy?: IrqWorkPolicy;
-  /** The locking policy this plugin supplies, if any. */
-  readonly locking?: LockingPolicy;
-  /** Per-CPU kernel threads to create at boot (`smpboot_register_percpu_thread`). */
-  readonly threads?: readonly SmpHotplugThread[];
-  /** Observers to attach to the trace. */
-  readonly observers?: readonly Observer[];
-  /** Called once the machine is built, before it runs (checkers attach here). */
-  setup?(machine: Machine): void;
-}
-
-/** What to build. */
-export interface MachineOptions {
-  /** The architecture (fills the `Arch` slot). */
-  readonly arch: Arch;
-  /** Number of CPUs, 1..1024 (default 1). */
-  readonly cpus?: number;
-  /** An SMP build (default: true when `cpus` > 1); a uniprocessor build has one CPU (SPEC §0.1, §5.1). */
-  readonly smp?: boolean;
-  /** Seed of the machine's random numbers (default 1). */
-  readonly seed?: number;
-  /** Tick frequency (default 250). */
-  readonly hz?: number;
-  /** Kernel version profile: `seed`, `C` or `D` (default `D`, the newest). */
-  readonly kernel?: KernelVersion;
-  /** Stop the tick of idle CPUs when allowed (NO_HZ_IDLE; default true). */
-  readonly nohz?: boolean;
-  /** Idle CPUs halt (`halt`, default) or poll for `need_resched` (`poll`, as `idle=poll`). */
-  readonly idle?: "halt" | "poll";
-  /** Override some of {@linkcode DEFAULT_TIMING}. */
-  readonly timing?: Partial<MachineTiming>;
-  /** Plugins, in order. */
-  readonly plugins?: readonly Plugin[];
-}
 
 /** One execution of an irq_work callback. */
 export interface WorkRun {
@@ -142,19 +80,6 @@ export type TaskBody = (ctx: Context) => MaybeKernel;
 const MIGHT_SLEEP_INTERVAL_NS = 1_000_000_000;
 /** How many trace events a finding carries (the trace that led to it). */
 const RECENT_EVENTS = 32;
-const KNOWN_OPTIONS = new Set([
-  "arch",
-  "cpus",
-  "smp",
-  "seed",
-  "hz",
-  "kernel",
-  "nohz",
-  "idle",
-  "timing",
-  "plugins",
-]);
-const MAX_CPUS = 1024;
 
 /**
  * An emulated machine. Build one with {@linkcode createMachine}.
@@ -625,97 +550,6 @@ export function* smpcfdDyingCpu(cpu: Cpu): Kernel {
  */
 export function createMachine(options: MachineOptions): Machine {
   return new Machine(options);
-}
-
-function validate(options: MachineOptions): Arch {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError("createMachine needs an options object");
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new TypeError(`Unknown machine option "${key}"; known: ${[...KNOWN_OPTIONS].join(", ")}`);
-    }
-  }
-  const arch = options.arch;
-  if (!isArch(arch)) {
-    throw new TypeError(
-      "Machine option arch must be an Arch (name, hasIrqWorkInterrupt, maxCpus, timing, lines, irqWorkRaise, " +
-        "handle), e.g. x86() from arch/x86/mod.ts",
-    );
-  }
-  const n = options.cpus ?? 1;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_CPUS) {
-    throw new RangeError(`Machine option cpus must be 1..${MAX_CPUS}, got ${n}`);
-  }
-  if (options.smp !== undefined && typeof options.smp !== "boolean") {
-    throw new TypeError(`Machine option smp must be true or false, got ${JSON.stringify(options.smp)}`);
-  }
-  if (options.smp === false && n > 1) {
-    throw new RangeError(`A uniprocessor build (smp: false) has one CPU, asked for ${n}`);
-  }
-  if (n > arch.maxCpus) {
-    throw new RangeError(`Arch ${arch.name} supports at most ${arch.maxCpus} CPU(s), asked for ${n}`);
-  }
-  const hz = options.hz ?? 250;
-  if (!Number.isInteger(hz) || hz < 1 || hz > 10_000) {
-    throw new RangeError(`Machine option hz must be 1..10000, got ${hz}`);
-  }
-  if (options.kernel !== undefined && !Object.hasOwn(KERNEL_PROFILES, options.kernel)) {
-    throw new RangeError(
-      `Unknown kernel profile "${options.kernel}"; known: ${Object.keys(KERNEL_PROFILES).join(", ")}`,
-    );
-  }
-  if (options.idle !== undefined && options.idle !== "halt" && options.idle !== "poll") {
-    throw new RangeError(`Machine option idle must be "halt" or "poll", got "${options.idle}"`);
-  }
-  if (options.nohz !== undefined && typeof options.nohz !== "boolean") {
-    throw new TypeError(`Machine option nohz must be true or false, got ${JSON.stringify(options.nohz)}`);
-  }
-  const plugins: unknown = options.plugins ?? [];
-  if (!Array.isArray(plugins) || !plugins.every((p) => typeof p?.name === "string")) {
-    throw new TypeError("Machine option plugins must be an array of plugins, each with a name");
-  }
-  const timing: unknown = options.timing ?? {};
-  if (typeof timing !== "object" || timing === null || Array.isArray(timing)) {
-    throw new TypeError(
-      `Machine option timing must be an object of costs in ns, got ${JSON.stringify(timing)}`,
-    );
-  }
-  for (const [key, value] of Object.entries(timing)) {
-    if (!(key in DEFAULT_TIMING)) {
-      throw new TypeError(`Unknown timing "${key}"; known: ${Object.keys(DEFAULT_TIMING).join(", ")}`);
-    }
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new RangeError(`Timing ${key} must be a whole number of ns >= 0, got ${value}`);
-    }
-  }
-  return arch;
-}
-
-function isArch(arch: unknown): arch is Arch {
-  const a = arch as Partial<Arch> | null;
-  return typeof a === "object" && a !== null && typeof a.name === "string" &&
-    typeof a.hasIrqWorkInterrupt === "boolean" && Number.isInteger(a.maxCpus) &&
-    typeof a.timing === "object" &&
-    Array.isArray(a.lines) && typeof a.irqWorkRaise === "function" && typeof a.handle === "function" &&
-    typeof a.sendIpi === "function";
-}
-
-/** Fill slot `key` from the plugins: at most one may supply it. */
-function fillSlot<K extends "irqWorkPolicy" | "locking">(
-  plugins: readonly Plugin[],
-  key: K,
-  what: string,
-): Plugin[K] | undefined {
-  const fillers = plugins.filter((p) => p[key] !== undefined);
-  if (fillers.length > 1) {
-    throw new Error(
-      `Plugins "${fillers[0]!.name}" and "${
-        fillers[1]!.name
-      }" both fill the ${what} slot; a slot takes one value`,
-    );
-  }
-  return fillers[0]?.[key];
 }
 
 /** Run `body(ctx)` when the resulting generator is first resumed, not before. */

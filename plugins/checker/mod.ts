@@ -45,7 +45,8 @@
  * @module
  */
 
-import type { Machine, Plugin } from "../../core/machine.ts";
+import type { Machine } from "../../core/machine.ts";
+import type { Plugin } from "../../core/options.ts";
 import type { TraceEvent } from "../../core/trace.ts";
 
 /** What the checker tracks per CPU from the event stream. */

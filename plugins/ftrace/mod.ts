@@ -17,7 +17,8 @@
  * @module
  */
 
-import type { Machine, Plugin } from "../../core/machine.ts";
+import type { Machine } from "../../core/machine.ts";
+import type { Plugin } from "../../core/options.ts";
 import { formatEvent, ftraceHeader, type TraceEvent } from "../../core/trace.ts";
 
 /** A plugin that keeps the ftrace text of a run. */

@@ -30,7 +30,7 @@ import { IRQ_WORK_HARD_IRQ, IRQ_WORK_LAZY, type IrqWorkPolicy, irqWorkRunList } 
 import type { Kernel } from "../../core/kernel.ts";
 import { llistEmpty } from "../../core/llist.ts";
 import type { LockingPolicy } from "../../core/locking.ts";
-import type { Plugin } from "../../core/machine.ts";
+import type { Plugin } from "../../core/options.ts";
 import type { Task } from "../../core/sched.ts";
 import type { SmpHotplugThread } from "../../core/smpboot.ts";
 
