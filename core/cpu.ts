@@ -314,13 +314,12 @@ export class Cpu implements EventHandler {
   #scheduleCall(): void {
     const m = this.#machine;
     if (this.#frames.length > 0) {
-      m.finding(this, "bug", "BUG: scheduling while atomic: called from interrupt context");
+      m.bug(this, "BUG: scheduling while atomic: called from interrupt context");
       return;
     }
     if (this.current !== this.idleTask && (this.current.preemptCount > 0 || this.irqsOff)) {
-      m.finding(
+      m.warn(
         this,
-        "warning",
         `BUG: scheduling while atomic: ${this.current.comm}/${this.current.pid}/0x${
           this.current.preemptCount.toString(16).padStart(8, "0")
         }${this.irqsOff ? " (interrupts disabled)" : ""}`,

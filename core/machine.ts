@@ -87,7 +87,7 @@ const RECENT_EVENTS = 32;
 export class Machine {
   /** The event engine. */
   readonly engine: Engine = new Engine();
-  /** The machine's random numbers. */
+  /** Seeded random numbers for scenarios and the explorer; the machine itself makes no random choice. */
   readonly random: Random;
   /** The `Arch` slot. */
   readonly arch: Arch;
@@ -259,8 +259,7 @@ export class Machine {
    */
   livelock(cpu: Cpu, message: string): void {
     this.#find(cpu, "LIVELOCK", `livelock: ${message}`);
-    this.panicked = true;
-    this.engine.stop();
+    this.#halt();
   }
 
   /**
@@ -269,14 +268,13 @@ export class Machine {
    */
   bug(cpu: Cpu, message: string): void {
     this.#find(cpu, "BUG", message);
-    this.panicked = true;
-    this.engine.stop();
+    this.#halt();
   }
 
-  /** Record a finding of level `warning` (goes on) or `bug` (stops). */
-  finding(cpu: Cpu, level: "warning" | "bug", message: string): void {
-    if (level === "bug") this.bug(cpu, message);
-    else this.warn(cpu, message);
+  /** Stop the machine for good: a BUG or a livelock. */
+  #halt(): void {
+    this.panicked = true;
+    this.engine.stop();
   }
 
   #find(cpu: Cpu, level: Finding["level"], message: string): void {

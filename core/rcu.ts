@@ -66,11 +66,6 @@ export class Rcu {
     }
   }
 
-  /** Grace periods in flight. */
-  get inFlight(): number {
-    return this.#gps.length;
-  }
-
   /** `synchronize_rcu()`: sleep until a full grace period has elapsed. */
   *synchronize(cpu: Cpu): Kernel {
     const m = this.#machine;
