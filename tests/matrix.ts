@@ -70,15 +70,70 @@ export const CELLS: readonly Cell[] = ARCHES.flatMap((arch) =>
 );
 
 /**
- * Register one Deno test named `name` (start it with the SPEC rule, e.g.
- * `rule 7.1: local lists run newest first`) with one step per cell.
- * `body` returns early (after asserting nothing) only for cells the rule
- * does not apply to; say why in a comment there.
+ * Why a rule does not apply to a cell, or `undefined` if it does. The reason is
+ * short and becomes part of the ignored step's name, e.g.
+ * `x86-nolapic !RT (skipped: one CPU)`.
  */
-export function matrixTest(name: string, body: (cell: Cell) => void): void {
+export type SkipRule = (cell: Cell) => string | undefined;
+
+/** Options of {@link matrixTest}. */
+export interface MatrixOptions {
+  /**
+   * Cells the rule does not apply to: their steps are registered with
+   * `ignore: true`, so Deno reports them as ignored, never as passed, and the
+   * body is not called for them.
+   */
+  readonly skip?: SkipRule;
+}
+
+/** Skip cells whose arch allows a single CPU (x86-nolapic): nothing there is remote. */
+export const smpOnly: SkipRule = (cell) => cell.arch.maxCpus < 2 ? "one CPU" : undefined;
+
+/** Skip cells without PREEMPT_RT: no `irq_work/N` thread, no threaded works. */
+export const rtOnly: SkipRule = (cell) => cell.config.rt ? undefined : "RT only";
+
+/** Skip cells without PREEMPT_RT or with a single CPU (the first reason that holds). */
+export const rtSmpOnly: SkipRule = (cell) => rtOnly(cell) ?? smpOnly(cell);
+
+/**
+ * Register one Deno test named `name` (start it with the rule it checks, as
+ * numbered in docs/rules.md, e.g. `rule 7.1: local lists run newest first`)
+ * with one step per cell of the matrix, named `<arch> <config>`.
+ *
+ * A rule that does not apply to some cells says so with `options.skip`
+ * (see {@link smpOnly}, {@link rtOnly}, {@link rtSmpOnly}, or any
+ * {@link SkipRule}); the steps of those cells are reported as ignored, with the
+ * reason in the step name, and count in Deno's summary as ignored steps
+ * (`... | 0 ignored (N steps)`), not as passed ones. The body then covers the
+ * cells the rule applies to and never returns early to skip a cell. Where a
+ * cell only changes the expectation (a `!RT` contrast, a UP build that takes
+ * another path), the body asserts that and the step counts as passed.
+ *
+ * @example
+ * ```ts ignore
+ * matrixTest("rule 12.1: only the first push sends the IPI", { skip: smpOnly }, (cell) => {
+ *   // runs on every cell with two CPUs or more; x86-nolapic's two steps are ignored
+ * });
+ * ```
+ */
+export function matrixTest(name: string, body: (cell: Cell) => void): void;
+export function matrixTest(name: string, options: MatrixOptions, body: (cell: Cell) => void): void;
+export function matrixTest(
+  name: string,
+  optionsOrBody: MatrixOptions | ((cell: Cell) => void),
+  maybeBody?: (cell: Cell) => void,
+): void {
+  const options: MatrixOptions = typeof optionsOrBody === "function" ? {} : optionsOrBody;
+  const body = typeof optionsOrBody === "function" ? optionsOrBody : maybeBody!;
   Deno.test(name, async (t) => {
     for (const cell of CELLS) {
-      await t.step(`${cell.arch.name} ${cell.config.name}`, () => body(cell));
+      const step = `${cell.arch.name} ${cell.config.name}`;
+      const reason = options.skip?.(cell);
+      if (reason === undefined) {
+        await t.step(step, () => body(cell));
+      } else {
+        await t.step({ name: `${step} (skipped: ${reason})`, ignore: true, fn: () => {} });
+      }
     }
   });
 }
