@@ -29,7 +29,7 @@ import {
   type WorkRun,
 } from "../mod.ts";
 import { irqWorkRunList } from "../core/irq_work.ts";
-import { matrixTest } from "./matrix.ts";
+import { matrixTest, rtSmpOnly, smpOnly } from "./matrix.ts";
 import {
   assertRanWhereConfigSays,
   drive,
@@ -504,102 +504,110 @@ matrixTest("rule 5.3: a remote queueOn from NMI warns once and goes on", (cell) 
   assert.equal(m.findings.length, nmiWarnings.length, "no other finding");
 });
 
-matrixTest("rule 5.4: remote works go through the call-single queue; LAZY is ignored", (cell) => {
-  // SMP only: on UP there is no remote CPU (SPEC §5.1 is tested above).
-  if (cell.arch.maxCpus < 2) return;
-  // On RT the rule covers HARD works only (a non-HARD one takes §5.5, checked below): there the
-  // work is LAZY|HARD, and everything else is as on !RT.
-  const kind = IRQ_WORK_LAZY | (cell.config.rt ? IRQ_WORK_HARD_IRQ : 0);
-  // The target idle with its tick stopped, or busy with its tick running: either way the
-  // LAZY work runs in the call-function interrupt, neither waiting for nor inside a tick.
-  for (const targetBusy of [false, true]) {
-    const m = cell.machine({ cpus: 2 });
-    const events = record(m);
-    const l = workOf(kind, "l");
-    let tick1Stopped: boolean | undefined;
-    let lazyHead1: unknown = "unset";
-    if (targetBusy) {
-      m.spawn({ cpu: 1, name: "busy", at: 500_000 }, function* (ctx) {
-        yield* ctx.spend(10_000_000);
+// SMP only: on UP there is no remote CPU (SPEC §5.1 is tested above).
+matrixTest(
+  "rule 5.4: remote works go through the call-single queue; LAZY is ignored",
+  { skip: smpOnly },
+  (cell) => {
+    // On RT the rule covers HARD works only (a non-HARD one takes §5.5, checked below): there the
+    // work is LAZY|HARD, and everything else is as on !RT.
+    const kind = IRQ_WORK_LAZY | (cell.config.rt ? IRQ_WORK_HARD_IRQ : 0);
+    // The target idle with its tick stopped, or busy with its tick running: either way the
+    // LAZY work runs in the call-function interrupt, neither waiting for nor inside a tick.
+    for (const targetBusy of [false, true]) {
+      const m = cell.machine({ cpus: 2 });
+      const events = record(m);
+      const l = workOf(kind, "l");
+      let tick1Stopped: boolean | undefined;
+      let lazyHead1: unknown = "unset";
+      if (targetBusy) {
+        m.spawn({ cpu: 1, name: "busy", at: 500_000 }, function* (ctx) {
+          yield* ctx.spend(10_000_000);
+        });
+      }
+      m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+        tick1Stopped = m.tick.stopped(1);
+        assert.equal(yield* ctx.queueOn(l, 1), true);
+        lazyHead1 = m.irqWork.lazyList.get(1).first;
       });
+      m.runUntil(20_000_000);
+      const what = targetBusy ? "busy target" : "idle target";
+      assert.equal(tick1Stopped, !targetBusy, what);
+      assert.equal(lazyHead1, null, `${what}: not on the target's lazy list`);
+      const q = events.filter((e) => e.type === "irq_work_queue");
+      assert.deepEqual(q.map((e) => e.type === "irq_work_queue" && [e.target, e.list]), [[1, "call_single"]]);
+      const csd = events.filter((e) => e.type === "csd_queue_cpu");
+      assert.deepEqual(csd.map((e) => e.type === "csd_queue_cpu" && [e.cpu, e.target]), [[0, 1]]);
+      const ipi = events.filter((e) => e.type === "ipi_send_cpu");
+      assert.deepEqual(ipi.map((e) => e.type === "ipi_send_cpu" && [e.cpu, e.target]), [[0, 1]]);
+      const run = runOf(m, l);
+      assert.equal(run.cpu, 1);
+      assert.equal(run.context, "hardirq");
+      assert.equal(run.task.comm, targetBusy ? "busy" : "swapper/1");
+      // Runs when CPU 1 takes the call-function interrupt.
+      const arrival = ipi[0]!.time + m.arch.timing.ipiLatencyNs;
+      assert.equal(run.startedAt, arrival + m.arch.timing.irqEntryNs, what);
+      assert.equal(m.interrupts.call_function_single[1], 1);
+      assert.ok(run.endedAt < nextTick(m, arrival), `${what}: done before CPU 1's next tick`);
+      assert.equal(ticks(events, 1).filter((e) => e.time <= run.endedAt).length, 0);
+      if (!targetBusy) assert.equal(ticks(events, 1).length, 0, "the idle target had no tick at all");
+      assert.equal(m.interrupts.irq_work[1], 0);
+      assert.equal(l.flags, kind | CSD_TYPE_IRQ_WORK);
+      noFindings(m);
     }
-    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-      tick1Stopped = m.tick.stopped(1);
-      assert.equal(yield* ctx.queueOn(l, 1), true);
-      lazyHead1 = m.irqWork.lazyList.get(1).first;
-    });
-    m.runUntil(20_000_000);
-    const what = targetBusy ? "busy target" : "idle target";
-    assert.equal(tick1Stopped, !targetBusy, what);
-    assert.equal(lazyHead1, null, `${what}: not on the target's lazy list`);
-    const q = events.filter((e) => e.type === "irq_work_queue");
-    assert.deepEqual(q.map((e) => e.type === "irq_work_queue" && [e.target, e.list]), [[1, "call_single"]]);
-    const csd = events.filter((e) => e.type === "csd_queue_cpu");
-    assert.deepEqual(csd.map((e) => e.type === "csd_queue_cpu" && [e.cpu, e.target]), [[0, 1]]);
-    const ipi = events.filter((e) => e.type === "ipi_send_cpu");
-    assert.deepEqual(ipi.map((e) => e.type === "ipi_send_cpu" && [e.cpu, e.target]), [[0, 1]]);
-    const run = runOf(m, l);
-    assert.equal(run.cpu, 1);
-    assert.equal(run.context, "hardirq");
-    assert.equal(run.task.comm, targetBusy ? "busy" : "swapper/1");
-    // Runs when CPU 1 takes the call-function interrupt.
-    const arrival = ipi[0]!.time + m.arch.timing.ipiLatencyNs;
-    assert.equal(run.startedAt, arrival + m.arch.timing.irqEntryNs, what);
-    assert.equal(m.interrupts.call_function_single[1], 1);
-    assert.ok(run.endedAt < nextTick(m, arrival), `${what}: done before CPU 1's next tick`);
-    assert.equal(ticks(events, 1).filter((e) => e.time <= run.endedAt).length, 0);
-    if (!targetBusy) assert.equal(ticks(events, 1).length, 0, "the idle target had no tick at all");
-    assert.equal(m.interrupts.irq_work[1], 0);
-    assert.equal(l.flags, kind | CSD_TYPE_IRQ_WORK);
-    noFindings(m);
-  }
-  if (!cell.config.rt) return;
+  },
+);
 
-  // RT, plain LAZY work (SPEC §5.5): it joins CPU 1's lazy list and CPU 1's HARD irq_work_wake
-  // goes through the call-single queue; the wake-up's interrupt wakes irq_work/1, which runs the
-  // work at once: LAZY still does not wait for CPU 1's tick.
-  for (const targetBusy of [false, true]) {
-    const m = cell.machine({ cpus: 2 });
-    const events = record(m);
-    const l = irqWorkInitLazy(spending(), "l");
-    let lazyHead1: unknown = "unset";
-    if (targetBusy) {
-      m.spawn({ cpu: 1, name: "busy", at: 500_000 }, function* (ctx) {
-        yield* ctx.spend(10_000_000);
+matrixTest(
+  "rule 5.5: on RT a remote LAZY work joins the target's lazy list and does not wait for its tick either",
+  { skip: rtSmpOnly },
+  (cell) => {
+    // RT, plain LAZY work (SPEC §5.5): it joins CPU 1's lazy list and CPU 1's HARD irq_work_wake
+    // goes through the call-single queue; the wake-up's interrupt wakes irq_work/1, which runs the
+    // work at once: LAZY still does not wait for CPU 1's tick.
+    for (const targetBusy of [false, true]) {
+      const m = cell.machine({ cpus: 2 });
+      const events = record(m);
+      const l = irqWorkInitLazy(spending(), "l");
+      let lazyHead1: unknown = "unset";
+      if (targetBusy) {
+        m.spawn({ cpu: 1, name: "busy", at: 500_000 }, function* (ctx) {
+          yield* ctx.spend(10_000_000);
+        });
+      }
+      m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+        assert.equal(yield* ctx.queueOn(l, 1), true);
+        lazyHead1 = m.irqWork.lazyList.get(1).first;
       });
+      m.runUntil(20_000_000);
+      const what = targetBusy ? "RT, busy target" : "RT, idle target";
+      assert.equal(lazyHead1, l, what);
+      assert.deepEqual(queued(events), ["l:1:lazy", "irq_work_wake:1:call_single"], what);
+      const csd = events.filter((e) => e.type === "csd_queue_cpu");
+      assert.deepEqual(csd.map((e) => e.type === "csd_queue_cpu" && [e.cpu, e.target, e.func]), [
+        [0, 1, "irq_work_wake"],
+      ]);
+      const ipi = events.filter((e) => e.type === "ipi_send_cpu");
+      assert.deepEqual(ipi.map((e) => e.type === "ipi_send_cpu" && [e.cpu, e.target]), [[0, 1]]);
+      const arrival = ipi[0]!.time + m.arch.timing.ipiLatencyNs;
+      const wakeup = runOf(m, m.irqWorkWakeup.get(1));
+      assert.equal(wakeup.cpu, 1);
+      assert.equal(wakeup.context, "hardirq");
+      assert.equal(wakeup.startedAt, arrival + m.arch.timing.irqEntryNs, what);
+      const run = runOf(m, l);
+      assert.equal(run.cpu, 1);
+      assertRanWhereConfigSays(cell, run, l.flags, what);
+      assert.equal(run.startedAt, threadStart(m, wakeup.endedAt), what);
+      assert.ok(run.endedAt < nextTick(m, arrival), `${what}: done before CPU 1's next tick`);
+      assert.equal(ticks(events, 1).filter((e) => e.time <= run.endedAt).length, 0, what);
+      assert.equal(m.interrupts.call_function_single[1], 1);
+      assert.equal(m.interrupts.irq_work[1], 0);
+      assert.equal(l.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
+      assert.equal(m.irqWorkWakeup.get(1).flags, IRQ_WORK_HARD_IRQ | CSD_TYPE_IRQ_WORK, "wake-up released");
+      noFindings(m);
     }
-    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-      assert.equal(yield* ctx.queueOn(l, 1), true);
-      lazyHead1 = m.irqWork.lazyList.get(1).first;
-    });
-    m.runUntil(20_000_000);
-    const what = targetBusy ? "RT, busy target" : "RT, idle target";
-    assert.equal(lazyHead1, l, what);
-    assert.deepEqual(queued(events), ["l:1:lazy", "irq_work_wake:1:call_single"], what);
-    const csd = events.filter((e) => e.type === "csd_queue_cpu");
-    assert.deepEqual(csd.map((e) => e.type === "csd_queue_cpu" && [e.cpu, e.target, e.func]), [
-      [0, 1, "irq_work_wake"],
-    ]);
-    const ipi = events.filter((e) => e.type === "ipi_send_cpu");
-    assert.deepEqual(ipi.map((e) => e.type === "ipi_send_cpu" && [e.cpu, e.target]), [[0, 1]]);
-    const arrival = ipi[0]!.time + m.arch.timing.ipiLatencyNs;
-    const wakeup = runOf(m, m.irqWorkWakeup.get(1));
-    assert.equal(wakeup.cpu, 1);
-    assert.equal(wakeup.context, "hardirq");
-    assert.equal(wakeup.startedAt, arrival + m.arch.timing.irqEntryNs, what);
-    const run = runOf(m, l);
-    assert.equal(run.cpu, 1);
-    assertRanWhereConfigSays(cell, run, l.flags, what);
-    assert.equal(run.startedAt, threadStart(m, wakeup.endedAt), what);
-    assert.ok(run.endedAt < nextTick(m, arrival), `${what}: done before CPU 1's next tick`);
-    assert.equal(ticks(events, 1).filter((e) => e.time <= run.endedAt).length, 0, what);
-    assert.equal(m.interrupts.call_function_single[1], 1);
-    assert.equal(m.interrupts.irq_work[1], 0);
-    assert.equal(l.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
-    assert.equal(m.irqWorkWakeup.get(1).flags, IRQ_WORK_HARD_IRQ | CSD_TYPE_IRQ_WORK, "wake-up released");
-    noFindings(m);
-  }
-});
+  },
+);
 
 matrixTest("rule 5.6: queueOn returns true whenever its claim succeeded", (cell) => {
   const cpus = Math.min(2, cell.arch.maxCpus);
@@ -803,63 +811,71 @@ matrixTest("rule 7.2: works queued during a drain run in a later drain, after a 
   noFindings(m);
 });
 
-matrixTest("rule 7.3: works delivered through the call-single queue run oldest first", (cell) => {
-  // SMP only: a UP build has no call-single delivery of irq_work.
-  if (cell.arch.maxCpus < 2) return;
-  // On RT only HARD works take the call-single queue (SPEC §5.4): use those; plain ones below.
-  const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
-  const m = cell.machine({ cpus: 2 });
-  const events = record(m);
-  const works = ["a", "b", "c"].map((n) => workOf(kind, n));
-  let lastQueueAt = -1;
-  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    for (const w of works) assert.equal(yield* ctx.queueOn(w, 1), true);
-    lastQueueAt = ctx.now;
-  });
-  m.runUntil(20_000_000);
-  assert.deepEqual(names(m.runs), ["a", "b", "c"]);
-  const ipi = events.filter((e) => e.type === "ipi_send_cpu");
-  assert.equal(ipi.length, 1, "one IPI: only the first push found the queue empty");
-  const arrival = ipi[0]!.time + m.arch.timing.ipiLatencyNs;
-  assert.ok(lastQueueAt < arrival, "all three queued before the IPI arrived");
-  const [ra, rb, rc] = m.runs as [WorkRun, WorkRun, WorkRun];
-  assert.equal(ra.startedAt, arrival + m.arch.timing.irqEntryNs);
-  assert.equal(rb.startedAt, ra.endedAt);
-  assert.equal(rc.startedAt, rb.endedAt);
-  for (const r of m.runs) {
-    assert.equal(r.cpu, 1);
-    assert.equal(r.context, "hardirq");
-  }
-  assert.equal(m.interrupts.call_function_single[1], 1);
-  noFindings(m);
-  if (!cell.config.rt) return;
+// SMP only: a UP build has no call-single delivery of irq_work.
+matrixTest(
+  "rule 7.3: works delivered through the call-single queue run oldest first",
+  { skip: smpOnly },
+  (cell) => {
+    // On RT only HARD works take the call-single queue (SPEC §5.4): use those; plain ones below.
+    const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
+    const m = cell.machine({ cpus: 2 });
+    const events = record(m);
+    const works = ["a", "b", "c"].map((n) => workOf(kind, n));
+    let lastQueueAt = -1;
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      for (const w of works) assert.equal(yield* ctx.queueOn(w, 1), true);
+      lastQueueAt = ctx.now;
+    });
+    m.runUntil(20_000_000);
+    assert.deepEqual(names(m.runs), ["a", "b", "c"]);
+    const ipi = events.filter((e) => e.type === "ipi_send_cpu");
+    assert.equal(ipi.length, 1, "one IPI: only the first push found the queue empty");
+    const arrival = ipi[0]!.time + m.arch.timing.ipiLatencyNs;
+    assert.ok(lastQueueAt < arrival, "all three queued before the IPI arrived");
+    const [ra, rb, rc] = m.runs as [WorkRun, WorkRun, WorkRun];
+    assert.equal(ra.startedAt, arrival + m.arch.timing.irqEntryNs);
+    assert.equal(rb.startedAt, ra.endedAt);
+    assert.equal(rc.startedAt, rb.endedAt);
+    for (const r of m.runs) {
+      assert.equal(r.cpu, 1);
+      assert.equal(r.context, "hardirq");
+    }
+    assert.equal(m.interrupts.call_function_single[1], 1);
+    noFindings(m);
+  },
+);
 
-  // RT, plain works (SPEC §5.5, §7.3): they join CPU 1's lazy list; only the first push found it
-  // empty and sent CPU 1's irq_work_wake; irq_work/1 then runs them newest first.
-  const m2 = cell.machine({ cpus: 2 });
-  const events2 = record(m2);
-  const plain = ["a", "b", "c"].map((n) => irqWorkInit(spending(), n));
-  m2.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    for (const w of plain) assert.equal(yield* ctx.queueOn(w, 1), true);
-  });
-  m2.runUntil(20_000_000);
-  assert.deepEqual(queued(events2), ["a:1:lazy", "irq_work_wake:1:call_single", "b:1:lazy", "c:1:lazy"]);
-  assert.deepEqual(names(m2.runs), ["irq_work_wake", "c", "b", "a"]);
-  const ipi2 = events2.filter((e) => e.type === "ipi_send_cpu");
-  assert.equal(ipi2.length, 1);
-  const [rw, rc2, rb2, ra2] = m2.runs as [WorkRun, WorkRun, WorkRun, WorkRun];
-  assert.equal(rw.startedAt, ipi2[0]!.time + m2.arch.timing.ipiLatencyNs + m2.arch.timing.irqEntryNs);
-  assert.equal(rw.context, "hardirq");
-  assert.equal(rc2.startedAt, threadStart(m2, rw.endedAt));
-  assert.equal(rb2.startedAt, rc2.endedAt);
-  assert.equal(ra2.startedAt, rb2.endedAt);
-  for (const r of [rc2, rb2, ra2]) {
-    assert.equal(r.cpu, 1);
-    assertRanWhereConfigSays(cell, r, 0);
-  }
-  assert.equal(m2.interrupts.call_function_single[1], 1);
-  noFindings(m2);
-});
+matrixTest(
+  "rule 7.3: on RT remote plain works wait on the target's lazy list and run newest first in irq_work/N",
+  { skip: rtSmpOnly },
+  (cell) => {
+    // RT, plain works (SPEC §5.5, §7.3): they join CPU 1's lazy list; only the first push found it
+    // empty and sent CPU 1's irq_work_wake; irq_work/1 then runs them newest first.
+    const m2 = cell.machine({ cpus: 2 });
+    const events2 = record(m2);
+    const plain = ["a", "b", "c"].map((n) => irqWorkInit(spending(), n));
+    m2.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      for (const w of plain) assert.equal(yield* ctx.queueOn(w, 1), true);
+    });
+    m2.runUntil(20_000_000);
+    assert.deepEqual(queued(events2), ["a:1:lazy", "irq_work_wake:1:call_single", "b:1:lazy", "c:1:lazy"]);
+    assert.deepEqual(names(m2.runs), ["irq_work_wake", "c", "b", "a"]);
+    const ipi2 = events2.filter((e) => e.type === "ipi_send_cpu");
+    assert.equal(ipi2.length, 1);
+    const [rw, rc2, rb2, ra2] = m2.runs as [WorkRun, WorkRun, WorkRun, WorkRun];
+    assert.equal(rw.startedAt, ipi2[0]!.time + m2.arch.timing.ipiLatencyNs + m2.arch.timing.irqEntryNs);
+    assert.equal(rw.context, "hardirq");
+    assert.equal(rc2.startedAt, threadStart(m2, rw.endedAt));
+    assert.equal(rb2.startedAt, rc2.endedAt);
+    assert.equal(ra2.startedAt, rb2.endedAt);
+    for (const r of [rc2, rb2, ra2]) {
+      assert.equal(r.cpu, 1);
+      assertRanWhereConfigSays(cell, r, 0);
+    }
+    assert.equal(m2.interrupts.call_function_single[1], 1);
+    noFindings(m2);
+  },
+);
 
 // ---------------------------------------------------------------- §8 entry points that drain
 

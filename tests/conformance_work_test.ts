@@ -45,7 +45,7 @@ import {
 import { irqWorkClaim } from "../core/irq_work.ts";
 import { CSD_TYPE_TTWU } from "../core/sched.ts";
 import { tickOnly } from "../arch/tick_only/mod.ts";
-import { type Cell, matrixTest } from "./matrix.ts";
+import { type Cell, matrixTest, rtOnly, smpOnly } from "./matrix.ts";
 import {
   assertRanWhereConfigSays,
   drive,
@@ -422,81 +422,89 @@ matrixTest("rule 3.2: a work queued again from its own callback runs again later
   assert.equal(w.flags, CSD_TYPE_IRQ_WORK);
 });
 
-matrixTest("rule 3.2: a running work is claimed from another CPU and runs there concurrently", (cell) => {
-  // Needs a second CPU; the one-CPU case (re-queue on the same CPU) is the test above.
-  if (cell.arch.maxCpus < 2) return;
-  const m = cell.machine({ cpus: 2 });
-  const w = irqWorkInit(function* (_w, ctx) {
-    yield* ctx.spend(5_000_000); // longer than a tick period
-  }, "long");
-  let flagsSeenByCpu1 = -1;
-  let claimed: boolean | undefined;
-  m.spawn({ cpu: 0, name: "t0", at: 1_000_000 }, function* (ctx) {
-    assert.equal(yield* ctx.queue(w), true);
-  });
-  m.spawn({ cpu: 1, name: "t1", at: 5_000_000 }, function* (ctx) {
-    flagsSeenByCpu1 = w.flags;
-    claimed = yield* ctx.queue(w);
-  });
-  m.runUntil(30_000_000);
-  assert.equal(flagsSeenByCpu1, IRQ_WORK_BUSY | CSD_TYPE_IRQ_WORK, "running on CPU 0: BUSY, not PENDING");
-  assert.equal(claimed, true);
-  const on0 = m.runs.filter((r) => r.cpu === 0);
-  const on1 = m.runs.filter((r) => r.cpu === 1);
-  assert.equal(on0.length, 1);
-  assert.equal(on1.length, 1);
-  // The two executions overlap in time.
-  assert.ok(on1[0]!.startedAt > on0[0]!.startedAt);
-  assert.ok(on1[0]!.startedAt < on0[0]!.endedAt, "CPU 1 started while CPU 0 still ran it");
-  // RT: both in their CPU's irq_work/N thread.
-  for (const r of [on0[0]!, on1[0]!]) assertRanWhereConfigSays(cell, r, 0);
-  assert.equal(w.flags, CSD_TYPE_IRQ_WORK);
-});
+// Needs a second CPU; the one-CPU case (re-queue on the same CPU) is the test above.
+matrixTest(
+  "rule 3.2: a running work is claimed from another CPU and runs there concurrently",
+  { skip: smpOnly },
+  (cell) => {
+    const m = cell.machine({ cpus: 2 });
+    const w = irqWorkInit(function* (_w, ctx) {
+      yield* ctx.spend(5_000_000); // longer than a tick period
+    }, "long");
+    let flagsSeenByCpu1 = -1;
+    let claimed: boolean | undefined;
+    m.spawn({ cpu: 0, name: "t0", at: 1_000_000 }, function* (ctx) {
+      assert.equal(yield* ctx.queue(w), true);
+    });
+    m.spawn({ cpu: 1, name: "t1", at: 5_000_000 }, function* (ctx) {
+      flagsSeenByCpu1 = w.flags;
+      claimed = yield* ctx.queue(w);
+    });
+    m.runUntil(30_000_000);
+    assert.equal(flagsSeenByCpu1, IRQ_WORK_BUSY | CSD_TYPE_IRQ_WORK, "running on CPU 0: BUSY, not PENDING");
+    assert.equal(claimed, true);
+    const on0 = m.runs.filter((r) => r.cpu === 0);
+    const on1 = m.runs.filter((r) => r.cpu === 1);
+    assert.equal(on0.length, 1);
+    assert.equal(on1.length, 1);
+    // The two executions overlap in time.
+    assert.ok(on1[0]!.startedAt > on0[0]!.startedAt);
+    assert.ok(on1[0]!.startedAt < on0[0]!.endedAt, "CPU 1 started while CPU 0 still ran it");
+    // RT: both in their CPU's irq_work/N thread.
+    for (const r of [on0[0]!, on1[0]!]) assertRanWhereConfigSays(cell, r, 0);
+    assert.equal(w.flags, CSD_TYPE_IRQ_WORK);
+  },
+);
 
-matrixTest("rule 3.2: a running work queued back to its CPU from another CPU runs again after", (cell) => {
-  // Needs a second CPU to queue from while CPU 0 runs the callback.
-  if (cell.arch.maxCpus < 2) return;
-  const m = cell.machine({ cpus: 2 });
-  const events = record(m);
-  const w = irqWorkInit(function* (_w, ctx) {
-    yield* ctx.spend(5_000_000);
-  }, "long");
-  let claimed: boolean | undefined;
-  m.spawn({ cpu: 0, name: "t0", at: 1_000_000 }, function* (ctx) {
-    assert.equal(yield* ctx.queue(w), true);
-  });
-  m.spawn({ cpu: 1, name: "t1", at: 5_000_000 }, function* (ctx) {
-    claimed = yield* ctx.queueOn(w, 0);
-  });
-  m.runUntil(30_000_000);
-  assert.equal(claimed, true);
-  const runs = runsOf(m, w);
-  assert.equal(runs.length, 2);
-  const [first, second] = [runs[0]!, runs[1]!];
-  assert.equal(first.cpu, 0);
-  assert.equal(second.cpu, 0);
-  assert.ok(second.queuedAt > first.startedAt && second.queuedAt < first.endedAt, "claimed while running");
-  if (cell.config.rt) {
-    // RT (SPEC §5.5): the work went onto CPU 0's lazy list, which the running drain had emptied, so
-    // CPU 1 also sent CPU 0's HARD irq_work_wake through the call-single queue. Its interrupt
-    // lands in the middle of the callback (the thread runs with IRQs on) and finds the thread
-    // awake; the thread's loop then runs the work again straight after the first run (§9.4).
-    const wakeup = runsOf(m, m.irqWorkWakeup.get(0));
-    assert.equal(wakeup.length, 1);
-    assert.equal(wakeup[0]!.context, "hardirq");
-    assert.ok(wakeup[0]!.startedAt > first.startedAt && wakeup[0]!.endedAt < first.endedAt);
-    assert.equal(second.startedAt, first.endedAt);
-    for (const r of runs) assertRanWhereConfigSays(cell, r, 0);
-  } else {
-    // The call-function IPI waits for the running interrupt to return. That interrupt may have
-    // more to do after the callback (powerpc's decrementer then runs the tick that fell due).
-    const exit = events.find((e) => e.type === "irq_vector_exit" && e.cpu === 0 && e.time >= first.endedAt)!;
-    const { irqEntryNs, irqExitNs } = m.arch.timing;
-    assert.equal(second.startedAt, exit.time + irqExitNs + irqEntryNs);
-  }
-  assert.equal(m.interrupts.call_function_single[0], 1);
-  assert.equal(w.flags, CSD_TYPE_IRQ_WORK);
-});
+// Needs a second CPU to queue from while CPU 0 runs the callback.
+matrixTest(
+  "rule 3.2: a running work queued back to its CPU from another CPU runs again after",
+  { skip: smpOnly },
+  (cell) => {
+    const m = cell.machine({ cpus: 2 });
+    const events = record(m);
+    const w = irqWorkInit(function* (_w, ctx) {
+      yield* ctx.spend(5_000_000);
+    }, "long");
+    let claimed: boolean | undefined;
+    m.spawn({ cpu: 0, name: "t0", at: 1_000_000 }, function* (ctx) {
+      assert.equal(yield* ctx.queue(w), true);
+    });
+    m.spawn({ cpu: 1, name: "t1", at: 5_000_000 }, function* (ctx) {
+      claimed = yield* ctx.queueOn(w, 0);
+    });
+    m.runUntil(30_000_000);
+    assert.equal(claimed, true);
+    const runs = runsOf(m, w);
+    assert.equal(runs.length, 2);
+    const [first, second] = [runs[0]!, runs[1]!];
+    assert.equal(first.cpu, 0);
+    assert.equal(second.cpu, 0);
+    assert.ok(second.queuedAt > first.startedAt && second.queuedAt < first.endedAt, "claimed while running");
+    if (cell.config.rt) {
+      // RT (SPEC §5.5): the work went onto CPU 0's lazy list, which the running drain had emptied, so
+      // CPU 1 also sent CPU 0's HARD irq_work_wake through the call-single queue. Its interrupt
+      // lands in the middle of the callback (the thread runs with IRQs on) and finds the thread
+      // awake; the thread's loop then runs the work again straight after the first run (§9.4).
+      const wakeup = runsOf(m, m.irqWorkWakeup.get(0));
+      assert.equal(wakeup.length, 1);
+      assert.equal(wakeup[0]!.context, "hardirq");
+      assert.ok(wakeup[0]!.startedAt > first.startedAt && wakeup[0]!.endedAt < first.endedAt);
+      assert.equal(second.startedAt, first.endedAt);
+      for (const r of runs) assertRanWhereConfigSays(cell, r, 0);
+    } else {
+      // The call-function IPI waits for the running interrupt to return. That interrupt may have
+      // more to do after the callback (powerpc's decrementer then runs the tick that fell due).
+      const exit = events.find((e) =>
+        e.type === "irq_vector_exit" && e.cpu === 0 && e.time >= first.endedAt
+      )!;
+      const { irqEntryNs, irqExitNs } = m.arch.timing;
+      assert.equal(second.startedAt, exit.time + irqExitNs + irqEntryNs);
+    }
+    assert.equal(m.interrupts.call_function_single[0], 1);
+    assert.equal(w.flags, CSD_TYPE_IRQ_WORK);
+  },
+);
 
 matrixTest("rule 3.3: a failed claim changes nothing and returns false", (cell) => {
   const cpus = smpCpus(cell);
@@ -606,33 +614,38 @@ matrixTest("rule 6.1/6.4: a work re-claimed during its callback stays BUSY and r
   assert.deepEqual(atExit, [0x23 | kind, 0x20 | kind]);
   assert.equal(w.flags, CSD_TYPE_IRQ_WORK | kind);
   for (const r of runsOf(m, w)) assertRanWhereConfigSays(cell, r, kind);
-  if (!cell.config.rt) return;
-
-  // RT, plain work: irq_work/0 runs it twice in one wake-up (SPEC §9.4). The second callback still
-  // sees BUSY, so the first single step's compare-and-swap failed rather than clearing it.
-  const m2 = cell.machine({ cpus: 1 });
-  const atStart: number[] = [];
-  let afterRequeue = -1;
-  const p = irqWorkInit(function* (work, ctx) {
-    atStart.push(work.flags);
-    if (atStart.length === 1) {
-      assert.equal(yield* ctx.queue(work), true);
-      afterRequeue = work.flags;
-    }
-    yield* ctx.spend(100);
-  }, "again");
-  m2.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    yield* ctx.queue(p);
-  });
-  m2.runUntil(20_000_000);
-  assert.deepEqual(atStart, [0x22, 0x22]);
-  assert.equal(afterRequeue, 0x23);
-  const pr = runsOf(m2, p);
-  assert.equal(pr.length, 2);
-  assert.equal(pr[1]!.startedAt, pr[0]!.endedAt, "the thread's loop, no new wake-up");
-  for (const r of pr) assertRanWhereConfigSays(cell, r, 0);
-  assert.equal(p.flags, CSD_TYPE_IRQ_WORK);
 });
+
+matrixTest(
+  "rule 6.1/6.4: on RT a plain work re-claimed during its callback runs again in the same wake-up",
+  { skip: rtOnly },
+  (cell) => {
+    // RT, plain work: irq_work/0 runs it twice in one wake-up (SPEC §9.4). The second callback still
+    // sees BUSY, so the first single step's compare-and-swap failed rather than clearing it.
+    const m2 = cell.machine({ cpus: 1 });
+    const atStart: number[] = [];
+    let afterRequeue = -1;
+    const p = irqWorkInit(function* (work, ctx) {
+      atStart.push(work.flags);
+      if (atStart.length === 1) {
+        assert.equal(yield* ctx.queue(work), true);
+        afterRequeue = work.flags;
+      }
+      yield* ctx.spend(100);
+    }, "again");
+    m2.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      yield* ctx.queue(p);
+    });
+    m2.runUntil(20_000_000);
+    assert.deepEqual(atStart, [0x22, 0x22]);
+    assert.equal(afterRequeue, 0x23);
+    const pr = runsOf(m2, p);
+    assert.equal(pr.length, 2);
+    assert.equal(pr[1]!.startedAt, pr[0]!.endedAt, "the thread's loop, no new wake-up");
+    for (const r of pr) assertRanWhereConfigSays(cell, r, 0);
+    assert.equal(p.flags, CSD_TYPE_IRQ_WORK);
+  },
+);
 
 matrixTest("rule 6.3: the callback gets the work and the running CPU's context", (cell) => {
   const cpus = smpCpus(cell);
