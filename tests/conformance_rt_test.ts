@@ -31,7 +31,7 @@ import {
 } from "../mod.ts";
 import { irqWorkRunList } from "../core/irq_work.ts";
 import { contextChecker } from "../plugins/checker/mod.ts";
-import { type Cell, matrixTest } from "./matrix.ts";
+import { type Cell, matrixTest, rtOnly, rtSmpOnly, smpOnly } from "./matrix.ts";
 import { names, nextTick, record, runOf, selfRaises, spending } from "./helpers.ts";
 
 // ---------------------------------------------------------------- helpers
@@ -232,9 +232,9 @@ matrixTest("rule 4.3: on RT a HARD work joins the raised list and runs in hard-I
 
 matrixTest(
   "rule 5.5: on RT a remote non-HARD work goes to the target's lazy list and wakes irq_work/<target>",
+  // The remote path needs an SMP build; a UP build ignores the target (SPEC §5.1).
+  { skip: smpOnly },
   (cell) => {
-    // The remote path needs an SMP build; a UP build ignores the target (SPEC §5.1).
-    if (!canSmp(cell)) return;
     const m = cell.machine({ cpus: 2 });
     const events = record(m);
     const wakeup = m.irqWorkWakeup.get(1);
@@ -425,63 +425,65 @@ matrixTest("rule 9.1: irq_work/N is SCHED_FIFO 1, bound to its CPU", (cell) => {
   noFindings(m);
 });
 
-matrixTest("rule 9.1: irq_work/N preempts SCHED_OTHER, not FIFO 1, and is preempted by FIFO 2+", (cell) => {
-  // RT only: without PREEMPT_RT there is no thread to schedule.
-  if (!cell.config.rt) return;
-  const m = cell.machine({ cpus: 1 });
-  const events = record(m);
-  const end: Record<string, number> = {};
-  const start: Record<string, number> = {};
-  const w1 = irqWorkInit(spending(), "w1");
-  const w2 = irqWorkInit(spending(), "w2");
-  const w3 = irqWorkInit(function* (_w, ctx) {
-    // While the thread runs this callback: a FIFO 2 task wakes (preempts), then a FIFO 1 task (waits).
-    m.spawn({ cpu: 0, name: "fifo2", policy: "fifo", priority: 2, at: ctx.now + 300_000 }, function* (c) {
-      start.fifo2 = c.now;
-      yield* c.spend(100_000);
-      end.fifo2 = c.now;
+// RT only: without PREEMPT_RT there is no thread to schedule.
+matrixTest(
+  "rule 9.1: irq_work/N preempts SCHED_OTHER, not FIFO 1, and is preempted by FIFO 2+",
+  { skip: rtOnly },
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    const end: Record<string, number> = {};
+    const start: Record<string, number> = {};
+    const w1 = irqWorkInit(spending(), "w1");
+    const w2 = irqWorkInit(spending(), "w2");
+    const w3 = irqWorkInit(function* (_w, ctx) {
+      // While the thread runs this callback: a FIFO 2 task wakes (preempts), then a FIFO 1 task (waits).
+      m.spawn({ cpu: 0, name: "fifo2", policy: "fifo", priority: 2, at: ctx.now + 300_000 }, function* (c) {
+        start.fifo2 = c.now;
+        yield* c.spend(100_000);
+        end.fifo2 = c.now;
+      });
+      m.spawn({ cpu: 0, name: "fifo1b", policy: "fifo", priority: 1, at: ctx.now + 600_000 }, (c) => {
+        start.fifo1b = c.now;
+      });
+      yield* ctx.spend(1_000_000);
+    }, "w3");
+    m.spawn({ cpu: 0, name: "fifo1", policy: "fifo", priority: 1, at: 1_000_000 }, function* (ctx) {
+      yield* ctx.queue(w1);
+      yield* ctx.spend(9_000_000); // spans ticks: a tick-time wake cannot preempt either
+      end.fifo1 = ctx.now;
     });
-    m.spawn({ cpu: 0, name: "fifo1b", policy: "fifo", priority: 1, at: ctx.now + 600_000 }, (c) => {
-      start.fifo1b = c.now;
+    m.spawn({ cpu: 0, name: "other", at: 21_000_000 }, function* (ctx) {
+      yield* ctx.queue(w2);
+      yield* ctx.spend(9_000_000);
+      end.other = ctx.now;
     });
-    yield* ctx.spend(1_000_000);
-  }, "w3");
-  m.spawn({ cpu: 0, name: "fifo1", policy: "fifo", priority: 1, at: 1_000_000 }, function* (ctx) {
-    yield* ctx.queue(w1);
-    yield* ctx.spend(9_000_000); // spans ticks: a tick-time wake cannot preempt either
-    end.fifo1 = ctx.now;
-  });
-  m.spawn({ cpu: 0, name: "other", at: 21_000_000 }, function* (ctx) {
-    yield* ctx.queue(w2);
-    yield* ctx.spend(9_000_000);
-    end.other = ctx.now;
-  });
-  m.spawn({ cpu: 0, name: "other2", at: 41_000_000 }, function* (ctx) {
-    yield* ctx.queue(w3);
-  });
-  m.runUntil(60_000_000);
-  const r1 = runOf(m, w1), r2 = runOf(m, w2), r3 = runOf(m, w3);
-  assert.ok(r1.startedAt > end.fifo1!, "the thread does not preempt a FIFO 1 task");
-  assert.ok(r2.endedAt < end.other!, "the thread preempts a SCHED_OTHER task");
-  assert.ok(
-    switches(events, 0).some((s) =>
-      s.prevComm === "other" && s.prevState === "R+" && s.nextComm === "irq_work/0"
-    ),
-  );
-  assert.ok(start.fifo2! > r3.startedAt && end.fifo2! < r3.endedAt, "FIFO 2 ran inside the callback");
-  assert.ok(
-    switches(events, 0).some((s) =>
-      s.prevComm === "irq_work/0" && s.prevState === "R+" && s.nextComm === "fifo2" && s.prevPrio === 98
-    ),
-  );
-  assert.ok(start.fifo1b! >= r3.endedAt, "a FIFO 1 task does not preempt the thread");
-  for (const w of [w1, w2, w3]) assertThreaded(m, runOf(m, w), 0);
-  noFindings(m);
-});
+    m.spawn({ cpu: 0, name: "other2", at: 41_000_000 }, function* (ctx) {
+      yield* ctx.queue(w3);
+    });
+    m.runUntil(60_000_000);
+    const r1 = runOf(m, w1), r2 = runOf(m, w2), r3 = runOf(m, w3);
+    assert.ok(r1.startedAt > end.fifo1!, "the thread does not preempt a FIFO 1 task");
+    assert.ok(r2.endedAt < end.other!, "the thread preempts a SCHED_OTHER task");
+    assert.ok(
+      switches(events, 0).some((s) =>
+        s.prevComm === "other" && s.prevState === "R+" && s.nextComm === "irq_work/0"
+      ),
+    );
+    assert.ok(start.fifo2! > r3.startedAt && end.fifo2! < r3.endedAt, "FIFO 2 ran inside the callback");
+    assert.ok(
+      switches(events, 0).some((s) =>
+        s.prevComm === "irq_work/0" && s.prevState === "R+" && s.nextComm === "fifo2" && s.prevPrio === 98
+      ),
+    );
+    assert.ok(start.fifo1b! >= r3.endedAt, "a FIFO 1 task does not preempt the thread");
+    for (const w of [w1, w2, w3]) assertThreaded(m, runOf(m, w), 0);
+    noFindings(m);
+  },
+);
 
-matrixTest("rule 9.3: a wake request with the lazy list empty does nothing", (cell) => {
-  // RT only: on !RT the wake-up work's handler drains the (empty) lazy list itself; nothing to wake.
-  if (!cell.config.rt) return;
+// RT only: on !RT the wake-up work's handler drains the (empty) lazy list itself; nothing to wake.
+matrixTest("rule 9.3: a wake request with the lazy list empty does nothing", { skip: rtOnly }, (cell) => {
   const smp = canSmp(cell);
   const target = smp ? 1 : 0;
   const m = cell.machine({ cpus: smp ? 2 : 1 });
@@ -504,42 +506,45 @@ matrixTest("rule 9.3: a wake request with the lazy list empty does nothing", (ce
   noFindings(m);
 });
 
-matrixTest("rule 9.4: irq_work/N drains until the lazy list is empty in one wake-up", (cell) => {
-  // RT only: on !RT works queued from a callback run in a later hard-IRQ drain (SPEC §7.2).
-  if (!cell.config.rt) return;
-  const m = cell.machine({ cpus: 1 });
-  const events = record(m);
-  const b = irqWorkInit(spending(), "b");
-  const c = irqWorkInit(spending(), "c");
-  const a = irqWorkInit(function* (_w, ctx) {
-    yield* ctx.queue(b);
-    yield* ctx.queue(c);
-    yield* ctx.spend(1_000);
-  }, "a");
-  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    yield* ctx.queue(a);
-  });
-  m.runUntil(20_000_000);
-  assert.deepEqual(names(m.runs), ["a", "c", "b"], "second pass of the loop, newest first");
-  for (const w of [a, b, c]) assertThreaded(m, runOf(m, w), 0);
-  assert.equal(wakeups(events, "irq_work/0").length, 1, "woken once");
-  const into = switches(events, 0).filter((s) => s.nextComm === "irq_work/0");
-  const outOf = switches(events, 0).filter((s) => s.prevComm === "irq_work/0");
-  assert.equal(into.length, 1, "scheduled in once");
-  assert.equal(outOf.length, 1);
-  assert.equal(outOf[0]!.prevState, "S");
-  assert.ok(outOf[0]!.time >= runOf(m, b).endedAt, "slept only after the list was empty");
-  noFindings(m);
-});
+// RT only: on !RT works queued from a callback run in a later hard-IRQ drain (SPEC §7.2).
+matrixTest(
+  "rule 9.4: irq_work/N drains until the lazy list is empty in one wake-up",
+  { skip: rtOnly },
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    const b = irqWorkInit(spending(), "b");
+    const c = irqWorkInit(spending(), "c");
+    const a = irqWorkInit(function* (_w, ctx) {
+      yield* ctx.queue(b);
+      yield* ctx.queue(c);
+      yield* ctx.spend(1_000);
+    }, "a");
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      yield* ctx.queue(a);
+    });
+    m.runUntil(20_000_000);
+    assert.deepEqual(names(m.runs), ["a", "c", "b"], "second pass of the loop, newest first");
+    for (const w of [a, b, c]) assertThreaded(m, runOf(m, w), 0);
+    assert.equal(wakeups(events, "irq_work/0").length, 1, "woken once");
+    const into = switches(events, 0).filter((s) => s.nextComm === "irq_work/0");
+    const outOf = switches(events, 0).filter((s) => s.prevComm === "irq_work/0");
+    assert.equal(into.length, 1, "scheduled in once");
+    assert.equal(outOf.length, 1);
+    assert.equal(outOf[0]!.prevState, "S");
+    assert.ok(outOf[0]!.time >= runOf(m, b).endedAt, "slept only after the list was empty");
+    noFindings(m);
+  },
+);
 
 for (const kernel of ["C", "D"] as const) {
   matrixTest(
     `rule 9.4/6.6: profile ${kernel}: the RT drain ${
       kernel === "D" ? "is" : "is not"
     } an RCU read-side section`,
+    // RT only: on !RT there is no thread drain (hard-IRQ drains are implicit readers either way).
+    { skip: rtOnly },
     (cell) => {
-      // RT only: on !RT there is no thread drain (hard-IRQ drains are implicit readers either way).
-      if (!cell.config.rt) return;
       const m = cell.machine({ cpus: 1, kernel });
       const thread = irqWorkd(m, 0)!;
       let nestingInCallback = -1, gpStart = -1, gpEnd = -1, nestingAtGpEnd = -1;
@@ -715,26 +720,29 @@ for (const kernel of ["C", "D"] as const) {
   });
 }
 
-matrixTest("rule 11.4: profile D: the sleeping sync waits a grace period after BUSY clears", (cell) => {
-  // RT only here: the sleeping branch on !RT (no self-interrupt) runs works in hard-IRQ context.
-  if (!cell.config.rt) return;
-  const c = h1(cell, "C");
-  const d = h1(cell, "D");
-  const rc = runOf(c.m, c.w), rd = runOf(d.m, d.w);
-  assert.equal(rc.endedAt, rd.endedAt, "same run in both profiles");
-  assert.ok(d.syncReturn > c.syncReturn, `D returns later (${d.syncReturn} > ${c.syncReturn})`);
-  // C: woken inside the drain (no read-side section), returns while the thread is still in its drain.
-  assert.deepEqual(c.nestingAtWaiterWakes, [0]);
-  const cThreadSleeps = switches(c.events, 0).find((s) =>
-    s.prevComm === "irq_work/0" && s.prevState === "S"
-  )!;
-  assert.ok(c.syncReturn < cThreadSleeps.time, "C: sync returned before the drain finished");
-  // D: the rcuwait wake happens inside the read-side section; the return after the thread left it.
-  assert.equal(d.nestingAtWaiterWakes[0], 1, "D: the waiter is woken inside the drain's section");
-  assert.equal(d.nestingAtReturn, 0, "D: sync returns after the thread's rcu_read_unlock()");
-  noFindings(c.m);
-  noFindings(d.m);
-});
+// RT only here: the sleeping branch on !RT (no self-interrupt) runs works in hard-IRQ context.
+matrixTest(
+  "rule 11.4: profile D: the sleeping sync waits a grace period after BUSY clears",
+  { skip: rtOnly },
+  (cell) => {
+    const c = h1(cell, "C");
+    const d = h1(cell, "D");
+    const rc = runOf(c.m, c.w), rd = runOf(d.m, d.w);
+    assert.equal(rc.endedAt, rd.endedAt, "same run in both profiles");
+    assert.ok(d.syncReturn > c.syncReturn, `D returns later (${d.syncReturn} > ${c.syncReturn})`);
+    // C: woken inside the drain (no read-side section), returns while the thread is still in its drain.
+    assert.deepEqual(c.nestingAtWaiterWakes, [0]);
+    const cThreadSleeps = switches(c.events, 0).find((s) =>
+      s.prevComm === "irq_work/0" && s.prevState === "S"
+    )!;
+    assert.ok(c.syncReturn < cThreadSleeps.time, "C: sync returned before the drain finished");
+    // D: the rcuwait wake happens inside the read-side section; the return after the thread left it.
+    assert.equal(d.nestingAtWaiterWakes[0], 1, "D: the waiter is woken inside the drain's section");
+    assert.equal(d.nestingAtReturn, 0, "D: sync returns after the thread's rcu_read_unlock()");
+    noFindings(c.m);
+    noFindings(d.m);
+  },
+);
 
 for (const kernel of ["C", "D"] as const) {
   matrixTest(`rule 11.6: profile ${kernel}: sync waits for a queued work that has not started`, (cell) => {
@@ -769,9 +777,9 @@ for (const kernel of ["C", "D"] as const) {
 for (const kernel of ["C", "D"] as const) {
   matrixTest(
     `rule 15 H3 (fix ${kernel === "D" ? "ON" : "OFF"}): profile ${kernel}: sync + kfree vs. CPU 1's drain`,
+    // RT with 2 CPUs (the H3 configuration); the !RT variant needs a tick-run work and is not covered here.
+    { skip: rtSmpOnly },
     (cell) => {
-      // RT with 2 CPUs (the H3 configuration); the !RT variant needs a tick-run work and is not covered here.
-      if (!cell.config.rt || !canSmp(cell)) return;
       const m = cell.machine({ cpus: 2, kernel });
       const events = record(m);
       const thread = irqWorkd(m, 1)!;
