@@ -3,9 +3,11 @@
  * subsystem and the machine around it (CPUs, interrupt contexts, IPIs, the
  * tick, a scheduler).
  *
- * Build a machine with an arch from `arch/`, spawn tasks and queue works,
- * run, and read what happened: per-work records, interrupt counts, kernel
- * WARN/BUG findings, and a trace in the kernel's ftrace layout.
+ * This module is the scenario API: build a machine with an arch from
+ * `arch/`, spawn tasks that queue and sync works, run, and read what
+ * happened (per-work records, interrupt counts, kernel WARN/BUG findings,
+ * typed trace events, and with the `ftrace` plugin the kernel's trace text).
+ * Arch and plugin authors build on `core/mod.ts` instead.
  *
  * @example
  * ```ts
@@ -27,16 +29,12 @@
  * @module
  */
 
-export type { Arch, ArchTiming, InterruptKind, InterruptLine } from "./core/arch.ts";
+export type { Arch } from "./core/arch.ts";
 export { Context, type TaskInfo } from "./core/context.ts";
-export { type Cpu, ScenarioError } from "./core/cpu.ts";
-export { Engine, type EventHandler, Priority, type ProcessBody, spawnProcess } from "./core/engine.ts";
-export { coreInterrupt, deliverIpi } from "./core/handlers.ts";
+export { ScenarioError } from "./core/cpu.ts";
 export {
-  CSD_TYPE_IRQ_WORK,
   initIrqWork,
   IRQ_WORK_BUSY,
-  IRQ_WORK_CLAIMED,
   IRQ_WORK_HARD_IRQ,
   IRQ_WORK_LAZY,
   IRQ_WORK_PENDING,
@@ -48,80 +46,18 @@ export {
   irqWorkIsBusy,
   irqWorkIsHard,
   irqWorkIsPending,
-  IrqWorkLists,
-  irqWorkNeedsCpu,
-  type IrqWorkPolicy,
-  irqWorkQueue,
-  irqWorkQueueOn,
-  irqWorkRun,
-  irqWorkSingle,
-  irqWorkSync,
-  irqWorkTick,
-  NON_RT_POLICY,
-  type RcuWait,
+  type WorkRun,
 } from "./core/irq_work.ts";
-export { HALT, type Kernel, type MaybeKernel, type Op, SCHEDULE, spend, STEP } from "./core/kernel.ts";
-export {
-  llistAdd,
-  llistDelAll,
-  llistEmpty,
-  LlistHead,
-  type LlistNode,
-  llistReverseOrder,
-} from "./core/llist.ts";
-export { createMachine, Machine, type TaskBody, type TaskOptions, type WorkRun } from "./core/machine.ts";
-export { DEFAULT_TIMING, type MachineOptions, type MachineTiming, type Plugin } from "./core/options.ts";
-export { PerCpu } from "./core/percpu.ts";
-export { KERNEL_PROFILES, type KernelProfile, type KernelVersion } from "./core/profile.ts";
-export { Rcu } from "./core/rcu.ts";
-export { smpbootThreadFn, type SmpHotplugThread } from "./core/smpboot.ts";
-export {
-  type LockingPolicy,
-  NON_RT_LOCKING,
-  RawSpinlock,
-  rawSpinLock,
-  rawSpinUnlock,
-  Spinlock,
-  spinLock,
-  spinUnlock,
-} from "./core/locking.ts";
-export { kfree, kmalloc, KObject } from "./core/kmem.ts";
+export { type Kernel, type MaybeKernel, spend } from "./core/kernel.ts";
+export { KObject } from "./core/kmem.ts";
+export { RawSpinlock, Spinlock } from "./core/locking.ts";
+export { createMachine, Machine, type TaskBody, type TaskOptions } from "./core/machine.ts";
+export type { IdleMode } from "./core/idle.ts";
+export type { MachineOptions } from "./core/options.ts";
+export type { Plugin } from "./core/parts.ts";
+export type { KernelVersion } from "./core/profile.ts";
 export { Random } from "./core/random.ts";
-export { RunQueue, type SchedPolicy, Task, type TaskState } from "./core/sched.ts";
-export {
-  CallSingleData,
-  type CallSingleNode,
-  CSD_FLAG_LOCK,
-  CSD_TYPE_ASYNC,
-  CSD_TYPE_SYNC,
-  Smp,
-} from "./core/smp.ts";
-export { Ticks, type Timer } from "./core/tick.ts";
-export {
-  type ContextKind,
-  type CsdQueueCpuEvent,
-  type Finding,
-  type FindingEvent,
-  formatCpumask,
-  formatEvent,
-  ftraceHeader,
-  type IpiRaiseEvent,
-  type IpiSendCpuEvent,
-  type IrqVectorEvent,
-  type IrqWorkExecuteEvent,
-  type IrqWorkQueueEvent,
-  type KmemEvent,
-  type LockAcquireEvent,
-  type LockReleaseEvent,
-  type NmiEvent,
-  type Observer,
-  type SchedSwitchEvent,
-  type SchedWakeIdleEvent,
-  type SchedWakeupEvent,
-  type TickEvent,
-  type TickStopEvent,
-  type TraceBody,
-  type TraceEvent,
-  type TraceHeader,
-} from "./core/trace.ts";
+export type { SchedPolicy } from "./core/sched.ts";
+export { DEFAULT_TIMING, type MachineTiming } from "./core/timing.ts";
+export type { ContextKind, Finding, Observer, TraceEvent } from "./core/trace.ts";
 export { ftrace, type FtraceOptions, type FtracePlugin } from "./plugins/ftrace/mod.ts";

@@ -7,13 +7,14 @@
  * @module
  */
 
-import type { Cpu } from "./cpu.ts";
-import { type IrqWork, irqWorkQueue, irqWorkQueueOn, irqWorkSync, preemptEnable } from "./irq_work.ts";
+import { type Cpu, preemptEnable } from "./cpu.ts";
+import type { IrqWork } from "./irq_work.ts";
 import { type Kernel, SCHEDULE, spend, STEP } from "./kernel.ts";
-import type { ContextKind } from "./trace.ts";
+import type { KObject } from "./kmem.ts";
+import type { RawSpinlock, Spinlock } from "./locking.ts";
+import type { KernelParts } from "./parts.ts";
 import { CallSingleData } from "./smp.ts";
-import { RawSpinlock, rawSpinLock, rawSpinUnlock, Spinlock, spinLock, spinUnlock } from "./locking.ts";
-import { kfree, kmalloc, type KObject } from "./kmem.ts";
+import type { ContextKind } from "./trace.ts";
 
 /** The current task as a callback sees it. */
 export interface TaskInfo {
@@ -47,10 +48,14 @@ export interface TaskInfo {
  */
 export class Context {
   #cpu: Cpu;
+  #k: KernelParts;
+  #contextOf: (cpu: number) => Context;
 
-  /** @internal One per CPU, made by the machine. */
-  constructor(cpu: Cpu) {
+  /** @internal One per CPU, made by the machine; `contextOf` finds another CPU's. */
+  constructor(cpu: Cpu, kernel: KernelParts, contextOf: (cpu: number) => Context) {
     this.#cpu = cpu;
+    this.#k = kernel;
+    this.#contextOf = contextOf;
   }
 
   /** `smp_processor_id()`. */
@@ -60,7 +65,7 @@ export class Context {
 
   /** Current simulated time in ns. */
   get now(): number {
-    return this.#cpu.machine.engine.now;
+    return this.#k.engine.now;
   }
 
   /** Innermost context: `task`, `hardirq` or `nmi`. */
@@ -91,17 +96,17 @@ export class Context {
 
   /** `irq_work_queue(work)`. */
   queue(work: IrqWork): Kernel<boolean> {
-    return irqWorkQueue(this.#cpu, work);
+    return this.#k.irqWork.irqWorkQueue(this.#cpu, work);
   }
 
   /** `irq_work_queue_on(work, cpu)`. */
   queueOn(work: IrqWork, cpu: number): Kernel<boolean> {
-    return irqWorkQueueOn(this.#cpu, work, cpu);
+    return this.#k.irqWork.irqWorkQueueOn(this.#cpu, work, cpu);
   }
 
   /** `irq_work_sync(work)`. */
   sync(work: IrqWork): Kernel {
-    return irqWorkSync(this.#cpu, work);
+    return this.#k.irqWork.irqWorkSync(this.#cpu, work);
   }
 
   /** `local_irq_disable()`. */
@@ -138,62 +143,72 @@ export class Context {
       throw new RangeError(`Cannot sleep ${ns} ns: need whole ns >= 0`);
     }
     if (cpu.context !== "task") throw new Error(`CPU ${cpu.id}: sleep() called from ${cpu.context} context`);
-    const m = cpu.machine;
+    const k = this.#k;
     const task = cpu.current;
     task.state = "interruptible";
-    m.tick.add(cpu.id, { expires: m.engine.now + ns, fn: (c) => m.wakeUpProcess(c, task) });
+    k.timers.add(cpu.id, { expires: k.engine.now + ns, fn: (c) => k.wakeups.wakeUpProcess(c, task) });
     yield SCHEDULE;
   }
 
   /** `raw_spin_lock()`. */
   rawSpinLock(lock: RawSpinlock): Kernel {
-    return rawSpinLock(this.#cpu, lock);
+    return this.#k.locking.rawSpinLock(this.#cpu, lock);
   }
 
   /** `raw_spin_unlock()`. */
   rawSpinUnlock(lock: RawSpinlock): Kernel {
-    return rawSpinUnlock(this.#cpu, lock);
+    return this.#k.locking.rawSpinUnlock(this.#cpu, lock);
   }
 
   /** `spin_lock()`: a sleeping lock on PREEMPT_RT. */
   spinLock(lock: Spinlock): Kernel {
-    return spinLock(this.#cpu, lock);
+    return this.#k.locking.spinLock(this.#cpu, lock);
   }
 
   /** `spin_unlock()`. */
   spinUnlock(lock: Spinlock): Kernel {
-    return spinUnlock(this.#cpu, lock);
+    return this.#k.locking.spinUnlock(this.#cpu, lock);
   }
 
   /** `kmalloc()`: a new object named `name`. */
   kmalloc(name: string): Kernel<KObject> {
-    return kmalloc(this.#cpu, name);
+    return this.#k.kmem.kmalloc(this.#cpu, name);
   }
 
   /** `kfree()`. */
   kfree(object: KObject): Kernel {
-    return kfree(this.#cpu, object);
+    return this.#k.kmem.kfree(this.#cpu, object);
   }
 
   /** `rcu_read_lock()`. */
   *rcuReadLock(): Kernel {
-    this.#cpu.machine.rcu.readLock(this.#cpu);
+    this.#k.rcu.readLock(this.#cpu);
     yield STEP;
   }
 
   /** `rcu_read_unlock()`. */
   *rcuReadUnlock(): Kernel {
-    this.#cpu.machine.rcu.readUnlock(this.#cpu);
+    this.#k.rcu.readUnlock(this.#cpu);
     yield STEP;
   }
 
   /** `synchronize_rcu()`: wait for a full grace period (task context). */
   synchronizeRcu(): Kernel {
-    return this.#cpu.machine.rcu.synchronize(this.#cpu);
+    return this.#k.rcu.synchronize(this.#cpu);
   }
 
   /** `smp_call_function_single(cpu, func, wait)`. */
   callFunctionSingle(cpu: number, func: (ctx: Context) => Kernel | void, wait: boolean): Kernel {
-    return this.#cpu.machine.smp.callFunctionSingle(this.#cpu, cpu, new CallSingleData(func), wait);
+    this.#checkCpu(cpu, "call a function on");
+    const csd = new CallSingleData((c) => func(this.#contextOf(c.id)), func.name || "csd_func");
+    return this.#k.smp.callFunctionSingle(this.#cpu, cpu, csd, wait);
+  }
+
+  /** Throw a clear error unless `cpu` names a CPU of this machine. */
+  #checkCpu(cpu: number, action: string): void {
+    const n = this.#k.cpus.length;
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= n) {
+      throw new RangeError(`Cannot ${action} CPU ${cpu}: the machine has ${n} CPUs`);
+    }
   }
 }

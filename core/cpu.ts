@@ -1,5 +1,5 @@
 /**
- * One emulated CPU: the code it runs, its interrupt state and its scheduler.
+ * One emulated CPU: the code it runs, its interrupt state and its run queue.
  *
  * A CPU runs one *strand* of kernel code at a time: the current task's, or
  * the innermost interrupt frame's. Strands are generators that yield
@@ -7,17 +7,21 @@
  * interrupt that arrives while interrupts are enabled cuts into the current
  * spend, pushes a frame and resumes the spend after the frame returns; one
  * that arrives while they are disabled is latched and delivered at the next
- * step after they are enabled (SPEC §14 emulator hint).
+ * step after they are enabled.
+ *
+ * The CPU knows interrupt lines only by number: whoever owns a line
+ * registers its handler with {@linkcode Cpu.requestIrq}, as `request_irq`
+ * does, and the CPU's idle task gets its code at {@linkcode Cpu.boot}.
  *
  * @module
  */
 
-import { type EventHandler, Priority } from "./engine.ts";
+import { Cell, type Memory } from "./atomic.ts";
+import { type Engine, type EventHandler, Priority } from "./engine.ts";
+import type { Findings } from "./findings.ts";
 import { HALT, type Kernel, SCHEDULE, STEP } from "./kernel.ts";
-import { RunQueue, type Task } from "./sched.ts";
-import type { ContextKind } from "./trace.ts";
-import type { InterruptLine } from "./arch.ts";
-import type { Machine } from "./machine.ts";
+import { PRIO_IDLE, RunQueue, Task } from "./sched.ts";
+import type { ContextKind, TraceHub } from "./trace.ts";
 
 /** Something that runs on a CPU and can be cut short: a task or an interrupt frame. */
 interface Strand {
@@ -42,54 +46,112 @@ const enum RunState {
   HALTED,
 }
 
-/** An emulated CPU. Created by the machine builder. */
+/** An interrupt handler: kernel code run in a hard-IRQ frame on `cpu`. */
+export type IrqHandler = (cpu: Cpu) => Kernel;
+
+/** An IPI in flight: who sent it, and its id in the trace. */
+export interface Ipi {
+  /** Id carried by the send's trace event and by the arrival's. */
+  readonly id: number;
+  /** Sending CPU. */
+  readonly from: number;
+  /** What it asks for (the line's kind). */
+  readonly kind: string;
+}
+
+/** What a CPU is built with: the machine's engine, trace, findings, memory and costs. */
+export interface CpuEnv {
+  /** The event engine. */
+  readonly engine: Engine;
+  /** The trace hub. */
+  readonly trace: TraceHub;
+  /** Where WARN/BUG go. */
+  readonly findings: Findings;
+  /** Shared memory. */
+  readonly memory: Memory;
+  /** A context switch, charged to the incoming task. */
+  readonly contextSwitchNs: number;
+  /** From an interrupt's arrival to its handler. */
+  readonly irqEntryNs: number;
+  /** From a handler's return to the interrupted code. */
+  readonly irqExitNs: number;
+  /** The CPU that ran last (for findings not tied to a CPU's own check). */
+  lastCpu: Cpu | null;
+}
+
+const NO_IPI = 0;
+/** Lines per CPU (the arrival's engine argument packs an IPI id above the line). */
+const MAX_LINES = 32;
+
+/** An emulated CPU. Built by the machine, then booted with its idle loop. */
 export class Cpu implements EventHandler {
   /** CPU number. */
   readonly id: number;
-  /** In `cpu_online_mask` (see {@linkcode Machine.setCpuOnline}). */
+  /** In `cpu_online_mask`. */
   online = true;
-  /** Taken down (see {@linkcode Machine.cpuDown}): runs nothing more, interrupts stay latched. */
+  /** Taken down: runs nothing more, interrupts stay latched. */
   dead = false;
   /** Local interrupts disabled. */
   irqsOff = false;
   /** `TIF_NEED_RESCHED` of the current task. */
   needResched = false;
   /** `TIF_POLLING_NRFLAG` of the idle task: polling idle, woken by need-resched without an IPI. */
-  polling = false;
-  /** The task whose context is at the bottom of the CPU (idle when nothing else runs). */
-  current: Task;
+  readonly polling: Cell<boolean> = new Cell(false);
   /** This CPU's idle task (`swapper/N`, pid 0). */
   readonly idleTask: Task;
+  /** The task whose context is at the bottom of the CPU (idle when nothing else runs). */
+  current: Task;
   /** Runnable tasks other than idle, best first. */
   readonly runQueue: RunQueue = new RunQueue();
 
-  /** The machine this CPU belongs to: kernel code reaches shared state through it. */
-  readonly machine: Machine;
-  #machine: Machine;
+  #env: CpuEnv;
+  #handlers: (IrqHandler | undefined)[] = [];
+  #scheduleHooks: ((cpu: Cpu) => void)[] = [];
   #frames: Frame[] = [];
   #pendingLines = 0;
   #pendingNmis: Kernel[] = [];
-  #state = RunState.STEPPING;
+  #nextNmi = 0;
+  #ipis = new Map<number, Ipi>();
+  #state = RunState.HALTED;
   #spendUntil = 0;
   #spendingStrand: Strand | null = null;
   #epoch = 0;
   #continuation: number;
   #arrival: number;
 
-  /** @internal Built by the machine, which then calls {@linkcode Cpu.start}. */
-  constructor(machine: Machine, id: number, idleTask: Task) {
-    this.machine = machine;
-    this.#machine = machine;
+  /** CPU `id`, with an idle task that gets its code at {@linkcode Cpu.boot}. */
+  constructor(env: CpuEnv, id: number) {
+    this.#env = env;
     this.id = id;
-    this.idleTask = idleTask;
-    this.current = idleTask;
-    this.#continuation = machine.engine.register(this);
-    this.#arrival = machine.engine.register({ fire: (line) => this.#arrive(line) });
+    this.idleTask = new Task({ pid: 0, comm: `swapper/${id}`, cpu: id, policy: "other", prio: PRIO_IDLE });
+    this.idleTask.state = "running";
+    this.idleTask.preemptCount = 1;
+    this.current = this.idleTask;
+    this.#continuation = env.engine.register(this);
+    this.#arrival = env.engine.register({ fire: (arg) => this.#arrive(arg) });
   }
 
-  /** Start running at time 0. */
-  start(): void {
-    this.#machine.engine.at(0, this.#continuation, this.#epoch);
+  /** `request_irq`: run `handler` in a hard-IRQ frame whenever `line` is taken. */
+  requestIrq(line: number, handler: IrqHandler): void {
+    if (!(line >= 0 && line < MAX_LINES) || !Number.isInteger(line)) {
+      throw new RangeError(`Cannot request interrupt line ${line}: lines are 0..${MAX_LINES - 1}`);
+    }
+    if (this.#handlers[line] !== undefined) {
+      throw new Error(`CPU ${this.id}: line ${line} already has a handler`);
+    }
+    this.#handlers[line] = handler;
+  }
+
+  /** Call `hook` at every entry of `__schedule()` on this CPU (`rcu_note_context_switch`). */
+  onSchedule(hook: (cpu: Cpu) => void): void {
+    this.#scheduleHooks.push(hook);
+  }
+
+  /** `cpu_startup_entry()`: the idle task runs `idleLoop` and the CPU starts at the current time. */
+  boot(idleLoop: Kernel): void {
+    this.idleTask.gen = idleLoop;
+    this.#state = RunState.STEPPING;
+    this.#env.engine.at(this.#env.engine.now, this.#continuation, this.#epoch);
   }
 
   /** Innermost context: `task`, `hardirq` or `nmi`. */
@@ -128,22 +190,18 @@ export class Cpu implements EventHandler {
     return this.#pendingLines !== 0;
   }
 
-  /** The five ftrace latency flag characters for the current state. */
-  traceFlags(): string {
-    const nmi = this.inNmi;
-    const hard = this.#frames.length > 0;
-    const ctx = nmi ? "Z" : hard ? "h" : ".";
-    const depth = this.current.preemptCount;
-    return (this.irqsOff ? "d" : ".") + (this.needResched ? "N" : ".") + ctx +
-      (depth === 0 ? "." : (depth & 0xf).toString(16)) + (this.current.migrateDisable === 0 ? "." : "1");
-  }
-
   /**
    * Latch interrupt `line` on this CPU after `delay` ns, as hardware does when
-   * an IPI or timer interrupt arrives. Delivery waits for interrupts to be on.
+   * a timer interrupt or an IPI (`ipi`, traced on arrival) arrives. Delivery
+   * waits for interrupts to be on.
    */
-  raiseLine(line: number, delay = 0): void {
-    this.#machine.engine.after(delay, this.#arrival, line, Priority.HARDWARE);
+  raiseLine(line: number, delay = 0, ipi: Ipi | null = null): void {
+    let arg = line;
+    if (ipi !== null) {
+      this.#ipis.set(ipi.id, ipi);
+      arg += ipi.id * MAX_LINES;
+    }
+    this.#env.engine.after(delay, this.#arrival, arg, Priority.HARDWARE);
   }
 
   /** Deliver an NMI whose handler body is `body` (delivered even with interrupts off). */
@@ -160,11 +218,18 @@ export class Cpu implements EventHandler {
   /** Engine callback: a continuation is due. */
   fire(epoch: number): void {
     if (epoch !== this.#epoch) return;
-    this.#machine.lastCpu = this;
+    this.#env.lastCpu = this;
     this.#run();
   }
 
-  #arrive(line: number): void {
+  #arrive(arg: number): void {
+    const line = arg % MAX_LINES;
+    const id = (arg - line) / MAX_LINES;
+    if (id !== NO_IPI) {
+      const ipi = this.#ipis.get(id)!;
+      this.#ipis.delete(id);
+      this.#env.trace.emit(this, { type: "ipi_arrive", ipi: id, from: ipi.from, kind: ipi.kind });
+    }
     this.#pendingLines |= 1 << line;
     this.#interruptible(false);
   }
@@ -173,7 +238,7 @@ export class Cpu implements EventHandler {
   #interruptible(nmi: boolean): void {
     if (this.irqsOff && !nmi) return;
     if (this.#state === RunState.SPENDING) {
-      this.#spendingStrand!.remaining = this.#spendUntil - this.#machine.engine.now;
+      this.#spendingStrand!.remaining = this.#spendUntil - this.#env.engine.now;
       this.#spendingStrand = null;
       this.#continueNow();
     } else if (this.#state === RunState.HALTED) {
@@ -182,24 +247,25 @@ export class Cpu implements EventHandler {
   }
 
   #continueNow(): void {
+    const engine = this.#env.engine;
     this.#state = RunState.STEPPING;
-    this.#machine.engine.at(this.#machine.engine.now, this.#continuation, ++this.#epoch, Priority.HARDWARE);
+    engine.at(engine.now, this.#continuation, ++this.#epoch, Priority.HARDWARE);
   }
 
   #run(): void {
-    const m = this.#machine;
-    const engine = m.engine;
+    const env = this.#env;
+    const engine = env.engine;
     this.#state = RunState.RUNNING;
     for (;;) {
-      if (m.panicked || this.dead) return;
-      if (this.#pendingNmis.length > 0 && !this.inNmi) {
-        this.#pushFrame("nmi", this.#nmiFrame(this.#pendingNmis.shift()!));
+      if (env.findings.halted || this.dead) return;
+      if (this.#nextNmi < this.#pendingNmis.length && !this.inNmi) {
+        this.#pushFrame("nmi", this.#nmiFrame(this.#takeNmi()));
         continue;
       }
       if (this.#pendingLines !== 0 && !this.irqsOff) {
         const line = 31 - Math.clz32(this.#pendingLines & -this.#pendingLines);
         this.#pendingLines &= ~(1 << line);
-        this.#pushFrame("hardirq", this.#irqFrame(m.arch.lines[line]!));
+        this.#pushFrame("hardirq", this.#irqFrame(line));
         continue;
       }
       let strand: Strand | undefined = this.#frames[this.#frames.length - 1];
@@ -237,12 +303,24 @@ export class Cpu implements EventHandler {
       }
       if (op === HALT) {
         this.irqsOff = false;
-        if (this.#pendingLines !== 0 || this.#pendingNmis.length > 0 || this.needResched) continue;
+        if (this.#pendingLines !== 0 || this.#nextNmi < this.#pendingNmis.length || this.needResched) {
+          continue;
+        }
         this.#state = RunState.HALTED;
         return;
       }
       throw new Error(`CPU ${this.id}: kernel code yielded ${op}, which is not an Op`);
     }
+  }
+
+  /** The oldest pending NMI (a queue read from its front, emptied when drained). */
+  #takeNmi(): Kernel {
+    const body = this.#pendingNmis[this.#nextNmi++]!;
+    if (this.#nextNmi === this.#pendingNmis.length) {
+      this.#pendingNmis.length = 0;
+      this.#nextNmi = 0;
+    }
+    return body;
   }
 
   /** Resume `strand`; an exception from scenario code becomes an error that says where it happened. */
@@ -254,14 +332,14 @@ export class Cpu implements EventHandler {
       const message = error instanceof Error ? error.message : String(error);
       throw new ScenarioError(
         `Code running on CPU ${this.id} (${this.context} context, current task ${this.current.comm}) ` +
-          `threw at ${this.#machine.engine.now} ns: ${message}`,
+          `threw at ${this.#env.engine.now} ns: ${message}`,
         { cause: error },
       );
     }
   }
 
   #spend(strand: Strand, ns: number): void {
-    const engine = this.#machine.engine;
+    const engine = this.#env.engine;
     this.#state = RunState.SPENDING;
     this.#spendingStrand = strand;
     this.#spendUntil = engine.now + ns;
@@ -271,6 +349,7 @@ export class Cpu implements EventHandler {
   #pushFrame(kind: Frame["kind"], gen: Kernel): void {
     this.#frames.push({ kind, gen, remaining: 0, savedIrqsOff: this.irqsOff });
     this.irqsOff = true;
+    this.#env.memory.fence(this.id); // interrupt entry serialises the CPU
   }
 
   #finish(strand: Strand): void {
@@ -285,40 +364,32 @@ export class Cpu implements EventHandler {
     this.#schedule(false);
   }
 
-  *#irqFrame(line: InterruptLine): Kernel {
-    const m = this.#machine;
-    yield m.arch.timing.irqEntryNs;
-    m.emit(this, {
-      type: "irq_vector_entry",
-      vector: line.vector,
-      name: line.name,
-      detail: line.entryDetail,
-    });
-    m.interrupts[line.kind][this.id]!++;
-    yield* m.arch.handle(this, line);
-    m.emit(this, { type: "irq_vector_exit", vector: line.vector, name: line.name, detail: line.exitDetail });
-    yield m.arch.timing.irqExitNs;
+  *#irqFrame(line: number): Kernel {
+    const handler = this.#handlers[line];
+    yield this.#env.irqEntryNs;
+    if (handler === undefined) this.#env.findings.warnOnce(this, `spurious interrupt on line ${line}`);
+    else yield* handler(this);
+    yield this.#env.irqExitNs;
   }
 
   *#nmiFrame(body: Kernel): Kernel {
-    const m = this.#machine;
-    yield m.arch.timing.irqEntryNs;
-    m.interrupts.nmi[this.id]!++;
-    m.emit(this, { type: "nmi_entry" });
+    const env = this.#env;
+    yield env.irqEntryNs;
+    env.trace.emit(this, { type: "nmi_entry" });
     yield* body;
-    m.emit(this, { type: "nmi_exit" });
-    yield m.arch.timing.irqExitNs;
+    env.trace.emit(this, { type: "nmi_exit" });
+    yield env.irqExitNs;
   }
 
   /** Kernel code called `schedule()`. */
   #scheduleCall(): void {
-    const m = this.#machine;
+    const findings = this.#env.findings;
     if (this.#frames.length > 0) {
-      m.bug(this, "BUG: scheduling while atomic: called from interrupt context");
+      findings.bug(this, "BUG: scheduling while atomic: called from interrupt context");
       return;
     }
     if (this.current !== this.idleTask && (this.current.preemptCount > 0 || this.irqsOff)) {
-      m.warn(
+      findings.warn(
         this,
         `BUG: scheduling while atomic: ${this.current.comm}/${this.current.pid}/0x${
           this.current.preemptCount.toString(16).padStart(8, "0")
@@ -333,14 +404,14 @@ export class Cpu implements EventHandler {
    * runnable task, switch if it differs. `preempt` marks an involuntary switch.
    */
   #schedule(preempt: boolean): void {
-    const m = this.#machine;
+    const env = this.#env;
     const prev = this.current;
     this.needResched = false;
-    m.rcu.quiescent(this);
+    for (const hook of this.#scheduleHooks) hook(this);
     if (prev !== this.idleTask && prev.state !== "running" && !preempt) this.runQueue.dequeue(prev);
     const next = this.runQueue.first() ?? this.idleTask;
     if (next === prev) return;
-    m.emit(this, {
+    env.trace.emit(this, {
       type: "sched_switch",
       prevComm: prev.comm,
       prevPid: prev.pid,
@@ -351,14 +422,20 @@ export class Cpu implements EventHandler {
       nextPrio: next.prio,
     });
     this.current = next;
-    next.remaining += m.timing.contextSwitchNs;
-    m.tick.sliceStarted(this.id);
+    next.remaining += env.contextSwitchNs;
+    next.sliceStart = env.engine.now;
   }
 
   /** Preemption point for code that changed `needResched` or enabled preemption. */
   wantsPreempt(): boolean {
     return this.needResched && this.#frames.length === 0 && this.current.preemptCount === 0 && !this.irqsOff;
   }
+}
+
+/** `preempt_enable()`: drop the count and reschedule here if something asked for it. */
+export function* preemptEnable(cpu: Cpu): Kernel {
+  cpu.current.preemptCount--;
+  if (cpu.wantsPreempt()) yield STEP;
 }
 
 /** An exception thrown by scenario code (a task body, an NMI handler, an irq_work callback). */

@@ -3,7 +3,9 @@
  * mechanism (kernel/irq_work.c, include/linux/irq_work.h), following the
  * kernel's control flow step by step. Where the kernel asks
  * `IS_ENABLED(CONFIG_PREEMPT_RT)`, this code asks the machine's
- * {@linkcode IrqWorkPolicy} instead (DESIGN.md principle 3).
+ * {@linkcode IrqWorkPolicy} instead; where versions differ, it asks the
+ * {@linkcode KernelProfile}. Every access to a work's flag word or to a list
+ * goes through the machine's {@linkcode Memory}.
  *
  * A work's flag word moves through these states (irq_work.h):
  *
@@ -17,15 +19,24 @@
  * @module
  */
 
-import type { Cpu } from "./cpu.ts";
+import type { Arch, ArchRaiseHw } from "./arch.ts";
+import { Cell, type Memory } from "./atomic.ts";
 import type { Context } from "./context.ts";
+import { type Cpu, preemptEnable } from "./cpu.ts";
+import type { Findings } from "./findings.ts";
 import { type Kernel, type MaybeKernel, runCallback, SCHEDULE, STEP } from "./kernel.ts";
+import type { KObject } from "./kmem.ts";
 import { llistAdd, llistDelAll, llistEmpty, llistEntries, LlistHead, type LlistNode } from "./llist.ts";
 import { PerCpu } from "./percpu.ts";
+import type { KernelProfile } from "./profile.ts";
+import type { Rcu } from "./rcu.ts";
 import type { Task } from "./sched.ts";
-import type { KObject } from "./kmem.ts";
+import type { Smp } from "./smp.ts";
+import type { Timers } from "./timer.ts";
+import type { ContextKind, TraceHub } from "./trace.ts";
+import type { Wakeups } from "./wake.ts";
 
-/** The work is queued and its callback has not started (SPEC §1.2). */
+/** The work is queued and its callback has not started (rule 1.2). */
 export const IRQ_WORK_PENDING = 0x01;
 /** The work is claimed: queued or running. */
 export const IRQ_WORK_BUSY = 0x02;
@@ -41,11 +52,8 @@ export const CSD_TYPE_IRQ_WORK = 0x20;
 /** An irq_work callback; it may be a generator that spends CPU time. */
 export type IrqWorkFunc = (work: IrqWork, ctx: Context) => MaybeKernel;
 
-/** `struct rcuwait`: a one-slot register for the task waiting on a work (SPEC §11.5). */
-export interface RcuWait {
-  /** The waiting task, or null. */
-  task: Task | null;
-}
+/** `struct rcuwait`: a one-slot register for the task waiting on a work (rule 11.5). */
+export type RcuWait = Cell<Task | null>;
 
 /**
  * `struct irq_work`: a callback, a flag word, a list link and a waiter slot.
@@ -53,16 +61,16 @@ export interface RcuWait {
  * {@linkcode irqWorkInitHard}.
  */
 export class IrqWork implements LlistNode {
-  /** The flag word (`node.a_flags`). */
-  flags: number;
+  /** The flag word (`node.a_flags`), a shared word. */
+  readonly aFlags: Cell<number>;
   /** The list link (`node.llist`). */
   next: LlistNode | null = null;
   /** The callback. */
   func: IrqWorkFunc;
   /** The name traces print. */
   name: string;
-  /** Who waits in `irqWorkSync` (C+). */
-  irqwait: RcuWait = { task: null };
+  /** Who waits in `irq_work_sync()` (C+). */
+  readonly irqwait: RcuWait = new Cell<Task | null>(null);
   /**
    * The object this work is embedded in (`container_of`), if any: once it is
    * freed, every access the irq_work code makes to the work is reported as
@@ -75,13 +83,22 @@ export class IrqWork implements LlistNode {
   /** Prefer the initialisers; this is the raw constructor. */
   constructor(func: IrqWorkFunc, flags = 0, name = func.name || "irq_work") {
     this.func = func;
-    this.flags = flags;
+    this.aFlags = new Cell(flags);
     this.name = name;
+  }
+
+  /** The flag word as memory holds it, for inspection and set-up outside the model (no step, not recorded). */
+  get flags(): number {
+    return this.aFlags.value;
+  }
+
+  set flags(value: number) {
+    this.aFlags.value = value;
   }
 }
 
 /**
- * `IRQ_WORK_INIT(func)`: a plain work (flags 0, SPEC §1.3).
+ * `IRQ_WORK_INIT(func)`: a plain work (flags 0, rule 1.3).
  *
  * @example
  * ```ts
@@ -107,13 +124,13 @@ export function irqWorkInitHard(func: IrqWorkFunc, name?: string): IrqWork {
 /**
  * `init_irq_work(work, func)`: overwrite the whole work, whatever its state.
  * Re-initialising a queued work silently clears PENDING/BUSY and its link
- * (SPEC §1.4; the root of bug H5).
+ * (rule 1.4; the root of bug H5).
  */
 export function initIrqWork(work: IrqWork, func: IrqWorkFunc): void {
   work.func = func;
-  work.flags = 0;
+  work.aFlags.value = 0;
   work.next = null;
-  work.irqwait = { task: null };
+  work.irqwait.value = null;
 }
 
 /** `irq_work_is_pending()`. */
@@ -132,8 +149,8 @@ export function irqWorkIsHard(work: IrqWork): boolean {
 }
 
 /**
- * The irq_work policy slot: the three questions the kernel answers with
- * `IS_ENABLED(CONFIG_PREEMPT_RT)` (DESIGN.md principle 3). The core holds the
+ * The irq_work policy slot: the questions the kernel answers with
+ * `IS_ENABLED(CONFIG_PREEMPT_RT)` in kernel/irq_work.c. The core holds the
  * non-RT answers ({@linkcode NON_RT_POLICY}); the PREEMPT_RT plugin fills the
  * slot with its own.
  */
@@ -145,278 +162,378 @@ export interface IrqWorkPolicy {
   /** Which list, remotely: does it travel through the target's lazy list and wake-up work? */
   remoteThroughLazyList(flags: number): boolean;
   /** Who drains the lazy list: what `irq_work_run()`/`irq_work_tick()` do after the raised list. */
-  handleLazyList(cpu: Cpu): Kernel;
-  /** Do waiters sleep: does `irqWorkSync` sleep (and the runner wake it) for this work? */
-  waitersSleep(flags: number, hasIrqWorkInterrupt: boolean): boolean;
-  /** Must interrupts be off when a list is drained (the drain's BUG_ON, SPEC §7.1)? */
+  handleLazyList(irqWork: IrqWorkCore, cpu: Cpu): Kernel;
+  /**
+   * Do waiters sleep for works not flagged HARD (whatever the arch)? Then
+   * the runner reads the work's flags again after releasing it, to know
+   * whether to wake a waiter (rules 6.5, 11.3).
+   */
+  readonly nonHardWaitersSleep: boolean;
+  /** Must interrupts be off when a list is drained (the drain's BUG_ON, rule 7.1)? */
   readonly drainNeedsIrqsOff: boolean;
 }
 
-/** The non-RT answers of kernel version C (SPEC §4.3, §7.1, §8, §11.3). */
-export const NON_RT_POLICY: IrqWorkPolicy = {
+/** The non-RT answers of kernel version C (rules 4.3, 7.1, 8, 11.3). */
+export const NON_RT_POLICY: IrqWorkPolicy = Object.freeze({
   name: "non-RT",
-  joinsLazyList: (flags) => (flags & IRQ_WORK_LAZY) !== 0,
+  joinsLazyList: (flags: number) => (flags & IRQ_WORK_LAZY) !== 0,
   remoteThroughLazyList: () => false,
-  handleLazyList: (cpu) => irqWorkRunList(cpu, cpu.machine.irqWork.lazyList.get(cpu.id)),
-  waitersSleep: (_flags, hasIrqWorkInterrupt) => !hasIrqWorkInterrupt,
+  handleLazyList: (irqWork: IrqWorkCore, cpu: Cpu) =>
+    irqWork.irqWorkRunList(cpu, irqWork.lazyList.get(cpu.id)),
+  nonHardWaitersSleep: false,
   drainNeedsIrqsOff: true,
-};
+});
 
-/** Per-CPU irq_work state: the raised and lazy lists. */
-export class IrqWorkLists {
+/** One execution of an irq_work callback. */
+export interface WorkRun {
+  /** The work that ran. */
+  readonly work: IrqWork;
+  /** The CPU it ran on. */
+  readonly cpu: number;
+  /** The context its callback ran in. */
+  readonly context: ContextKind;
+  /** The current task (in hard-IRQ context: the interrupted one). */
+  readonly task: { readonly comm: string; readonly pid: number; readonly prio: number };
+  /** Interrupts were disabled when the callback started. */
+  readonly irqsDisabled: boolean;
+  /** The current task's preemption-disable depth when the callback started. */
+  readonly preemptCount: number;
+  /** When the claim that queued this run succeeded, in ns. */
+  readonly queuedAt: number;
+  /** When the callback started, in ns. */
+  readonly startedAt: number;
+  /** When the callback returned, in ns. */
+  readonly endedAt: number;
+}
+
+/** What the irq_work core is built from: the parts of the machine it uses, and its answers. */
+export interface IrqWorkParts {
+  /** The CPUs. */
+  readonly cpus: readonly Cpu[];
+  /** Shared memory (flag words, lists, the waiter slot). */
+  readonly memory: Memory;
+  /** Where events go. */
+  readonly trace: TraceHub;
+  /** Where WARN/BUG go. */
+  readonly findings: Findings;
+  /** The arch (for `arch_irq_work_raise()`). */
+  readonly arch: Arch;
+  /** `arch_irq_work_has_interrupt()` on this machine. */
+  readonly hasIrqWorkInterrupt: boolean;
+  /** What the arch's raise may touch. */
+  readonly raiseHw: ArchRaiseHw;
+  /** Timers (for `tick_nohz_tick_stopped()`). */
+  readonly timers: Timers;
+  /** The call-single queues (remote works). */
+  readonly smp: Smp;
+  /** Task wake-ups (the sync's waiter). */
+  readonly wakeups: Wakeups;
+  /** RCU (the sync's grace period, D). */
+  readonly rcu: Rcu;
+  /** The policy slot's answers. */
+  readonly policy: IrqWorkPolicy;
+  /** The kernel version's answers. */
+  readonly profile: KernelProfile;
+  /** An SMP build. */
+  readonly smpBuild: boolean;
+  /** `cpu_relax()` in spin loops, ns. */
+  readonly cpuRelaxNs: number;
+  /** A sync spinning this long is a livelock. */
+  readonly spinLimitNs: number;
+  /** The current time. */
+  now(): number;
+  /** The callback context of `cpu` (what scenario code gets). */
+  contextOf(cpu: Cpu): Context;
+  /** Record a callback run. */
+  recordRun(run: WorkRun): void;
+}
+
+/** The irq_work subsystem of one machine: the per-CPU lists and the kernel's functions. */
+export class IrqWorkCore {
   /** Works that want the self-interrupt (`raised_list`). */
   readonly raisedList: PerCpu<LlistHead<IrqWork>>;
   /** Works that wait for the tick or, on RT, the thread (`lazy_list`). */
   readonly lazyList: PerCpu<LlistHead<IrqWork>>;
+  /** Per-CPU HARD work that wakes a CPU's lazy-list runner (`irq_work_wakeup`). */
+  readonly wakeup: PerCpu<IrqWork>;
+  /** The parts it works with (for the policy and the plugins that answer it). */
+  readonly parts: IrqWorkParts;
 
-  /** Empty lists for `cpus` CPUs. */
-  constructor(cpus: number) {
-    this.raisedList = new PerCpu(cpus, () => new LlistHead<IrqWork>());
-    this.lazyList = new PerCpu(cpus, () => new LlistHead<IrqWork>());
-  }
-}
-
-/** `irq_work_claim()`: one atomic fetch-or; succeeds iff PENDING was clear (SPEC §3). */
-export function* irqWorkClaim(cpu: Cpu, work: IrqWork): Kernel<boolean> {
-  yield STEP;
-  checkAccess(cpu, work, "irq_work_claim");
-  const old = work.flags;
-  work.flags = old | IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK;
-  if (old & IRQ_WORK_PENDING) return false;
-  work.queuedAt = cpu.machine.engine.now;
-  return true;
-}
-
-/** A read or write of `work` by the irq_work code: report it if the work's object was freed. */
-function checkAccess(cpu: Cpu, work: IrqWork, where: string): void {
-  if (work.object?.freed) {
-    cpu.machine.warnOnce(
-      cpu,
-      `BUG: KASAN: slab-use-after-free in ${where} (${work.name} in freed ${work.object.name})`,
+  /** The subsystem over `parts`. */
+  constructor(parts: IrqWorkParts) {
+    this.parts = parts;
+    const n = parts.cpus.length;
+    this.raisedList = new PerCpu(n, () => new LlistHead<IrqWork>());
+    this.lazyList = new PerCpu(n, () => new LlistHead<IrqWork>());
+    this.wakeup = new PerCpu(
+      n,
+      (cpu) => irqWorkInitHard(() => parts.policy.handleLazyList(this, parts.cpus[cpu]!), "irq_work_wake"),
     );
   }
-}
 
-/** `irq_work_raise()`: trace the self-IPI (6.4+, only if the arch has one) and ask the arch. */
-function* irqWorkRaise(cpu: Cpu, work: IrqWork, callsite: string): Kernel {
-  const m = cpu.machine;
-  if (m.arch.hasIrqWorkInterrupt && m.profile.ipiTracepoints) {
-    m.emit(cpu, { type: "ipi_send_cpu", target: cpu.id, callsite, callback: work.name });
+  /** `irq_work_claim()`: one atomic fetch-or; succeeds iff PENDING was clear (rule 3). */
+  *irqWorkClaim(cpu: Cpu, work: IrqWork): Kernel<boolean> {
+    const old = yield* this.parts.memory.fetchOr(cpu.id, work.aFlags, IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK);
+    this.#checkAccess(cpu, work, "irq_work_claim");
+    if (old & IRQ_WORK_PENDING) return false;
+    work.queuedAt = this.parts.now();
+    return true;
   }
-  yield* m.arch.irqWorkRaise(cpu);
-}
 
-/** `__irq_work_queue_local()`: pick the list, push, raise on the empty edge (SPEC §4.2, §4.3). */
-function* irqWorkQueueLocal(cpu: Cpu, work: IrqWork, callsite: string): Kernel {
-  const m = cpu.machine;
-  const flags = work.flags;
-  const lazyWork = (flags & IRQ_WORK_LAZY) !== 0;
-  const toLazy = m.policy.joinsLazyList(flags);
-  const list = (toLazy ? m.irqWork.lazyList : m.irqWork.raisedList).get(cpu.id);
-  m.emit(cpu, {
-    type: "irq_work_queue",
-    work: work.name,
-    workFlags: flags,
-    target: cpu.id,
-    list: toLazy ? "lazy" : "raised",
-  });
-  if (!(yield* llistAdd(work, list))) return;
-  if (!lazyWork || m.tick.stopped(cpu.id)) yield* irqWorkRaise(cpu, work, callsite);
-}
-
-/** `irq_work_queue()`: claim, then enqueue on this CPU with preemption disabled (SPEC §4.1). */
-export function* irqWorkQueue(cpu: Cpu, work: IrqWork): Kernel<boolean> {
-  if (!(yield* irqWorkClaim(cpu, work))) return false;
-  cpu.current.preemptCount++;
-  yield* irqWorkQueueLocal(cpu, work, "irq_work_queue");
-  yield* preemptEnable(cpu);
-  return true;
-}
-
-/** `irq_work_queue_on()`: queue on CPU `target`, through the call-single queue if remote (SPEC §5). */
-export function* irqWorkQueueOn(cpu: Cpu, work: IrqWork, target: number): Kernel<boolean> {
-  const m = cpu.machine;
-  if (!m.smpBuild) return yield* irqWorkQueue(cpu, work);
-  m.checkCpu(target, "queue work on");
-  if (!m.cpus[target]!.online) m.warnOnce(cpu, "WARNING: irq_work_queue_on: target CPU offline");
-  if (!(yield* irqWorkClaim(cpu, work))) return false;
-  cpu.current.preemptCount++;
-  if (target !== cpu.id) {
-    if (cpu.inNmi) m.warnOnce(cpu, "WARNING: irq_work_queue_on: remote queue from NMI");
-    let entry: IrqWork | null = work;
-    if (m.policy.remoteThroughLazyList(work.flags)) {
-      m.emit(cpu, { type: "irq_work_queue", work: work.name, workFlags: work.flags, target, list: "lazy" });
-      entry = null;
-      if (yield* llistAdd(work, m.irqWork.lazyList.get(target))) {
-        const wakeup = m.irqWorkWakeup.get(target);
-        if (yield* irqWorkClaim(cpu, wakeup)) entry = wakeup;
-      }
-    }
-    if (entry !== null) {
-      m.emit(cpu, {
-        type: "irq_work_queue",
-        work: entry.name,
-        workFlags: entry.flags,
-        target,
-        list: "call_single",
-      });
-      yield* m.smp.callSingleQueue(cpu, target, entry, entry.name, "irq_work_queue_on");
-    }
-  } else {
-    yield* irqWorkQueueLocal(cpu, work, "irq_work_queue_on");
-  }
-  yield* preemptEnable(cpu);
-  return true;
-}
-
-/**
- * `irq_work_needs_cpu()`: may this CPU not stop its tick? Raised works count
- * only without a self-interrupt; lazy works always (SPEC §10.1).
- */
-export function irqWorkNeedsCpu(cpu: Cpu): boolean {
-  const m = cpu.machine;
-  if (llistEmpty(m.irqWork.raisedList.get(cpu.id)) || m.arch.hasIrqWorkInterrupt) {
-    if (llistEmpty(m.irqWork.lazyList.get(cpu.id))) return false;
-  }
-  if (!cpu.online) m.warnOnce(cpu, "WARNING: irq_work_needs_cpu: CPU offline with pending irq_work");
-  return true;
-}
-
-/** `irq_work_single()`: run one claimed work and release it (SPEC §6). */
-export function* irqWorkSingle(cpu: Cpu, work: IrqWork): Kernel {
-  const m = cpu.machine;
-  yield STEP;
-  checkAccess(cpu, work, "irq_work_single");
-  const flags = work.flags & ~IRQ_WORK_PENDING;
-  yield STEP;
-  work.flags = flags;
-  const started = m.engine.now;
-  const queuedAt = work.queuedAt;
-  const task = cpu.current;
-  const context = cpu.context, irqsDisabled = cpu.irqsOff, preemptCount = task.preemptCount;
-  const hard = (flags & IRQ_WORK_HARD_IRQ) !== 0;
-  m.emit(cpu, { type: "irq_work_execute_start", work: work.name, hard });
-  yield* runCallback(work.func(work, m.contexts[cpu.id]!));
-  m.emit(cpu, { type: "irq_work_execute_end", work: work.name, hard });
-  m.recordRun({
-    work,
-    cpu: cpu.id,
-    context,
-    task: { comm: task.comm, pid: task.pid, prio: task.prio },
-    irqsDisabled,
-    preemptCount,
-    queuedAt,
-    startedAt: started,
-    endedAt: m.engine.now,
-  });
-  yield STEP;
-  checkAccess(cpu, work, "irq_work_single");
-  if (work.flags === flags) work.flags = flags & ~IRQ_WORK_BUSY;
-  // The kernel reads the work again after BUSY is clear (irq_work_is_hard()):
-  // the window of bug H3, closed by profile D's grace period in the syncer.
-  yield STEP;
-  checkAccess(cpu, work, "irq_work_single");
-  if (waitersSleep(cpu, work.flags)) yield* rcuwaitWakeUp(cpu, work);
-}
-
-/** `irq_work_run_list()`: take the whole list and run it newest first (SPEC §7.1). */
-export function* irqWorkRunList(cpu: Cpu, list: LlistHead<IrqWork>): Kernel {
-  const m = cpu.machine;
-  if (!cpu.irqsOff && m.policy.drainNeedsIrqsOff) {
-    yield* bugOn(cpu, "kernel BUG at kernel/irq_work.c: irq_work_run_list() with interrupts enabled");
-  }
-  if (llistEmpty(list)) return;
-  const first = yield* llistDelAll(list);
-  for (const work of llistEntries(first)) yield* irqWorkSingle(cpu, work);
-}
-
-/** `irq_work_run()`: the self-interrupt handler's body (SPEC §8.1). */
-export function* irqWorkRun(cpu: Cpu): Kernel {
-  const m = cpu.machine;
-  yield* irqWorkRunList(cpu, m.irqWork.raisedList.get(cpu.id));
-  yield* m.policy.handleLazyList(cpu);
-}
-
-/** `irq_work_tick()`: from the tick in hard-IRQ context (SPEC §8.2). */
-export function* irqWorkTick(cpu: Cpu): Kernel {
-  const m = cpu.machine;
-  const raised = m.irqWork.raisedList.get(cpu.id);
-  if (!llistEmpty(raised) && !m.arch.hasIrqWorkInterrupt) yield* irqWorkRunList(cpu, raised);
-  yield* m.policy.handleLazyList(cpu);
-}
-
-/**
- * `irq_work_sync()`: wait until the work is not BUSY. Sleeps where the policy
- * says waiters sleep, otherwise spins (SPEC §11).
- */
-export function* irqWorkSync(cpu: Cpu, work: IrqWork): Kernel {
-  const m = cpu.machine;
-  if (cpu.irqsOff) m.warnOnce(cpu, "WARNING: irq_work_sync: lockdep_assert_irqs_enabled() failed");
-  if (m.profile.sleepingSync && cpu.atomic) {
-    m.mightSleep(cpu, "kernel/irq_work.c (irq_work_sync)");
-  }
-  if (waitersSleep(cpu, work.flags)) {
-    yield* rcuwaitWaitEvent(cpu, work.irqwait, () => !irqWorkIsBusy(work));
-    if (m.profile.rcuProtectedSync) yield* m.rcu.synchronize(cpu);
-    return;
-  }
-  const start = m.engine.now;
-  for (;;) {
-    yield STEP;
-    if (!irqWorkIsBusy(work)) return;
-    if (m.engine.now - start > m.timing.spinLimitNs) {
-      m.livelock(
+  /** A read or write of `work` by the irq_work code: report it if the work's object was freed. */
+  #checkAccess(cpu: Cpu, work: IrqWork, where: string): void {
+    if (work.object?.freed) {
+      this.parts.findings.warnOnce(
         cpu,
-        `irq_work_sync() has spun ${(m.engine.now - start) / 1e6} ms on ${work.name} with BUSY set`,
+        `BUG: KASAN: slab-use-after-free in ${where} (${work.name} in freed ${work.object.name})`,
       );
-      yield STEP;
     }
-    yield m.timing.cpuRelaxNs;
   }
-}
 
-/** Does a syncer of a work with `flags` sleep (C+), rather than spin (A-B, seed)? (SPEC §6.5, §11.3) */
-function waitersSleep(cpu: Cpu, flags: number): boolean {
-  const m = cpu.machine;
-  return m.profile.sleepingSync && m.policy.waitersSleep(flags, m.arch.hasIrqWorkInterrupt);
-}
+  /** `irq_work_raise()`: trace the self-IPI (6.4+, only if the arch has one) and ask the arch. */
+  *#irqWorkRaise(cpu: Cpu, work: IrqWork, callsite: string): Kernel {
+    const p = this.parts;
+    const ipi = p.trace.nextIpiId();
+    if (p.hasIrqWorkInterrupt && p.profile.ipiTracepoints) {
+      p.trace.emit(cpu, { type: "ipi_send_cpu", ipi, target: cpu.id, callsite, callback: work.name });
+    }
+    yield* p.arch.irqWorkRaise(p.raiseHw, cpu, ipi);
+  }
 
-/**
- * `rcuwait_wait_event(w, cond, TASK_UNINTERRUPTIBLE)`: register once
- * (`prepare_to_rcuwait`), then re-check and sleep until woken and true;
- * `finish_rcuwait` clears the slot.
- */
-function* rcuwaitWaitEvent(cpu: Cpu, w: RcuWait, cond: () => boolean): Kernel {
-  const task = cpu.current;
-  yield STEP;
-  w.task = task;
-  for (;;) {
-    task.state = "uninterruptible";
+  /** `__irq_work_queue_local()`: pick the list, push, raise on the empty edge (rules 4.2, 4.3). */
+  *#irqWorkQueueLocal(cpu: Cpu, work: IrqWork, callsite: string): Kernel {
+    const p = this.parts;
+    const flags = p.memory.peek(cpu.id, work.aFlags);
+    const lazyWork = (flags & IRQ_WORK_LAZY) !== 0;
+    const toLazy = p.policy.joinsLazyList(flags);
+    const list = (toLazy ? this.lazyList : this.raisedList).get(cpu.id);
+    p.trace.emit(cpu, {
+      type: "irq_work_queue",
+      work: work.name,
+      workId: p.trace.workId(work),
+      workFlags: flags,
+      target: cpu.id,
+      list: toLazy ? "lazy" : "raised",
+    });
+    if (!(yield* llistAdd(p.memory, cpu.id, work, list))) return;
+    if (!lazyWork || p.timers.tickStopped[cpu.id]) yield* this.#irqWorkRaise(cpu, work, callsite);
+  }
+
+  /** `irq_work_queue()`: claim, then enqueue on this CPU with preemption disabled (rule 4.1). */
+  *irqWorkQueue(cpu: Cpu, work: IrqWork): Kernel<boolean> {
+    if (!(yield* this.irqWorkClaim(cpu, work))) return false;
+    cpu.current.preemptCount++;
+    yield* this.#irqWorkQueueLocal(cpu, work, "irq_work_queue");
+    yield* preemptEnable(cpu);
+    return true;
+  }
+
+  /** `irq_work_queue_on()`: queue on CPU `target`, through the call-single queue if remote (rule 5). */
+  *irqWorkQueueOn(cpu: Cpu, work: IrqWork, target: number): Kernel<boolean> {
+    const p = this.parts;
+    if (!p.smpBuild) return yield* this.irqWorkQueue(cpu, work);
+    if (!Number.isInteger(target) || target < 0 || target >= p.cpus.length) {
+      throw new RangeError(`Cannot queue work on CPU ${target}: the machine has ${p.cpus.length} CPUs`);
+    }
+    if (!p.cpus[target]!.online) p.findings.warnOnce(cpu, "WARNING: irq_work_queue_on: target CPU offline");
+    if (!(yield* this.irqWorkClaim(cpu, work))) return false;
+    cpu.current.preemptCount++;
+    if (target !== cpu.id) {
+      if (cpu.inNmi) p.findings.warnOnce(cpu, "WARNING: irq_work_queue_on: remote queue from NMI");
+      let entry: IrqWork | null = work;
+      const flags = p.memory.peek(cpu.id, work.aFlags);
+      if (p.policy.remoteThroughLazyList(flags)) {
+        this.#traceQueue(cpu, work, flags, target, "lazy");
+        entry = null;
+        if (yield* llistAdd(p.memory, cpu.id, work, this.lazyList.get(target))) {
+          const wakeup = this.wakeup.get(target);
+          if (yield* this.irqWorkClaim(cpu, wakeup)) entry = wakeup;
+        }
+      }
+      if (entry !== null) {
+        this.#traceQueue(cpu, entry, p.memory.peek(cpu.id, entry.aFlags), target, "call_single");
+        yield* p.smp.callSingleQueue(cpu, target, entry, entry.name, "irq_work_queue_on");
+      }
+    } else {
+      yield* this.#irqWorkQueueLocal(cpu, work, "irq_work_queue_on");
+    }
+    yield* preemptEnable(cpu);
+    return true;
+  }
+
+  #traceQueue(cpu: Cpu, work: IrqWork, flags: number, target: number, list: "lazy" | "call_single"): void {
+    const trace = this.parts.trace;
+    trace.emit(cpu, {
+      type: "irq_work_queue",
+      work: work.name,
+      workId: trace.workId(work),
+      workFlags: flags,
+      target,
+      list,
+    });
+  }
+
+  /**
+   * `irq_work_needs_cpu()`: may this CPU not stop its tick? Raised works count
+   * only without a self-interrupt; lazy works always (rule 10.1).
+   */
+  irqWorkNeedsCpu(cpu: Cpu): boolean {
+    const p = this.parts;
+    if (llistEmpty(p.memory, cpu.id, this.raisedList.get(cpu.id)) || p.hasIrqWorkInterrupt) {
+      if (llistEmpty(p.memory, cpu.id, this.lazyList.get(cpu.id))) return false;
+    }
+    if (!cpu.online) {
+      p.findings.warnOnce(cpu, "WARNING: irq_work_needs_cpu: CPU offline with pending irq_work");
+    }
+    return true;
+  }
+
+  /** `irq_work_single()`: run one claimed work and release it (rule 6). */
+  *irqWorkSingle(cpu: Cpu, work: IrqWork): Kernel {
+    const p = this.parts;
+    const mem = p.memory;
+    const read = yield* mem.read(cpu.id, work.aFlags);
+    this.#checkAccess(cpu, work, "irq_work_single");
+    const flags = read & ~IRQ_WORK_PENDING;
+    yield* mem.write(cpu.id, work.aFlags, flags);
+    mem.fence(cpu.id);
+    const started = p.now();
+    const queuedAt = work.queuedAt;
+    const task = cpu.current;
+    const context = cpu.context, irqsDisabled = cpu.irqsOff, preemptCount = task.preemptCount;
+    const hard = (flags & IRQ_WORK_HARD_IRQ) !== 0;
+    const workId = p.trace.workId(work);
+    p.trace.emit(cpu, { type: "irq_work_execute_start", work: work.name, workId, hard });
+    yield* runCallback(work.func(work, p.contextOf(cpu)));
+    p.trace.emit(cpu, { type: "irq_work_execute_end", work: work.name, workId, hard });
+    p.recordRun({
+      work,
+      cpu: cpu.id,
+      context,
+      task: { comm: task.comm, pid: task.pid, prio: task.prio },
+      irqsDisabled,
+      preemptCount,
+      queuedAt,
+      startedAt: started,
+      endedAt: p.now(),
+    });
+    yield* mem.cmpxchg(cpu.id, work.aFlags, flags, flags & ~IRQ_WORK_BUSY);
+    this.#checkAccess(cpu, work, "irq_work_single");
+    // After the release another CPU may sync, see BUSY clear and free the work:
+    // whatever the runner still reads of it is the window of bug H3, closed by
+    // profile D's grace period in the syncer.
+    if (yield* this.#wakesWaiter(cpu, work)) yield* this.#rcuwaitWakeUp(cpu, work);
+  }
+
+  /**
+   * Does the runner wake the work's waiter after the release? The kernel
+   * reads the flags again only where non-HARD waiters sleep (PREEMPT_RT);
+   * elsewhere it is a question about the arch alone (rules 6.5, 11.3).
+   */
+  *#wakesWaiter(cpu: Cpu, work: IrqWork): Kernel<boolean> {
+    const p = this.parts;
+    if (!p.profile.sleepingSync) return false;
+    if (p.policy.nonHardWaitersSleep) {
+      const flags = yield* p.memory.read(cpu.id, work.aFlags);
+      this.#checkAccess(cpu, work, "irq_work_single");
+      if (!(flags & IRQ_WORK_HARD_IRQ)) return true;
+    }
+    return !p.hasIrqWorkInterrupt;
+  }
+
+  /** `irq_work_run_list()`: take the whole list and run it newest first (rule 7.1). */
+  *irqWorkRunList(cpu: Cpu, list: LlistHead<IrqWork>): Kernel {
+    const p = this.parts;
+    if (!cpu.irqsOff && p.policy.drainNeedsIrqsOff) {
+      yield* this.#bug(cpu, "kernel BUG at kernel/irq_work.c: irq_work_run_list() with interrupts enabled");
+    }
+    if (llistEmpty(p.memory, cpu.id, list)) return;
+    const first = yield* llistDelAll(p.memory, cpu.id, list);
+    for (const work of llistEntries(first)) yield* this.irqWorkSingle(cpu, work);
+  }
+
+  /** `irq_work_run()`: the self-interrupt handler's body (rule 8.1). */
+  *irqWorkRun(cpu: Cpu): Kernel {
+    yield* this.irqWorkRunList(cpu, this.raisedList.get(cpu.id));
+    yield* this.parts.policy.handleLazyList(this, cpu);
+  }
+
+  /** `irq_work_tick()`: from the tick in hard-IRQ context (rule 8.2). */
+  *irqWorkTick(cpu: Cpu): Kernel {
+    const p = this.parts;
+    const raised = this.raisedList.get(cpu.id);
+    if (!llistEmpty(p.memory, cpu.id, raised) && !p.hasIrqWorkInterrupt) {
+      yield* this.irqWorkRunList(cpu, raised);
+    }
+    yield* p.policy.handleLazyList(this, cpu);
+  }
+
+  /**
+   * `irq_work_sync()`: wait until the work is not BUSY. Sleeps where the policy
+   * says waiters sleep, otherwise spins (rule 11).
+   */
+  *irqWorkSync(cpu: Cpu, work: IrqWork): Kernel {
+    const p = this.parts;
+    if (cpu.irqsOff) p.findings.warnOnce(cpu, "WARNING: irq_work_sync: lockdep_assert_irqs_enabled() failed");
+    if (p.profile.sleepingSync && cpu.atomic) {
+      p.findings.mightSleep(cpu, "kernel/irq_work.c (irq_work_sync)");
+    }
+    if (this.#waitersSleep(cpu, work)) {
+      yield* this.#rcuwaitWaitEvent(cpu, work);
+      if (p.profile.rcuProtectedSync) yield* p.rcu.synchronize(cpu);
+      return;
+    }
+    const start = p.now();
+    for (;;) {
+      if (!((yield* p.memory.read(cpu.id, work.aFlags)) & IRQ_WORK_BUSY)) return;
+      if (p.now() - start > p.spinLimitNs) {
+        p.findings.livelock(
+          cpu,
+          `irq_work_sync() has spun ${(p.now() - start) / 1e6} ms on ${work.name} with BUSY set`,
+        );
+        yield STEP;
+      }
+      yield p.cpuRelaxNs;
+    }
+  }
+
+  /** Does a syncer of `work` sleep (C+), rather than spin (A-B)? (rule 11.3) */
+  #waitersSleep(cpu: Cpu, work: IrqWork): boolean {
+    const p = this.parts;
+    if (!p.profile.sleepingSync) return false;
+    const flags = p.memory.peek(cpu.id, work.aFlags);
+    return (p.policy.nonHardWaitersSleep && !(flags & IRQ_WORK_HARD_IRQ)) || !p.hasIrqWorkInterrupt;
+  }
+
+  /**
+   * `rcuwait_wait_event(&work->irqwait, !irq_work_is_busy(work), TASK_UNINTERRUPTIBLE)`:
+   * register once (`prepare_to_rcuwait`), then re-check and sleep until woken
+   * and true; `finish_rcuwait` clears the slot.
+   */
+  *#rcuwaitWaitEvent(cpu: Cpu, work: IrqWork): Kernel {
+    const mem = this.parts.memory;
+    const task = cpu.current;
+    yield* mem.write(cpu.id, work.irqwait, task);
+    for (;;) {
+      task.state = "uninterruptible";
+      if (!((yield* mem.read(cpu.id, work.aFlags)) & IRQ_WORK_BUSY)) break;
+      yield SCHEDULE;
+    }
+    mem.poke(cpu.id, work.irqwait, null);
+    task.state = "running";
+  }
+
+  /** `rcuwait_wake_up(&work->irqwait)`: wake whoever is registered, if anyone. */
+  *#rcuwaitWakeUp(cpu: Cpu, work: IrqWork): Kernel {
+    const task = yield* this.parts.memory.read(cpu.id, work.irqwait);
+    this.#checkAccess(cpu, work, "rcuwait_wake_up");
+    if (task !== null) yield* this.parts.wakeups.wakeUpProcess(cpu, task);
+  }
+
+  /** `BUG()`: record the finding and stop; the CPU never resumes this code. */
+  *#bug(cpu: Cpu, message: string): Kernel<never> {
+    this.parts.findings.bug(cpu, message);
     yield STEP;
-    if (cond()) break;
-    yield SCHEDULE;
+    throw new Error(`CPU ${cpu.id} resumed after BUG: ${message}`);
   }
-  w.task = null;
-  task.state = "running";
-}
-
-/** `rcuwait_wake_up(&work->irqwait)`: wake whoever is registered, if anyone. */
-function* rcuwaitWakeUp(cpu: Cpu, work: IrqWork): Kernel {
-  yield STEP;
-  checkAccess(cpu, work, "rcuwait_wake_up");
-  const task = work.irqwait.task;
-  if (task !== null) yield* cpu.machine.wakeUpProcess(cpu, task);
-}
-
-/** `BUG()`: record the finding and stop; the CPU never resumes this code. */
-export function* bugOn(cpu: Cpu, message: string): Kernel<never> {
-  cpu.machine.bug(cpu, message);
-  yield STEP;
-  throw new Error(`CPU ${cpu.id} resumed after BUG: ${message}`);
-}
-
-/** `preempt_enable()`: drop the count and reschedule here if something asked for it. */
-export function* preemptEnable(cpu: Cpu): Kernel {
-  cpu.current.preemptCount--;
-  if (cpu.wantsPreempt()) yield STEP;
 }

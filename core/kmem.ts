@@ -7,7 +7,9 @@
  */
 
 import type { Cpu } from "./cpu.ts";
+import type { Findings } from "./findings.ts";
 import { type Kernel, STEP } from "./kernel.ts";
+import type { TraceHub } from "./trace.ts";
 
 /** A kernel object from `kmalloc()`. */
 export class KObject {
@@ -17,21 +19,32 @@ export class KObject {
   constructor(readonly name: string) {}
 }
 
-/** `kmalloc()`. */
-export function* kmalloc(cpu: Cpu, name: string): Kernel<KObject> {
-  yield STEP;
-  cpu.machine.emit(cpu, { type: "kmalloc", object: name });
-  return new KObject(name);
-}
+/** The slab allocator of one machine. */
+export class Kmem {
+  #trace: TraceHub;
+  #findings: Findings;
 
-/** `kfree()`: a second free of the same object is a kernel BUG. */
-export function* kfree(cpu: Cpu, object: KObject): Kernel {
-  const m = cpu.machine;
-  yield STEP;
-  m.emit(cpu, { type: "kfree", object: object.name });
-  if (object.freed) {
-    m.warn(cpu, `BUG: KASAN: double-free in kfree: object ${object.name}`);
-    return;
+  /** Allocations traced on `trace`; a double free goes to `findings`. */
+  constructor(trace: TraceHub, findings: Findings) {
+    this.#trace = trace;
+    this.#findings = findings;
   }
-  object.freed = true;
+
+  /** `kmalloc()`. */
+  *kmalloc(cpu: Cpu, name: string): Kernel<KObject> {
+    yield STEP;
+    this.#trace.emit(cpu, { type: "kmalloc", object: name });
+    return new KObject(name);
+  }
+
+  /** `kfree()`: a second free of the same object is a kernel BUG. */
+  *kfree(cpu: Cpu, object: KObject): Kernel {
+    yield STEP;
+    this.#trace.emit(cpu, { type: "kfree", object: object.name });
+    if (object.freed) {
+      this.#findings.warn(cpu, `BUG: KASAN: double-free in kfree: object ${object.name}`);
+      return;
+    }
+    object.freed = true;
+  }
 }

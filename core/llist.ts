@@ -1,15 +1,21 @@
 /**
- * The kernel's lock-less singly linked list (include/linux/llist.h), SPEC §2.
+ * The kernel's lock-less singly linked list (include/linux/llist.h), rules
+ * 2.1-2.5 of docs/rules.md.
  *
  * Producers push one node at a time with one atomic step; the consumer takes
  * the whole chain at once. The chain comes back newest first; callers that
  * want arrival order reverse it. A node pushed while it is still on a list is
- * not detected: that corrupts the list, exactly as in the kernel (§2.5).
+ * not detected: that corrupts the list, exactly as in the kernel (rule 2.5).
+ *
+ * The head is a shared {@linkcode Cell}; node links are plain fields, written
+ * by the pusher before the node is published and read by the owner of a
+ * detached chain, as in the kernel.
  *
  * @module
  */
 
-import { type Kernel, STEP } from "./kernel.ts";
+import { Cell, type Memory } from "./atomic.ts";
+import type { Kernel } from "./kernel.ts";
 
 /** A node that can sit on an llist: anything with a `next` link. */
 export interface LlistNode {
@@ -17,33 +23,45 @@ export interface LlistNode {
   next: LlistNode | null;
 }
 
-/** The head of an llist (`struct llist_head`). */
-export class LlistHead<T extends LlistNode = LlistNode> {
-  /** The newest node, or null when empty. */
-  first: T | null = null;
+/** The head of an llist (`struct llist_head`): a shared word holding the newest node. */
+export class LlistHead<T extends LlistNode = LlistNode> extends Cell<T | null> {
+  /** An empty list. */
+  constructor() {
+    super(null);
+  }
+
+  /** The newest node as memory holds it, for inspection outside the model (no step, not recorded). */
+  get first(): T | null {
+    return this.value;
+  }
 }
 
 /**
- * `llist_add()`: push `node` in one atomic step; true iff the list was empty
- * just before (SPEC §2.1). The caller uses that edge to decide on an interrupt.
+ * `llist_add()`: push `node` in one atomic step (the successful `try_cmpxchg`
+ * of the kernel's loop); true iff the list was empty just before (rule 2.1).
+ * The caller uses that edge to decide on an interrupt.
  */
-export function* llistAdd<T extends LlistNode>(node: T, head: LlistHead<T>): Kernel<boolean> {
-  yield STEP;
-  const first = head.first;
+export function* llistAdd<T extends LlistNode>(
+  mem: Memory,
+  cpu: number,
+  node: T,
+  head: LlistHead<T>,
+): Kernel<boolean> {
+  const first = yield* mem.xchg<T | null>(cpu, head, node);
   node.next = first;
-  head.first = node;
   return first === null;
 }
 
-/** `llist_del_all()`: detach the whole chain in one atomic step, newest first (§2.2). */
-export function* llistDelAll<T extends LlistNode>(head: LlistHead<T>): Kernel<T | null> {
-  yield STEP;
-  const first = head.first;
-  head.first = null;
-  return first;
+/** `llist_del_all()`: detach the whole chain in one atomic step, newest first (rule 2.2). */
+export function llistDelAll<T extends LlistNode>(
+  mem: Memory,
+  cpu: number,
+  head: LlistHead<T>,
+): Kernel<T | null> {
+  return mem.xchg<T | null>(cpu, head, null);
 }
 
-/** `llist_reverse_order()`: reverse a detached chain; not atomic (§2.3). */
+/** `llist_reverse_order()`: reverse a detached chain; not atomic (rule 2.3). */
 export function llistReverseOrder<T extends LlistNode>(first: T | null): T | null {
   let reversed: LlistNode | null = null;
   let node: LlistNode | null = first;
@@ -56,15 +74,15 @@ export function llistReverseOrder<T extends LlistNode>(first: T | null): T | nul
   return reversed as T | null;
 }
 
-/** `llist_empty()`: a racy snapshot, no step (§2.4). */
-export function llistEmpty(head: LlistHead): boolean {
-  return head.first === null;
+/** `llist_empty()`: a racy snapshot inside the current step, no step of its own (rule 2.4). */
+export function llistEmpty(mem: Memory, cpu: number, head: LlistHead): boolean {
+  return mem.peek(cpu, head) === null;
 }
 
 /**
  * Walk a detached chain, reading each node's `next` before handing the node
  * out (`llist_for_each_entry_safe`), so that the visitor may requeue it.
- * A corrupted (cyclic) chain never ends, as in the kernel (SPEC §15 H5).
+ * A corrupted (cyclic) chain never ends, as in the kernel (bug H5).
  */
 export function* llistEntries<T extends LlistNode>(first: T | null): Generator<T, void, void> {
   let node: LlistNode | null = first;

@@ -1,147 +1,142 @@
 /**
  * Spinlocks: `raw_spinlock_t` always spins with preemption disabled and may
- * be taken in hard-IRQ context. `spinlock_t` does the same on a non-RT
- * kernel; on PREEMPT_RT it is a sleeping lock (an rt_mutex with priority
- * inheritance) that must not be taken in hard-IRQ context or with
- * interrupts or preemption disabled. Which one it is, is the answer of the
- * machine's {@linkcode LockingPolicy} slot, not a flag in the code.
+ * be taken in hard-IRQ context. What `spinlock_t` does is the answer of the
+ * machine's {@linkcode LockingPolicy} slot: on a non-RT kernel the core's
+ * answer ({@linkcode NON_RT_LOCKING}) spins like a raw lock; the PREEMPT_RT
+ * plugin answers with a sleeping lock with priority inheritance.
+ *
+ * A lock's owner is a shared word ({@linkcode Cell}) taken with a
+ * compare-and-swap and released with a store, through the machine's memory.
  *
  * @module
  */
 
-import type { Cpu } from "./cpu.ts";
-import { preemptEnable } from "./irq_work.ts";
-import { type Kernel, SCHEDULE, STEP } from "./kernel.ts";
+import { Cell, type Memory } from "./atomic.ts";
+import { type Cpu, preemptEnable } from "./cpu.ts";
+import type { Kernel } from "./kernel.ts";
+import type { Rcu } from "./rcu.ts";
 import type { Task } from "./sched.ts";
+import type { TraceHub } from "./trace.ts";
+import type { Wakeups } from "./wake.ts";
 
 /** The locking slot: what `spinlock_t` is on this kernel. */
 export interface LockingPolicy {
   /** Name for reports. */
   readonly name: string;
-  /** `spinlock_t` is a sleeping rt_mutex (PREEMPT_RT) rather than a spinning lock. */
+  /** `spinlock_t` is a sleeping lock (PREEMPT_RT) rather than a spinning one. */
   readonly spinlockSleeps: boolean;
+  /** `spin_lock()`. */
+  spinLock(locks: Locking, cpu: Cpu, lock: Spinlock): Kernel;
+  /** `spin_unlock()`. */
+  spinUnlock(locks: Locking, cpu: Cpu, lock: Spinlock): Kernel;
 }
 
 /** Non-RT locking: `spinlock_t` spins like `raw_spinlock_t`. */
-export const NON_RT_LOCKING: LockingPolicy = { name: "non-RT", spinlockSleeps: false };
+export const NON_RT_LOCKING: LockingPolicy = Object.freeze({
+  name: "non-RT",
+  spinlockSleeps: false,
+  spinLock: (locks: Locking, cpu: Cpu, lock: Spinlock) => locks.spinningLock(cpu, lock, "spinlock_t"),
+  spinUnlock: (locks: Locking, cpu: Cpu, lock: Spinlock) => locks.spinningUnlock(cpu, lock),
+});
 
 /** `raw_spinlock_t`. */
 export class RawSpinlock {
-  /** The holder (in interrupt context: the interrupted task), or null. */
-  owner: Task | null = null;
+  /** The holder (in interrupt context: the interrupted task), or null: the lock word. */
+  readonly owner: Cell<Task | null> = new Cell<Task | null>(null);
   /** A lock named as in the kernel, e.g. `rq->lock`. */
   constructor(readonly name: string) {}
 }
 
 /** `spinlock_t`. */
 export class Spinlock {
-  /** The holder, or null. */
-  owner: Task | null = null;
+  /** The holder, or null: the lock word. */
+  readonly owner: Cell<Task | null> = new Cell<Task | null>(null);
   /** Tasks sleeping on the lock (PREEMPT_RT), best priority first. */
   readonly waiters: Task[] = [];
   /** A lock named as in the kernel, e.g. `log_wait.lock`. */
   constructor(readonly name: string) {}
 }
 
-/** `raw_spin_lock()`: disable preemption and spin until the lock is free. */
-export function* rawSpinLock(cpu: Cpu, lock: RawSpinlock): Kernel {
-  cpu.current.preemptCount++;
-  cpu.machine.emit(cpu, {
-    type: "lock_acquire",
-    lock: lock.name,
-    lockType: "raw_spinlock_t",
-    sleeping: false,
-  });
-  yield* spinUntilFree(cpu, lock);
+/** What the locks of a machine are built from. */
+export interface LockingParts {
+  /** The CPUs (priority inheritance boosts a holder on its CPU). */
+  readonly cpus: readonly Cpu[];
+  /** Shared memory (the owner words). */
+  readonly memory: Memory;
+  /** Where `lock_acquire`/`lock_release` go. */
+  readonly trace: TraceHub;
+  /** RCU (a sleeping lock's holder is a reader on PREEMPT_RT). */
+  readonly rcu: Rcu;
+  /** Task wake-ups (a sleeping lock's waiters). */
+  readonly wakeups: Wakeups;
+  /** The locking slot's answer. */
+  readonly policy: LockingPolicy;
+  /** `cpu_relax()` in spin loops, ns. */
+  readonly cpuRelaxNs: number;
 }
 
-/** `raw_spin_unlock()`. */
-export function* rawSpinUnlock(cpu: Cpu, lock: RawSpinlock): Kernel {
-  yield* release(cpu, lock);
-  yield* preemptEnable(cpu);
-}
+/** The locks of one machine: the raw primitives, and `spinlock_t` as the policy answers. */
+export class Locking {
+  /** The parts the locks use (for the policy that answers `spinlock_t`). */
+  readonly parts: LockingParts;
 
-/** `spin_lock()`: spins on a non-RT kernel; on PREEMPT_RT sleeps with priority inheritance. */
-export function* spinLock(cpu: Cpu, lock: Spinlock): Kernel {
-  const m = cpu.machine;
-  const sleeping = m.locking.spinlockSleeps;
-  if (!sleeping) cpu.current.preemptCount++;
-  m.emit(cpu, { type: "lock_acquire", lock: lock.name, lockType: "spinlock_t", sleeping });
-  if (!sleeping) return yield* spinUntilFree(cpu, lock);
-  const task = cpu.current;
-  // rt_spin_lock(): the holder is an RCU reader and stays on its CPU.
-  m.rcu.readLock(cpu);
-  task.migrateDisable++;
-  for (;;) {
-    yield STEP;
-    const owner = lock.owner;
-    if (owner === null) {
-      lock.owner = task;
-      return;
+  /** Locks over `parts`. */
+  constructor(parts: LockingParts) {
+    this.parts = parts;
+  }
+
+  /** `raw_spin_lock()`: disable preemption and spin until the lock is free. */
+  rawSpinLock(cpu: Cpu, lock: RawSpinlock): Kernel {
+    return this.spinningLock(cpu, lock, "raw_spinlock_t");
+  }
+
+  /** `raw_spin_unlock()`. */
+  rawSpinUnlock(cpu: Cpu, lock: RawSpinlock): Kernel {
+    return this.spinningUnlock(cpu, lock);
+  }
+
+  /** `spin_lock()`, as the locking policy answers. */
+  spinLock(cpu: Cpu, lock: Spinlock): Kernel {
+    return this.parts.policy.spinLock(this, cpu, lock);
+  }
+
+  /** `spin_unlock()`, as the locking policy answers. */
+  spinUnlock(cpu: Cpu, lock: Spinlock): Kernel {
+    return this.parts.policy.spinUnlock(this, cpu, lock);
+  }
+
+  /** A spinning lock: preemption off, trace `lock_acquire`, spin until the owner word is ours. */
+  *spinningLock(cpu: Cpu, lock: RawSpinlock | Spinlock, lockType: "raw_spinlock_t" | "spinlock_t"): Kernel {
+    cpu.current.preemptCount++;
+    this.parts.trace.emit(cpu, { type: "lock_acquire", lock: lock.name, lockType, sleeping: false });
+    yield* this.spinUntilFree(cpu, lock);
+  }
+
+  /** Release a spinning lock and enable preemption. */
+  *spinningUnlock(cpu: Cpu, lock: RawSpinlock | Spinlock): Kernel {
+    yield* this.release(cpu, lock);
+    yield* preemptEnable(cpu);
+  }
+
+  /** Spin, one compare-and-swap of the owner word a try, until it succeeds. */
+  *spinUntilFree(cpu: Cpu, lock: RawSpinlock | Spinlock): Kernel {
+    const { memory, cpuRelaxNs } = this.parts;
+    for (;;) {
+      if ((yield* memory.cmpxchg(cpu.id, lock.owner, null, cpu.current)) === null) return;
+      yield cpuRelaxNs;
     }
-    if (cpu.atomic) {
-      // Cannot sleep here; the checker reports the bug. Spin so the model stays sane.
-      yield m.timing.cpuRelaxNs;
-      continue;
+  }
+
+  /** Clear the owner word (the holder's unlock) and trace `lock_release`. */
+  *release(cpu: Cpu, lock: RawSpinlock | Spinlock): Kernel {
+    if (lock.owner.value !== cpu.current) {
+      throw new Error(
+        `CPU ${cpu.id}: ${cpu.current.comm} unlocks ${lock.name}, held by ${
+          lock.owner.value?.comm ?? "nobody"
+        }`,
+      );
     }
-    if (task.prio < owner.prio) boost(cpu, owner, task.prio);
-    if (!lock.waiters.includes(task)) lock.waiters.push(task);
-    lock.waiters.sort((a, b) => a.prio - b.prio);
-    task.state = "uninterruptible";
-    yield SCHEDULE;
-    task.state = "running";
-  }
-}
-
-/** `spin_unlock()`: on PREEMPT_RT, drop any inherited priority and wake the best waiter. */
-export function* spinUnlock(cpu: Cpu, lock: Spinlock): Kernel {
-  const m = cpu.machine;
-  if (!m.locking.spinlockSleeps) {
-    yield* release(cpu, lock);
-    return yield* preemptEnable(cpu);
-  }
-  yield* release(cpu, lock);
-  const task = cpu.current;
-  task.migrateDisable--;
-  m.rcu.readUnlock(cpu);
-  if (task.prio !== task.normalPrio) cpu.runQueue.setPrio(task, task.normalPrio);
-  const next = lock.waiters.shift();
-  if (next !== undefined) yield* m.wakeUpProcess(cpu, next);
-  if (cpu.runQueue.first() !== task && cpu.runQueue.first() !== undefined) {
-    cpu.needResched = true;
-    if (cpu.wantsPreempt()) yield STEP;
-  }
-}
-
-function* spinUntilFree(cpu: Cpu, lock: RawSpinlock | Spinlock): Kernel {
-  for (;;) {
-    yield STEP;
-    if (lock.owner === null) {
-      lock.owner = cpu.current;
-      return;
-    }
-    yield cpu.machine.timing.cpuRelaxNs;
-  }
-}
-
-function* release(cpu: Cpu, lock: RawSpinlock | Spinlock): Kernel {
-  if (lock.owner !== cpu.current) {
-    throw new Error(
-      `CPU ${cpu.id}: ${cpu.current.comm} unlocks ${lock.name}, held by ${lock.owner?.comm ?? "nobody"}`,
-    );
-  }
-  yield STEP;
-  lock.owner = null;
-  cpu.machine.emit(cpu, { type: "lock_release", lock: lock.name });
-}
-
-/** Priority inheritance: raise `owner` to `prio` and let its CPU reschedule. */
-function boost(cpu: Cpu, owner: Task, prio: number): void {
-  const m = cpu.machine;
-  const target = m.cpus[owner.cpu]!;
-  target.runQueue.setPrio(owner, prio);
-  if (owner !== target.current && owner.onRq && prio < target.current.prio) {
-    target.needResched = true;
-    if (target !== cpu) m.arch.sendIpi(cpu, target, "reschedule");
+    yield* this.parts.memory.write(cpu.id, lock.owner, null);
+    this.parts.trace.emit(cpu, { type: "lock_release", lock: lock.name });
   }
 }

@@ -7,51 +7,10 @@
  */
 
 import type { Arch } from "./arch.ts";
-import type { IrqWorkPolicy } from "./irq_work.ts";
-import type { LockingPolicy } from "./locking.ts";
-import type { Machine } from "./machine.ts";
+import type { IdleMode } from "./idle.ts";
+import type { Plugin } from "./parts.ts";
 import { KERNEL_PROFILES, type KernelVersion } from "./profile.ts";
-import type { SmpHotplugThread } from "./smpboot.ts";
-import type { Observer } from "./trace.ts";
-
-/** Time costs of the machine, beyond the arch's. */
-export interface MachineTiming {
-  /** A context switch, charged to the incoming task (assumed 2 µs). */
-  readonly contextSwitchNs: number;
-  /** The tick handler's own work before irq_work (assumed 1 µs). */
-  readonly tickNs: number;
-  /** One `cpu_relax()` iteration of a spin loop (assumed 20 ns). */
-  readonly cpuRelaxNs: number;
-  /** An `irq_work_sync()` spinning this long is reported as a livelock and stops the machine (10 ms). */
-  readonly spinLimitNs: number;
-}
-
-/** Default {@linkcode MachineTiming}: assumptions for a modern server core, stated as such. */
-export const DEFAULT_TIMING: MachineTiming = {
-  contextSwitchNs: 2_000,
-  tickNs: 1_000,
-  cpuRelaxNs: 20,
-  spinLimitNs: 10_000_000,
-};
-
-/**
- * A plugin: fills slots and observes. Each slot takes one value; two plugins
- * filling the same slot is an error the builder reports.
- */
-export interface Plugin {
-  /** Name used in error messages. */
-  readonly name: string;
-  /** The irq_work policy this plugin supplies, if any. */
-  readonly irqWorkPolicy?: IrqWorkPolicy;
-  /** The locking policy this plugin supplies, if any. */
-  readonly locking?: LockingPolicy;
-  /** Per-CPU kernel threads to create at boot (`smpboot_register_percpu_thread`). */
-  readonly threads?: readonly SmpHotplugThread[];
-  /** Observers to attach to the trace. */
-  readonly observers?: readonly Observer[];
-  /** Called once the machine is built, before it runs (checkers attach here). */
-  setup?(machine: Machine): void;
-}
+import { DEFAULT_TIMING, type MachineTiming } from "./timing.ts";
 
 /** What to build. */
 export interface MachineOptions {
@@ -59,7 +18,7 @@ export interface MachineOptions {
   readonly arch: Arch;
   /** Number of CPUs, 1..1024 (default 1). */
   readonly cpus?: number;
-  /** An SMP build (default: true when `cpus` > 1); a uniprocessor build has one CPU (SPEC §0.1, §5.1). */
+  /** An SMP build (default: true when `cpus` > 1); a uniprocessor build has one CPU (rules 0.1, 5.1). */
   readonly smp?: boolean;
   /** Seed of the machine's random numbers (default 1). */
   readonly seed?: number;
@@ -70,7 +29,7 @@ export interface MachineOptions {
   /** Stop the tick of idle CPUs when allowed (NO_HZ_IDLE; default true). */
   readonly nohz?: boolean;
   /** Idle CPUs halt (`halt`, default) or poll for `need_resched` (`poll`, as `idle=poll`). */
-  readonly idle?: "halt" | "poll";
+  readonly idle?: IdleMode;
   /** Override some of {@linkcode DEFAULT_TIMING}. */
   readonly timing?: Partial<MachineTiming>;
   /** Plugins, in order. */
@@ -104,8 +63,8 @@ export function validate(options: MachineOptions): Arch {
   const arch = options.arch;
   if (!isArch(arch)) {
     throw new TypeError(
-      "Machine option arch must be an Arch (name, hasIrqWorkInterrupt, maxCpus, timing, lines, irqWorkRaise, " +
-        "handle), e.g. x86() from arch/x86/mod.ts",
+      "Machine option arch must be an Arch (name, maxCpus, timing, lines, hasIrqWorkInterrupt(), irqWorkRaise(), " +
+        "optional sendIpi() and handle()), e.g. x86() from arch/x86/mod.ts",
     );
   }
   const n = options.cpus ?? 1;
@@ -159,11 +118,12 @@ export function validate(options: MachineOptions): Arch {
 
 function isArch(arch: unknown): arch is Arch {
   const a = arch as Partial<Arch> | null;
+  const optional = (f: unknown) => f === undefined || typeof f === "function";
   return typeof a === "object" && a !== null && typeof a.name === "string" &&
-    typeof a.hasIrqWorkInterrupt === "boolean" && Number.isInteger(a.maxCpus) &&
+    typeof a.hasIrqWorkInterrupt === "function" && Number.isInteger(a.maxCpus) &&
     typeof a.timing === "object" &&
-    Array.isArray(a.lines) && typeof a.irqWorkRaise === "function" && typeof a.handle === "function" &&
-    typeof a.sendIpi === "function";
+    Array.isArray(a.lines) && typeof a.irqWorkRaise === "function" && optional(a.handle) &&
+    optional(a.sendIpi);
 }
 
 /** Fill slot `key` from the plugins: at most one may supply it. */

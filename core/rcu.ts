@@ -15,8 +15,8 @@
 
 import type { Cpu } from "./cpu.ts";
 import { type Kernel, SCHEDULE, STEP } from "./kernel.ts";
-import type { Machine } from "./machine.ts";
 import type { Task } from "./sched.ts";
+import type { Wakeups } from "./wake.ts";
 
 interface GracePeriod {
   readonly waiter: Task;
@@ -27,12 +27,17 @@ interface GracePeriod {
 
 /** RCU state of a machine. */
 export class Rcu {
-  #machine: Machine;
+  #cpus: readonly Cpu[];
+  #tasks: readonly Task[];
+  #wakeups: Wakeups;
   #gps: GracePeriod[] = [];
 
-  /** Made by the machine. */
-  constructor(machine: Machine) {
-    this.#machine = machine;
+  /** RCU over `cpus` and the machine's `tasks` (a live list); a context switch is a quiescent state. */
+  constructor(cpus: readonly Cpu[], tasks: readonly Task[], wakeups: Wakeups) {
+    this.#cpus = cpus;
+    this.#tasks = tasks;
+    this.#wakeups = wakeups;
+    for (const cpu of cpus) cpu.onSchedule((c) => this.quiescent(c));
   }
 
   /** `rcu_read_lock()` by the current task of `cpu`. */
@@ -68,12 +73,11 @@ export class Rcu {
 
   /** `synchronize_rcu()`: sleep until a full grace period has elapsed. */
   *synchronize(cpu: Cpu): Kernel {
-    const m = this.#machine;
     const task = cpu.current;
     const gp: GracePeriod = {
       waiter: task,
-      cpus: new Set(m.cpus.filter((c) => !c.dead && !c.idle).map((c) => c.id)),
-      readers: new Set(m.tasks.filter((t) => t.rcuNesting > 0)),
+      cpus: new Set(this.#cpus.filter((c) => !c.dead && !c.idle).map((c) => c.id)),
+      readers: new Set(this.#tasks.filter((t) => t.rcuNesting > 0)),
       done: false,
     };
     this.#gps.push(gp);
@@ -93,7 +97,7 @@ export class Rcu {
     for (const gp of this.#gps) {
       if (gp.done || gp.cpus.size > 0 || gp.readers.size > 0) continue;
       gp.done = true;
-      this.#machine.wakeUpNow(cpu, gp.waiter);
+      this.#wakeups.wakeUpNow(cpu, gp.waiter);
     }
     this.#gps = this.#gps.filter((gp) => !gp.done);
   }

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { Cell } from "./atomic.ts";
 import type { Kernel } from "./kernel.ts";
 import type { LlistNode } from "./llist.ts";
 
@@ -56,11 +57,14 @@ export class Task implements LlistNode {
   /** Link for the call-single queue when its wake-up is queued remotely (`wake_entry`). */
   next: LlistNode | null = null;
   /** Flag word for the call-single queue: always `CSD_TYPE_TTWU`. */
-  readonly flags: number = CSD_TYPE_TTWU;
+  readonly aFlags: Cell<number> = new Cell(CSD_TYPE_TTWU);
 
-  /** Made by the machine (`Machine.spawn`) and for each CPU's idle task. */
+  /** When the task's current run on its CPU started (for round-robin slices). */
+  sliceStart = 0;
+
+  /** Made by the scheduler for spawned tasks and threads; an idle task gets its code when its CPU boots. */
   constructor(
-    options: { pid: number; comm: string; cpu: number; policy: SchedPolicy; prio: number; gen: Kernel },
+    options: { pid: number; comm: string; cpu: number; policy: SchedPolicy; prio: number; gen?: Kernel },
   ) {
     this.pid = options.pid;
     this.comm = options.comm;
@@ -68,13 +72,19 @@ export class Task implements LlistNode {
     this.policy = options.policy;
     this.prio = options.prio;
     this.normalPrio = options.prio;
-    this.gen = options.gen;
+    this.gen = options.gen ?? notBooted(options.comm);
   }
 
   /** The user-visible RT priority (1..99) of the task's policy, or 0 for non-RT tasks. */
   get rtPriority(): number {
     return this.normalPrio < 100 ? 99 - this.normalPrio : 0;
   }
+}
+
+/** The code of a task whose CPU has not booted: running it is an error of the machine builder. */
+// deno-lint-ignore require-yield
+function* notBooted(comm: string): Kernel {
+  throw new Error(`Task ${comm} ran before its CPU booted`);
 }
 
 /** Kernel-internal priority for a policy and user priority; throws on a bad pair. */

@@ -1,25 +1,21 @@
 /**
- * Cross-CPU calls (kernel/smp.c): the per-CPU call-single queue that carries
- * remote irq_works, `smp_call_function_single()` callbacks and queued task
- * wake-ups, and its flush (SPEC §12).
+ * Cross-CPU calls (kernel/smp.c), the queueing side: the per-CPU
+ * call-single queue that carries remote irq_works, `smp_call_function_single()`
+ * callbacks and queued task wake-ups, and the IPI that announces it
+ * (rules 12.1, 12.2). The flush is in smp_flush.ts, above the irq_work and
+ * scheduler code it calls.
  *
  * @module
  */
 
+import { Cell, type Memory } from "./atomic.ts";
 import type { Cpu } from "./cpu.ts";
-import type { Context } from "./context.ts";
-import { type IrqWork, irqWorkSingle } from "./irq_work.ts";
+import type { Ipis } from "./ipi.ts";
 import { type Kernel, type MaybeKernel, runCallback, STEP } from "./kernel.ts";
-import {
-  llistAdd,
-  llistDelAll,
-  llistEntries,
-  LlistHead,
-  type LlistNode,
-  llistReverseOrder,
-} from "./llist.ts";
+import { llistAdd, LlistHead, type LlistNode } from "./llist.ts";
 import { PerCpu } from "./percpu.ts";
-import { CSD_TYPE_TTWU, type Task } from "./sched.ts";
+import type { KernelProfile } from "./profile.ts";
+import type { TraceHub } from "./trace.ts";
 
 /** `CSD_FLAG_LOCK`: the entry is in use; cleared when its callback is done (sync) or starts (async). */
 export const CSD_FLAG_LOCK = 0x01;
@@ -32,110 +28,98 @@ export const CSD_TYPE_MASK = 0xf0;
 
 /** Anything that can sit on a call-single queue: irq_works, csds, task wake-ups. */
 export interface CallSingleNode extends LlistNode {
-  /** Lock bit and `CSD_TYPE_*` in bits 4-7. */
-  flags: number;
+  /** Lock bit and `CSD_TYPE_*` in bits 4-7 (`__call_single_node.u_flags`). */
+  readonly aFlags: Cell<number>;
 }
+
+/** A cross-CPU function: kernel code run on the target CPU with interrupts off. */
+export type CsdFunc = (cpu: Cpu) => MaybeKernel;
 
 /** `call_single_data_t`: a cross-CPU function call. */
 export class CallSingleData implements CallSingleNode {
   /** The list link. */
   next: LlistNode | null = null;
   /** `CSD_FLAG_LOCK` and the type. */
-  flags: number = 0;
+  readonly aFlags: Cell<number>;
   /** A call of `func` on another CPU; `name` is what traces print. */
-  constructor(
-    readonly func: (ctx: Context) => MaybeKernel,
-    readonly name: string = func.name || "csd_func",
-  ) {}
+  constructor(readonly func: CsdFunc, readonly name: string = func.name || "csd_func") {
+    this.aFlags = new Cell(0);
+  }
 }
 
 /** The call-single queues of all CPUs and the calls that use them. */
 export class Smp {
   /** Per-CPU `call_single_queue`. */
   readonly queues: PerCpu<LlistHead<CallSingleNode>>;
-  #warnedOffline = false;
+  #cpus: readonly Cpu[];
+  #memory: Memory;
+  #trace: TraceHub;
+  #ipis: Ipis;
+  #profile: KernelProfile;
+  #cpuRelaxNs: number;
 
-  /** Empty queues for `cpus` CPUs. */
-  constructor(cpus: number) {
-    this.queues = new PerCpu(cpus, () => new LlistHead<CallSingleNode>());
+  /** Empty queues for `cpus`; a `cpu_relax()` of a spin costs `cpuRelaxNs`. */
+  constructor(
+    cpus: readonly Cpu[],
+    parts: { memory: Memory; trace: TraceHub; ipis: Ipis; profile: KernelProfile; cpuRelaxNs: number },
+  ) {
+    const { memory, trace, ipis, profile } = parts;
+    this.#cpuRelaxNs = parts.cpuRelaxNs;
+    this.#cpus = cpus;
+    this.#memory = memory;
+    this.#trace = trace;
+    this.#ipis = ipis;
+    this.#profile = profile;
+    this.queues = new PerCpu(cpus.length, () => new LlistHead<CallSingleNode>());
   }
 
   /**
    * `__smp_call_single_queue()`: push onto `target`'s queue; only the push
-   * that finds it empty sends the IPI (SPEC §12.1).
+   * that finds it empty sends the IPI (rule 12.1).
    */
   *callSingleQueue(cpu: Cpu, target: number, node: CallSingleNode, func: string, callsite: string): Kernel {
-    const m = cpu.machine;
-    if (m.profile.ipiTracepoints) m.emit(cpu, { type: "csd_queue_cpu", target, callsite, func });
-    if (yield* llistAdd(node, this.queues.get(target))) {
+    if (this.#profile.ipiTracepoints) {
+      this.#trace.emit(cpu, { type: "csd_queue_cpu", target, callsite, func });
+    }
+    if (yield* llistAdd(this.#memory, cpu.id, node, this.queues.get(target))) {
       yield* this.#sendCallFunctionSingleIpi(cpu, target, callsite);
     }
   }
 
   /**
-   * `send_call_function_single_ipi()`: no IPI to a polling idle CPU (SPEC
-   * §12.2). Inlined into `__smp_call_single_queue()`, so its trace names
+   * `set_nr_if_polling()`: if `target` is idle and polling, set its
+   * need-resched and wake it without an IPI (rule 12.2), one atomic step on
+   * its thread flags. True if it did.
+   */
+  *wakeIdleWithoutIpi(cpu: Cpu, target: Cpu): Kernel<boolean> {
+    if (target === cpu) return false;
+    if (!(yield* this.#memory.cmpxchg(cpu.id, target.polling, true, true))) return false;
+    target.needResched = true;
+    target.kick();
+    this.#trace.emit(cpu, { type: "sched_wake_idle_without_ipi", target: target.id });
+    return true;
+  }
+
+  /**
+   * `send_call_function_single_ipi()`: no IPI to a polling idle CPU (rule
+   * 12.2). Inlined into `__smp_call_single_queue()`, so its trace names
    * that function's caller as the call site.
    */
   *#sendCallFunctionSingleIpi(cpu: Cpu, target: number, callsite: string): Kernel {
-    const m = cpu.machine;
-    if (m.wakeIdleWithoutIpi(cpu, target)) return;
-    if (m.profile.ipiTracepoints) {
-      m.emit(cpu, {
+    const t = this.#cpus[target]!;
+    if (yield* this.wakeIdleWithoutIpi(cpu, t)) return;
+    const ipi = this.#ipis.nextId();
+    if (this.#profile.ipiTracepoints) {
+      this.#trace.emit(cpu, {
         type: "ipi_send_cpu",
+        ipi,
         target,
         callsite,
         callback: "generic_smp_call_function_single_interrupt",
       });
     }
-    yield* m.sendIpi(cpu, target, "call_function_single");
-  }
-
-  /**
-   * `__flush_smp_call_function_queue()`: take the queue, restore arrival
-   * order, then run synchronous calls, then asynchronous calls and irq_works,
-   * then wake-ups (SPEC §12.3). Runs with interrupts disabled.
-   */
-  *flush(cpu: Cpu, warnOffline: boolean): Kernel {
-    const m = cpu.machine;
-    const first = llistReverseOrder(yield* llistDelAll(this.queues.get(cpu.id)));
-    if (first === null) return;
-    if (warnOffline && !cpu.online && !this.#warnedOffline) {
-      this.#warnedOffline = true;
-      const lines = [`WARNING: IPI on offline CPU ${cpu.id}`];
-      for (const e of llistEntries(first)) {
-        yield STEP;
-        lines.push(
-          (e.flags & CSD_TYPE_MASK) === CSD_TYPE_TTWU
-            ? "smp: IPI task-wakeup sent to offline CPU"
-            : `smp: IPI callback ${nameOf(e)} sent to offline CPU`,
-        );
-      }
-      m.warn(cpu, lines.join("\n"));
-    }
-    const ctx = m.contexts[cpu.id]!;
-    const rest: CallSingleNode[] = [];
-    // Walked entry by entry, each read a step: a corrupted (cyclic) queue spins here, as in the kernel.
-    for (const e of llistEntries(first)) {
-      yield STEP;
-      if ((e.flags & CSD_TYPE_MASK) !== CSD_TYPE_SYNC) rest.push(e);
-      else {
-        yield* runCallback((e as CallSingleData).func(ctx));
-        yield STEP;
-        e.flags &= ~CSD_FLAG_LOCK;
-      }
-    }
-    const wakeups: Task[] = [];
-    for (const e of rest) {
-      const type = e.flags & CSD_TYPE_MASK;
-      if (type === CSD_TYPE_TTWU) wakeups.push(e as Task);
-      else if (type === CSD_TYPE_ASYNC) {
-        yield STEP;
-        e.flags &= ~CSD_FLAG_LOCK;
-        yield* runCallback((e as CallSingleData).func(ctx));
-      } else yield* irqWorkSingle(cpu, e as IrqWork);
-    }
-    for (const task of wakeups) m.activateTask(cpu, task);
+    yield* this.#ipis.send(cpu, t, "call_function_single", ipi);
+    yield STEP;
   }
 
   /**
@@ -143,32 +127,25 @@ export class Smp {
    * spin until it has finished. Local calls run at once with interrupts off.
    */
   *callFunctionSingle(cpu: Cpu, target: number, csd: CallSingleData, wait: boolean): Kernel {
-    const m = cpu.machine;
-    m.checkCpu(target, "call a function on");
     if (target === cpu.id) {
       const saved = cpu.irqsOff;
       cpu.irqsOff = true;
-      yield* runCallback(csd.func(m.contexts[cpu.id]!));
+      yield* runCallback(csd.func(cpu));
       cpu.irqsOff = saved;
       if (!saved && cpu.hasPendingInterrupt) yield STEP;
       return;
     }
-    yield* csdLockWait(cpu, csd);
-    csd.flags = CSD_FLAG_LOCK | (wait ? CSD_TYPE_SYNC : CSD_TYPE_ASYNC);
+    yield* this.#csdLockWait(cpu, csd);
+    this.#memory.poke(cpu.id, csd.aFlags, CSD_FLAG_LOCK | (wait ? CSD_TYPE_SYNC : CSD_TYPE_ASYNC));
     yield* this.callSingleQueue(cpu, target, csd, csd.name, "generic_exec_single");
-    if (wait) yield* csdLockWait(cpu, csd);
+    if (wait) yield* this.#csdLockWait(cpu, csd);
   }
-}
 
-/** `csd_lock_wait()`: spin until the entry is unlocked. */
-function* csdLockWait(cpu: Cpu, csd: CallSingleData): Kernel {
-  for (;;) {
-    yield STEP;
-    if (!(csd.flags & CSD_FLAG_LOCK)) return;
-    yield cpu.machine.timing.cpuRelaxNs;
+  /** `csd_lock_wait()`: spin until the entry is unlocked. */
+  *#csdLockWait(cpu: Cpu, csd: CallSingleData): Kernel {
+    for (;;) {
+      if (!((yield* this.#memory.read(cpu.id, csd.aFlags)) & CSD_FLAG_LOCK)) return;
+      yield this.#cpuRelaxNs;
+    }
   }
-}
-
-function nameOf(node: CallSingleNode): string {
-  return "name" in node && typeof node.name === "string" ? node.name : "?";
 }

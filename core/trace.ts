@@ -1,10 +1,16 @@
 /**
  * Typed trace events and the observer hub.
  *
- * Every event carries the header ftrace prints (time, CPU, current task,
- * the latency flags) and a typed body named after the kernel tracepoint it
- * models. Observers see events; they cannot change the simulation, since the
- * hub hands them plain data and ignores what they return.
+ * Every event carries a typed header (time, CPU, current task, and the state
+ * ftrace prints as its latency flags) and a typed body named after the kernel
+ * tracepoint it models. Works, tasks and IPIs carry ids, so that a consumer
+ * can link a queue to its run and an IPI's send to its arrival. Turning
+ * events into text is a sink's job (plugins/ftrace), not the core's.
+ *
+ * Observers see events; they cannot change the simulation: the hub hands
+ * them plain data and ignores what they return, and an event raised while
+ * observers run (a checker's finding) is delivered after the current one,
+ * whatever the order of the observers.
  *
  * @module
  */
@@ -12,18 +18,26 @@
 /** Where on the CPU code runs, innermost first. */
 export type ContextKind = "task" | "softirq" | "hardirq" | "nmi";
 
-/** The part of every event that ftrace prints before the event name. */
+/** Where and when an event happened: what ftrace prints before the event name, as typed fields. */
 export interface TraceHeader {
   /** Simulated time in nanoseconds. */
   readonly time: number;
   /** The CPU the event happened on. */
   readonly cpu: number;
-  /** The current task's pid (in interrupt context: the interrupted task). */
+  /** The current task's pid, its id (in interrupt context: the interrupted task). */
   readonly pid: number;
   /** The current task's name. */
   readonly comm: string;
-  /** The five latency flags: irqs-off, need-resched, hardirq/softirq, preempt-depth, migrate-disable. */
-  readonly flags: string;
+  /** Local interrupts are disabled. */
+  readonly irqsOff: boolean;
+  /** `TIF_NEED_RESCHED` is set. */
+  readonly needResched: boolean;
+  /** Innermost context the CPU runs in. */
+  readonly context: ContextKind;
+  /** The current task's preemption-disable depth. */
+  readonly preemptDepth: number;
+  /** The current task's `migrate_disable()` depth. */
+  readonly migrateDisable: number;
 }
 
 /** An irq_work was queued (emulator event; the kernel has no tracepoint here). */
@@ -32,6 +46,8 @@ export interface IrqWorkQueueEvent {
   readonly type: "irq_work_queue";
   /** The work's name. */
   readonly work: string;
+  /** The work's id on this machine (see {@linkcode TraceHub.workId}). */
+  readonly workId: number;
   /** The work's flag word after the claim. */
   readonly workFlags: number;
   /** The target CPU. */
@@ -44,6 +60,8 @@ export interface IrqWorkQueueEvent {
 export interface IpiSendCpuEvent {
   /** Event name (the tracepoint). */
   readonly type: "ipi_send_cpu";
+  /** The IPI's id, carried by its {@linkcode IpiArriveEvent}. */
+  readonly ipi: number;
   /** The target CPU. */
   readonly target: number;
   /** The kernel function that asked. */
@@ -56,8 +74,10 @@ export interface IpiSendCpuEvent {
 export interface IpiRaiseEvent {
   /** Event name (the tracepoint). */
   readonly type: "ipi_raise";
-  /** The target mask as `%*pb` prints it, e.g. `2` or `00000000,00000002`. */
-  readonly targetMask: string;
+  /** The IPI's id, carried by its {@linkcode IpiArriveEvent}. */
+  readonly ipi: number;
+  /** The target CPUs (ftrace prints them as a `%*pb` mask). */
+  readonly targets: readonly number[];
   /** What the IPI is for, e.g. `IRQ work interrupts`. */
   readonly reason: string;
 }
@@ -72,6 +92,22 @@ export interface CsdQueueCpuEvent {
   readonly callsite: string;
   /** The function the entry will run. */
   readonly func: string;
+}
+
+/**
+ * An IPI reached its target CPU and latched its interrupt line (emulator
+ * event; the kernel has no tracepoint for the arrival, only for the handler's
+ * entry, which may come later if interrupts are disabled).
+ */
+export interface IpiArriveEvent {
+  /** Event name. */
+  readonly type: "ipi_arrive";
+  /** The id its send carried (`ipi_send_cpu`, `ipi_raise`). */
+  readonly ipi: number;
+  /** The CPU that sent it. */
+  readonly from: number;
+  /** What it asks the target to do. */
+  readonly kind: string;
 }
 
 /** Hard-IRQ entry or exit of an arch interrupt vector (x86 `irq_work_entry: vector=246` style). */
@@ -98,6 +134,8 @@ export interface IrqWorkExecuteEvent {
   readonly type: "irq_work_execute_start" | "irq_work_execute_end";
   /** The work's name. */
   readonly work: string;
+  /** The work's id on this machine: the same as in the {@linkcode IrqWorkQueueEvent} that queued it. */
+  readonly workId: number;
   /** The work is HARD: lockdep sees its callback as hard-IRQ, not threaded (SPEC §6.2). */
   readonly hard: boolean;
 }
@@ -203,6 +241,7 @@ export type TraceBody =
   | IrqWorkQueueEvent
   | IpiSendCpuEvent
   | IpiRaiseEvent
+  | IpiArriveEvent
   | CsdQueueCpuEvent
   | IrqVectorEvent
   | NmiEvent
@@ -247,108 +286,124 @@ export interface Finding {
   /** The current task's pid. */
   readonly pid: number;
   /**
-   * The trace that led here: the last events of the machine (all CPUs) as
-   * ftrace lines, oldest first. Empty unless a tracer, checker or other
-   * observer was attached, since events are only made for observers.
+   * The trace that led here: the last events of the machine (all CPUs),
+   * oldest first. Empty unless a tracer, checker or other observer was
+   * attached, since events are only made for observers.
    */
-  readonly trace: readonly string[];
+  readonly trace: readonly TraceEvent[];
 }
 
-/** Format a trace event's body as ftrace prints it: `name: fields`. */
-export function formatBody(e: TraceBody): string {
-  switch (e.type) {
-    case "irq_work_queue":
-      return `irqemu_irq_work_queue: work=${e.work} flags=0x${
-        e.workFlags.toString(16)
-      } cpu=${e.target} list=${e.list}`;
-    case "ipi_send_cpu":
-      return `ipi_send_cpu: cpu=${e.target} callsite=${e.callsite} callback=${e.callback}`;
-    case "ipi_raise":
-      return `ipi_raise: target_mask=${e.targetMask} (${e.reason})`;
-    case "csd_queue_cpu":
-      return `csd_queue_cpu: cpu=${e.target} callsite=${e.callsite} func=${e.func}`;
-    case "irq_vector_entry":
-      return `${e.name}_entry: ${e.detail}`;
-    case "irq_vector_exit":
-      return `${e.name}_exit: ${e.detail}`;
-    case "nmi_entry":
-      return "irqemu_nmi_entry";
-    case "nmi_exit":
-      return "irqemu_nmi_exit";
-    case "irq_work_execute_start":
-      return `irqemu_irq_work_execute_start: work=${e.work}${e.hard ? " hard" : ""}`;
-    case "irq_work_execute_end":
-      return `irqemu_irq_work_execute_end: work=${e.work}`;
-    case "lock_acquire":
-      return `lock_acquire: ${e.lock}`;
-    case "lock_release":
-      return `lock_release: ${e.lock}`;
-    case "kmalloc":
-      return `irqemu_kmalloc: object=${e.object}`;
-    case "kfree":
-      return `irqemu_kfree: object=${e.object}`;
-    case "sched_switch":
-      return `sched_switch: prev_comm=${e.prevComm} prev_pid=${e.prevPid} prev_prio=${e.prevPrio} ` +
-        `prev_state=${e.prevState} ==> next_comm=${e.nextComm} next_pid=${e.nextPid} next_prio=${e.nextPrio}`;
-    case "sched_wakeup":
-      return `sched_wakeup: comm=${e.wakeComm} pid=${e.wakePid} prio=${e.prio} target_cpu=${
-        pad3(e.targetCpu)
-      }`;
-    case "sched_wake_idle_without_ipi":
-      return `sched_wake_idle_without_ipi: cpu=${e.target}`;
-    case "tick":
-      return `irqemu_tick: jiffies=${e.jiffies}`;
-    case "tick_stop":
-      return `tick_stop: success=${e.success ? 1 : 0} dependency=NONE`;
-    case "finding":
-      return `irqemu_finding: ${e.level}: ${e.message.split("\n")[0]}`;
-  }
+/** What the hub reads from a CPU to stamp an event's header. */
+export interface TraceSource {
+  /** CPU number. */
+  readonly id: number;
+  /** Local interrupts disabled. */
+  readonly irqsOff: boolean;
+  /** `TIF_NEED_RESCHED`. */
+  readonly needResched: boolean;
+  /** Innermost context. */
+  readonly context: ContextKind;
+  /** The current task. */
+  readonly current: {
+    readonly pid: number;
+    readonly comm: string;
+    readonly preemptCount: number;
+    readonly migrateDisable: number;
+  };
 }
 
-/** Format a whole event as one ftrace text line (`comm-pid [cpu] flags seconds.micros: body`). */
-export function formatEvent(e: TraceEvent): string {
-  const comm = e.pid === 0 ? "<idle>" : e.comm;
-  const task = `${comm.padStart(16)}-${String(e.pid).padEnd(7)}`;
-  const us = Math.floor(e.time / 1000);
-  const stamp = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")}`.padStart(12);
-  return `${task} [${pad3(e.cpu)}] ${e.flags} ${stamp}: ${formatBody(e)}`;
-}
+/** How many trace events a finding carries (the trace that led to it). */
+export const RECENT_EVENTS = 32;
 
 /**
- * The header ftrace prints at the top of a trace file, so the columns read
- * without a manual: `entries` lines were kept (none lost), from `cpus` CPUs.
+ * The observer hub of one machine: stamps events, keeps the last
+ * {@linkcode RECENT_EVENTS} for findings, and hands each event to every
+ * observer in order. Making an event costs nothing while nobody observes.
  */
-export function ftraceHeader(entries: number, cpus: number): string {
-  return [
-    "# tracer: nop",
-    "#",
-    `# entries-in-buffer/entries-written: ${entries}/${entries}   #P:${cpus}`,
-    "#",
-    "#                                _-----=> irqs-off/BH-disabled",
-    "#                               / _----=> need-resched",
-    "#                              | / _---=> hardirq/softirq",
-    "#                              || / _--=> preempt-depth",
-    "#                              ||| / _-=> migrate-disable",
-    "#                              |||| /     delay",
-    "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION",
-    "#              | |         |   |||||     |         |",
-  ].join("\n");
-}
+export class TraceHub {
+  #now: () => number;
+  #observers: Observer[] = [];
+  #pending: TraceEvent[] = [];
+  #dispatching = false;
+  #recent: TraceEvent[] = [];
+  #recentNext = 0;
+  #workIds = new WeakMap<object, number>();
+  #nextWorkId = 1;
+  #nextIpiId = 1;
 
-/**
- * A one-CPU mask as the kernel's `%*pb` prints it for `cpus` possible CPUs:
- * hex, in 32-bit groups separated by commas, the first group as wide as its bits need.
- */
-export function formatCpumask(cpu: number, cpus: number): string {
-  const groups: string[] = [];
-  for (let base = Math.floor((cpus - 1) / 32) * 32; base >= 0; base -= 32) {
-    const bits = Math.min(32, cpus - base);
-    const word = cpu >= base && cpu < base + 32 ? 2 ** (cpu - base) : 0;
-    groups.push(word.toString(16).padStart(groups.length === 0 ? Math.ceil(bits / 4) : 8, "0"));
+  /** A hub whose events are stamped with the time `now()` returns. */
+  constructor(now: () => number) {
+    this.#now = now;
   }
-  return groups.join(",");
-}
 
-function pad3(n: number): string {
-  return String(n).padStart(3, "0");
+  /** Someone observes: events are worth making. */
+  get active(): boolean {
+    return this.#observers.length > 0;
+  }
+
+  /** Attach an observer of every event; returns a function that detaches it. */
+  observe(observer: Observer): () => void {
+    this.#observers.push(observer);
+    return () => {
+      this.#observers = this.#observers.filter((o) => o !== observer);
+    };
+  }
+
+  /** Emit an event on `cpu`. Raised while observers run, it is delivered after the current event. */
+  emit(cpu: TraceSource, body: TraceBody): void {
+    if (this.#observers.length === 0) return;
+    const task = cpu.current;
+    const event = {
+      time: this.#now(),
+      cpu: cpu.id,
+      pid: task.pid,
+      comm: task.comm,
+      irqsOff: cpu.irqsOff,
+      needResched: cpu.needResched,
+      context: cpu.context,
+      preemptDepth: task.preemptCount,
+      migrateDisable: task.migrateDisable,
+      ...body,
+    } as TraceEvent;
+    this.#recent[this.#recentNext] = event;
+    this.#recentNext = (this.#recentNext + 1) % RECENT_EVENTS;
+    if (this.#dispatching) {
+      this.#pending.push(event);
+      return;
+    }
+    this.#dispatching = true;
+    try {
+      this.#deliver(event);
+      for (let i = 0; i < this.#pending.length; i++) this.#deliver(this.#pending[i]!);
+    } finally {
+      this.#pending.length = 0;
+      this.#dispatching = false;
+    }
+  }
+
+  #deliver(event: TraceEvent): void {
+    for (const observer of this.#observers) observer(event);
+  }
+
+  /** The last events (all CPUs), oldest first. */
+  recent(): TraceEvent[] {
+    const events: TraceEvent[] = [];
+    for (let i = 0; i < RECENT_EVENTS; i++) {
+      const event = this.#recent[(this.#recentNext + i) % RECENT_EVENTS];
+      if (event !== undefined) events.push(event);
+    }
+    return events;
+  }
+
+  /** A work's id on this machine: numbered in the order the machine first meets them, from 1. */
+  workId(work: object): number {
+    let id = this.#workIds.get(work);
+    if (id === undefined) this.#workIds.set(work, id = this.#nextWorkId++);
+    return id;
+  }
+
+  /** A fresh IPI id, from 1. */
+  nextIpiId(): number {
+    return this.#nextIpiId++;
+  }
 }

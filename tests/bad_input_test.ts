@@ -5,15 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  type Arch,
-  createMachine,
-  irqWorkInit,
-  type Machine,
-  NON_RT_LOCKING,
-  type Plugin,
-  ScenarioError,
-} from "../mod.ts";
+import { type Arch, createMachine, irqWorkInit, type Machine, type Plugin, ScenarioError } from "../mod.ts";
+import { NON_RT_LOCKING } from "../core/mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
 import { arm64 } from "../arch/arm64/mod.ts";
 import { NON_RT_POLICY } from "../core/irq_work.ts";
@@ -154,8 +147,11 @@ Deno.test("bad input: machine options", async (t) => {
       message: /"my-locks".*"other-locks".*locking slot/,
     });
     // One locking plugin alone is fine, and its answer is the machine's.
-    assert.equal(createMachine({ arch: x86(), plugins: [lk] }).locking.name, "mine");
-    assert.equal(createMachine({ arch: x86(), plugins: [rt] }).locking.spinlockSleeps, true);
+    assert.equal(createMachine({ arch: x86(), plugins: [lk] }).kernel.locking.parts.policy.name, "mine");
+    assert.equal(
+      createMachine({ arch: x86(), plugins: [rt] }).kernel.locking.parts.policy.spinlockSleeps,
+      true,
+    );
   });
   await t.step("cpus 0, 2000, 1.5, -1", () => {
     for (const cpus of [0, 2000, 1.5, -1]) {
@@ -206,7 +202,7 @@ Deno.test("bad input: machine options", async (t) => {
     }
     // The known ones are accepted.
     for (const kernel of ["seed", "C", "D"] as const) {
-      assert.equal(createMachine({ arch: x86(), kernel }).profile.name, kernel);
+      assert.equal(createMachine({ arch: x86(), kernel }).kernel.profile.name, kernel);
     }
   });
   await t.step("bad seed", () => {

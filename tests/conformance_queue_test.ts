@@ -15,20 +15,17 @@
 
 import assert from "node:assert/strict";
 import {
-  CSD_TYPE_IRQ_WORK,
-  IRQ_WORK_CLAIMED,
   IRQ_WORK_HARD_IRQ,
   IRQ_WORK_LAZY,
   IrqWork,
   irqWorkInit,
   irqWorkInitHard,
   irqWorkInitLazy,
-  llistAdd,
   type Machine,
   type TraceEvent,
   type WorkRun,
 } from "../mod.ts";
-import { irqWorkRunList } from "../core/irq_work.ts";
+import { CSD_TYPE_IRQ_WORK, IRQ_WORK_CLAIMED, llistAdd } from "../core/mod.ts";
 import { matrixTest, rtSmpOnly, smpOnly } from "./matrix.ts";
 import {
   assertRanWhereConfigSays,
@@ -53,7 +50,7 @@ function ticks(events: TraceEvent[], cpu: number): TraceEvent[] {
 
 /** The arch has a dedicated irq_work interrupt line (else its self-interrupt, if any, is the timer's). */
 function hasIrqWorkLine(m: Machine): boolean {
-  return m.arch.lines.some((l) => l.kind === "irq_work");
+  return m.kernel.arch.lines.some((l) => l.kind === "irq_work");
 }
 
 /** A work with the given kind bits (0, LAZY, HARD or both). */
@@ -112,7 +109,7 @@ matrixTest(
     assert.equal(nmiContext, "nmi");
     const ra = runOf(m, a), rn = runOf(m, n);
     const nmiExit = events.find((e) => e.type === "nmi_exit")!;
-    const { irqEntryNs, irqExitNs } = m.arch.timing;
+    const { irqEntryNs, irqExitNs } = m.kernel.arch.timing;
     // RT: the plain works are on the lazy list; the interrupt that runs them on !RT wakes irq_work/0
     // instead, which runs them once that interrupt returns (SPEC §4.3, §8).
     const start = (hardIrq: number) => cell.config.rt ? threadStart(m, hardIrq) : hardIrq;
@@ -139,18 +136,18 @@ matrixTest("rule 4.3: LAZY goes to the lazy list and raises only when the tick i
   let queuedAt = -1, lazyHead: unknown, raisedHead: unknown, tickStoppedInTask: boolean | undefined;
   // Tick running (a task is on the CPU): no raise, the works wait for the tick.
   m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    tickStoppedInTask = m.tick.stopped(0);
+    tickStoppedInTask = m.kernel.ticks.stopped(0);
     yield* ctx.queue(l1);
     yield* ctx.queue(l2);
     queuedAt = ctx.now;
-    lazyHead = m.irqWork.lazyList.get(0).first;
-    raisedHead = m.irqWork.raisedList.get(0).first;
+    lazyHead = m.kernel.irqWork.lazyList.get(0).first;
+    raisedHead = m.kernel.irqWork.raisedList.get(0).first;
   });
   // Tick stopped (NMI on the idle CPU): the first push raises, the second finds the list non-empty.
   let tickStoppedInNmi: boolean | undefined;
   let raisesBeforeNmi = -1;
   m.nmi(0, 10_000_000, function* (ctx) {
-    tickStoppedInNmi = m.tick.stopped(0);
+    tickStoppedInNmi = m.kernel.ticks.stopped(0);
     raisesBeforeNmi = selfRaises(events, 0).length;
     yield* ctx.queue(s1);
     yield* ctx.queue(s2);
@@ -181,7 +178,7 @@ matrixTest("rule 4.3: LAZY goes to the lazy list and raises only when the tick i
     assert.equal(selfRaises(events, 0).length, 1, "one raise, on the empty edge");
     assert.equal(
       runOf(m, s2).startedAt,
-      start(nmiExit.time + m.arch.timing.irqExitNs + m.arch.timing.irqEntryNs),
+      start(nmiExit.time + m.kernel.arch.timing.irqExitNs + m.kernel.arch.timing.irqEntryNs),
     );
   } else {
     // The raise is a no-op; the pending lazy work restarts the tick (SPEC §10.2).
@@ -212,8 +209,8 @@ matrixTest(
         yield* ctx.queue(w);
         raisesAfter.push(selfRaises(events, 0).length);
       }
-      raisedHead = m.irqWork.raisedList.get(0).first;
-      lazyHead = m.irqWork.lazyList.get(0).first;
+      raisedHead = m.kernel.irqWork.raisedList.get(0).first;
+      lazyHead = m.kernel.irqWork.lazyList.get(0).first;
       yield* ctx.spend(1_000);
       enableAt = ctx.now;
       yield* ctx.irqEnable();
@@ -235,7 +232,7 @@ matrixTest(
         ]);
         // Both raises latch the one pending self-interrupt, taken when IRQs come back on.
         assert.equal(m.interrupts.irq_work[0], hasIrqWorkLine(m) ? 1 : 0);
-        assert.equal(rc.startedAt, enableAt + m.arch.timing.irqEntryNs);
+        assert.equal(rc.startedAt, enableAt + m.kernel.arch.timing.irqEntryNs);
       } else {
         assert.deepEqual(raisesAfter, [0, 0, 0]);
         assert.equal(rc.startedAt, tickRunStart(m, nextTick(m, enableAt)));
@@ -258,7 +255,7 @@ matrixTest(
       const raise = selfRaises(events, 0)[0]!;
       assert.equal(raise.type === "ipi_send_cpu" && raise.callback, "a");
       assert.equal(m.interrupts.irq_work[0], hasIrqWorkLine(m) ? 1 : 0);
-      assert.equal(runOf(m, c).startedAt, enableAt + m.arch.timing.irqEntryNs);
+      assert.equal(runOf(m, c).startedAt, enableAt + m.kernel.arch.timing.irqEntryNs);
     } else {
       // No self-interrupt: the raise is a no-op and leaves no trace.
       assert.deepEqual(raisesAfter, [0, 0, 0]);
@@ -297,7 +294,7 @@ matrixTest(
     // The interrupt the work ran in, or (RT) that woke the thread: the last vector entry before.
     const entryBefore = (t: number) =>
       events.filter((e) => e.type === "irq_vector_entry" && e.time <= t).at(-1)!;
-    const timerVector = m.arch.lines.find((l) => l.kind === "timer")!.vector;
+    const timerVector = m.kernel.arch.lines.find((l) => l.kind === "timer")!.vector;
     const tickEvents = ticks(events, 0);
     if (!cell.arch.hasIrqWorkInterrupt) {
       const tick = nextTick(m, queuedAt);
@@ -305,7 +302,7 @@ matrixTest(
       woke(tickRunStart(m, tick));
       const entry = entryBefore(tickRunStart(m, tick));
       assert.equal(entry.type === "irq_vector_entry" && entry.vector, timerVector);
-      assert.ok(tickEvents.some((e) => e.time === tick + m.arch.timing.irqEntryNs), "inside the tick");
+      assert.ok(tickEvents.some((e) => e.time === tick + m.kernel.arch.timing.irqEntryNs), "inside the tick");
       assert.equal(m.interrupts.irq_work[0], 0);
       assert.equal(
         run.task.comm,
@@ -316,7 +313,7 @@ matrixTest(
       // The raise is real: the work runs (RT: the thread is woken) at once, not at a tick.
       const raise = selfRaises(events, 0);
       assert.equal(raise.length, 1);
-      const arrival = raise[0]!.time + selfIrqDelay(m) + m.arch.timing.irqEntryNs;
+      const arrival = raise[0]!.time + selfIrqDelay(m) + m.kernel.arch.timing.irqEntryNs;
       woke(arrival);
       if (rt) {
         // The interrupt came while t was still inside queue() with preemption disabled (x86 then
@@ -325,8 +322,8 @@ matrixTest(
         const sw = events.filter((e) => e.type === "sched_switch" && e.nextComm === "irq_work/0");
         assert.equal(sw.length, 1);
         assert.ok(sw[0]!.type === "sched_switch" && sw[0]!.prevComm === "t" && sw[0]!.prevState === "R+");
-        assert.ok(sw[0]!.time >= arrival + m.arch.timing.irqExitNs);
-        assert.equal(run.startedAt, sw[0]!.time + m.timing.contextSwitchNs);
+        assert.ok(sw[0]!.time >= arrival + m.kernel.arch.timing.irqExitNs);
+        assert.equal(run.startedAt, sw[0]!.time + m.kernel.timing.contextSwitchNs);
       } else {
         assert.equal(run.startedAt, arrival);
       }
@@ -526,9 +523,9 @@ matrixTest(
         });
       }
       m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-        tick1Stopped = m.tick.stopped(1);
+        tick1Stopped = m.kernel.ticks.stopped(1);
         assert.equal(yield* ctx.queueOn(l, 1), true);
-        lazyHead1 = m.irqWork.lazyList.get(1).first;
+        lazyHead1 = m.kernel.irqWork.lazyList.get(1).first;
       });
       m.runUntil(20_000_000);
       const what = targetBusy ? "busy target" : "idle target";
@@ -545,8 +542,8 @@ matrixTest(
       assert.equal(run.context, "hardirq");
       assert.equal(run.task.comm, targetBusy ? "busy" : "swapper/1");
       // Runs when CPU 1 takes the call-function interrupt.
-      const arrival = ipi[0]!.time + m.arch.timing.ipiLatencyNs;
-      assert.equal(run.startedAt, arrival + m.arch.timing.irqEntryNs, what);
+      const arrival = ipi[0]!.time + m.kernel.arch.timing.ipiLatencyNs;
+      assert.equal(run.startedAt, arrival + m.kernel.arch.timing.irqEntryNs, what);
       assert.equal(m.interrupts.call_function_single[1], 1);
       assert.ok(run.endedAt < nextTick(m, arrival), `${what}: done before CPU 1's next tick`);
       assert.equal(ticks(events, 1).filter((e) => e.time <= run.endedAt).length, 0);
@@ -577,7 +574,7 @@ matrixTest(
       }
       m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
         assert.equal(yield* ctx.queueOn(l, 1), true);
-        lazyHead1 = m.irqWork.lazyList.get(1).first;
+        lazyHead1 = m.kernel.irqWork.lazyList.get(1).first;
       });
       m.runUntil(20_000_000);
       const what = targetBusy ? "RT, busy target" : "RT, idle target";
@@ -589,11 +586,11 @@ matrixTest(
       ]);
       const ipi = events.filter((e) => e.type === "ipi_send_cpu");
       assert.deepEqual(ipi.map((e) => e.type === "ipi_send_cpu" && [e.cpu, e.target]), [[0, 1]]);
-      const arrival = ipi[0]!.time + m.arch.timing.ipiLatencyNs;
-      const wakeup = runOf(m, m.irqWorkWakeup.get(1));
+      const arrival = ipi[0]!.time + m.kernel.arch.timing.ipiLatencyNs;
+      const wakeup = runOf(m, m.kernel.irqWork.wakeup.get(1));
       assert.equal(wakeup.cpu, 1);
       assert.equal(wakeup.context, "hardirq");
-      assert.equal(wakeup.startedAt, arrival + m.arch.timing.irqEntryNs, what);
+      assert.equal(wakeup.startedAt, arrival + m.kernel.arch.timing.irqEntryNs, what);
       const run = runOf(m, l);
       assert.equal(run.cpu, 1);
       assertRanWhereConfigSays(cell, run, l.flags, what);
@@ -603,7 +600,11 @@ matrixTest(
       assert.equal(m.interrupts.call_function_single[1], 1);
       assert.equal(m.interrupts.irq_work[1], 0);
       assert.equal(l.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
-      assert.equal(m.irqWorkWakeup.get(1).flags, IRQ_WORK_HARD_IRQ | CSD_TYPE_IRQ_WORK, "wake-up released");
+      assert.equal(
+        m.kernel.irqWork.wakeup.get(1).flags,
+        IRQ_WORK_HARD_IRQ | CSD_TYPE_IRQ_WORK,
+        "wake-up released",
+      );
       noFindings(m);
     }
   },
@@ -668,7 +669,7 @@ matrixTest("rule 7.1: local lists run newest first", (cell) => {
   // that drains them on !RT wakes instead (SPEC §4.3, §8, §9.4).
   const start = (hardIrq: number) => cell.config.rt ? threadStart(m, hardIrq) : hardIrq;
   const first = cell.arch.hasIrqWorkInterrupt
-    ? enableAt + m.arch.timing.irqEntryNs
+    ? enableAt + m.kernel.arch.timing.irqEntryNs
     : tickRunStart(m, nextTick(m, enableAt));
   assert.equal(c.startedAt, start(first));
   // One drain: each starts when the previous ends.
@@ -690,7 +691,7 @@ matrixTest(
     m.spawn({ cpu: 0, name: "drainer", at: 1_000_000 }, function* (ctx) {
       yield* ctx.queue(l); // LAZY, tick running: stays on the lazy list
       assert.equal(ctx.irqsDisabled, false);
-      yield* irqWorkRunList(m.cpus[0]!, m.irqWork.lazyList.get(0));
+      yield* m.kernel.irqWork.irqWorkRunList(m.kernel.cpus[0]!, m.kernel.irqWork.lazyList.get(0));
       reachedAfter = true;
     });
     m.runUntil(20_000_000);
@@ -699,7 +700,7 @@ matrixTest(
       assert.equal(m.panicked, false);
       noFindings(m);
       assert.equal(reachedAfter, true);
-      assert.equal(m.irqWork.lazyList.get(0).first, null, "the list was taken");
+      assert.equal(m.kernel.irqWork.lazyList.get(0).first, null, "the list was taken");
       const run = runOf(m, l);
       assert.equal(run.context, "task");
       assert.equal(run.task.comm, "drainer");
@@ -708,7 +709,7 @@ matrixTest(
       const m2 = cell.machine({ cpus: 1 });
       let returned = false;
       m2.spawn({ cpu: 0, name: "drainer", at: 1_000_000 }, function* () {
-        yield* irqWorkRunList(m2.cpus[0]!, m2.irqWork.raisedList.get(0));
+        yield* m2.kernel.irqWork.irqWorkRunList(m2.kernel.cpus[0]!, m2.kernel.irqWork.raisedList.get(0));
         returned = true;
       });
       m2.runUntil(20_000_000);
@@ -726,12 +727,12 @@ matrixTest(
     assert.equal(bug.comm, "drainer");
     assert.equal(bug.cpu, 0);
     assert.equal(m.runs.length, 0, "nothing ran");
-    assert.equal(m.irqWork.lazyList.get(0).first, l, "the list was not taken");
+    assert.equal(m.kernel.irqWork.lazyList.get(0).first, l, "the list was not taken");
     assert.equal(reachedAfter, false, "the machine stopped");
 
     const m2 = cell.machine({ cpus: 1 });
     m2.spawn({ cpu: 0, name: "drainer", at: 1_000_000 }, function* () {
-      yield* irqWorkRunList(m2.cpus[0]!, m2.irqWork.raisedList.get(0));
+      yield* m2.kernel.irqWork.irqWorkRunList(m2.kernel.cpus[0]!, m2.kernel.irqWork.raisedList.get(0));
     });
     m2.runUntil(20_000_000);
     assert.equal(m2.panicked, true, "the check comes before the emptiness test");
@@ -745,7 +746,7 @@ matrixTest("rule 7.1: a drain with IRQs disabled from a task runs the list newes
   m.spawn({ cpu: 0, name: "drainer", at: 1_000_000 }, function* (ctx) {
     yield* ctx.irqDisable();
     for (const w of lazy) yield* ctx.queue(w);
-    yield* irqWorkRunList(m.cpus[0]!, m.irqWork.lazyList.get(0));
+    yield* m.kernel.irqWork.irqWorkRunList(m.kernel.cpus[0]!, m.kernel.irqWork.lazyList.get(0));
     yield* ctx.irqEnable();
   });
   m.runUntil(20_000_000);
@@ -765,7 +766,7 @@ matrixTest("rule 7.2: works queued during a drain run in a later drain, after a 
   const a = irqWorkInit(spending(), "a");
   let pushedOnto: unknown = "unset";
   // RT: plain works go to the lazy list (SPEC §4.3).
-  const list = (cell.config.rt ? m.irqWork.lazyList : m.irqWork.raisedList).get(0);
+  const list = (cell.config.rt ? m.kernel.irqWork.lazyList : m.kernel.irqWork.raisedList).get(0);
   const c = irqWorkInit(function* (_w, ctx) {
     yield* ctx.queue(b);
     pushedOnto = list.first === b && b.next === null;
@@ -786,7 +787,7 @@ matrixTest("rule 7.2: works queued during a drain run in a later drain, after a 
   assert.equal(pushedOnto, true, "b went onto the fresh, empty list");
   const [rc, ra, rb] = m.runs as [WorkRun, WorkRun, WorkRun];
   assert.equal(ra.startedAt, rc.endedAt);
-  const { irqEntryNs, irqExitNs } = m.arch.timing;
+  const { irqEntryNs, irqExitNs } = m.kernel.arch.timing;
   if (cell.config.rt) {
     // RT: irq_work/0 runs the drain. b's push found the lazy list empty and raised where there is a
     // self-interrupt (its run() finds the thread awake); either way the thread's loop sees the list
@@ -806,7 +807,7 @@ matrixTest("rule 7.2: works queued during a drain run in a later drain, after a 
   } else {
     const tick = nextTick(m, enableAt);
     assert.equal(rc.startedAt, tickRunStart(m, tick));
-    assert.equal(rb.startedAt, tickRunStart(m, tick + m.tick.periodNs));
+    assert.equal(rb.startedAt, tickRunStart(m, tick + m.kernel.ticks.periodNs));
   }
   noFindings(m);
 });
@@ -830,10 +831,10 @@ matrixTest(
     assert.deepEqual(names(m.runs), ["a", "b", "c"]);
     const ipi = events.filter((e) => e.type === "ipi_send_cpu");
     assert.equal(ipi.length, 1, "one IPI: only the first push found the queue empty");
-    const arrival = ipi[0]!.time + m.arch.timing.ipiLatencyNs;
+    const arrival = ipi[0]!.time + m.kernel.arch.timing.ipiLatencyNs;
     assert.ok(lastQueueAt < arrival, "all three queued before the IPI arrived");
     const [ra, rb, rc] = m.runs as [WorkRun, WorkRun, WorkRun];
-    assert.equal(ra.startedAt, arrival + m.arch.timing.irqEntryNs);
+    assert.equal(ra.startedAt, arrival + m.kernel.arch.timing.irqEntryNs);
     assert.equal(rb.startedAt, ra.endedAt);
     assert.equal(rc.startedAt, rb.endedAt);
     for (const r of m.runs) {
@@ -863,7 +864,10 @@ matrixTest(
     const ipi2 = events2.filter((e) => e.type === "ipi_send_cpu");
     assert.equal(ipi2.length, 1);
     const [rw, rc2, rb2, ra2] = m2.runs as [WorkRun, WorkRun, WorkRun, WorkRun];
-    assert.equal(rw.startedAt, ipi2[0]!.time + m2.arch.timing.ipiLatencyNs + m2.arch.timing.irqEntryNs);
+    assert.equal(
+      rw.startedAt,
+      ipi2[0]!.time + m2.kernel.arch.timing.ipiLatencyNs + m2.kernel.arch.timing.irqEntryNs,
+    );
     assert.equal(rw.context, "hardirq");
     assert.equal(rc2.startedAt, threadStart(m2, rw.endedAt));
     assert.equal(rb2.startedAt, rc2.endedAt);
@@ -906,7 +910,7 @@ matrixTest("rule 8.1: run() drains the raised list, then the lazy list (RT: wake
   for (const r of m.runs) assertRanWhereConfigSays(cell, r, r.work.flags);
   if (cell.arch.hasIrqWorkInterrupt) {
     // The self-interrupt's run() takes the lazy works too, long before the tick.
-    assert.equal(m.runs[0]!.startedAt, enableAt + m.arch.timing.irqEntryNs);
+    assert.equal(m.runs[0]!.startedAt, enableAt + m.kernel.arch.timing.irqEntryNs);
     assert.equal(ticks(events, 0).filter((e) => e.time <= m.runs[3]!.endedAt).length, 0);
     if (hasIrqWorkLine(m)) assert.equal(m.interrupts.irq_work[0], 1);
   } else {
@@ -936,7 +940,7 @@ matrixTest(
     m.runUntil(20_000_000);
     const tick = nextTick(m, queuedAt);
     const rl = runOf(m, l), rp = runOf(m, p);
-    const tickEvent = ticks(events, 0).find((e) => e.time === tick + m.arch.timing.irqEntryNs);
+    const tickEvent = ticks(events, 0).find((e) => e.time === tick + m.kernel.arch.timing.irqEntryNs);
     assert.ok(tickEvent, "the tick fired");
     // RT: the tick wakes irq_work/0 instead of draining the lazy list; the thread preempts t and
     // runs l once the timer interrupt returns (SPEC §8.2).
@@ -963,9 +967,9 @@ matrixTest("rule 8.3: a CPU with its tick stopped gets no tick, so its lazy list
   let stoppedAtPush: boolean | undefined;
   // White-box: put a claimed LAZY work on the idle CPU's lazy list without any raise.
   m.at(1_000_000, "push a lazy work", () => {
-    stoppedAtPush = m.tick.stopped(0);
+    stoppedAtPush = m.kernel.ticks.stopped(0);
     l.flags |= IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK;
-    drive(llistAdd(l, m.irqWork.lazyList.get(0)));
+    drive(llistAdd(m.kernel.memory, 0, l, m.kernel.irqWork.lazyList.get(0)));
   });
   m.runUntil(30_000_000);
   assert.equal(stoppedAtPush, true);
@@ -980,7 +984,7 @@ matrixTest("rule 8.3: a CPU with its tick stopped gets no tick, so its lazy list
   const drainAt = tickRunStart(m, 32_000_000);
   assert.equal(run.startedAt, cell.config.rt ? threadStart(m, drainAt) : drainAt);
   assertRanWhereConfigSays(cell, run, l.flags);
-  assert.equal(ticks(events, 0)[0]!.time, 32_000_000 + m.arch.timing.irqEntryNs);
+  assert.equal(ticks(events, 0)[0]!.time, 32_000_000 + m.kernel.arch.timing.irqEntryNs);
   noFindings(m);
 });
 
@@ -1007,11 +1011,11 @@ matrixTest("rule 8.5: with a self-interrupt the tick never drains the raised lis
     const tick = ticks(events, 0)[0]!;
     const start = events.find((e) => e.type === "irq_work_execute_start")!;
     if (cell.arch.hasIrqWorkInterrupt) {
-      assert.equal(run.startedAt, enableAt + m.arch.timing.irqEntryNs);
+      assert.equal(run.startedAt, enableAt + m.kernel.arch.timing.irqEntryNs);
       assert.ok(tick.time >= run.endedAt, "the tick came after the run");
       assert.ok(events.indexOf(start) < events.indexOf(tick));
     } else {
-      assert.equal(run.startedAt, enableAt + m.arch.timing.irqEntryNs + m.timing.tickNs);
+      assert.equal(run.startedAt, enableAt + m.kernel.arch.timing.irqEntryNs + m.kernel.timing.tickNs);
       assert.ok(events.indexOf(tick) < events.indexOf(start), "run inside the tick");
     }
     noFindings(m);
@@ -1026,18 +1030,18 @@ matrixTest("rule 8.5: with a self-interrupt the tick never drains the raised lis
     });
     m.at(1_000_000, "push a raised work", () => {
       w.flags |= IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK;
-      drive(llistAdd(w, m.irqWork.raisedList.get(0)));
+      drive(llistAdd(m.kernel.memory, 0, w, m.kernel.irqWork.raisedList.get(0)));
     });
     m.runUntil(22_000_000);
     assert.equal(ticks(events, 0).length, 5, "ticks at 4, 8, 12, 16, 20 ms");
     if (cell.arch.hasIrqWorkInterrupt) {
       assert.equal(m.runs.length, 0, "five ticks, never drained");
-      assert.equal(m.irqWork.raisedList.get(0).first, w);
+      assert.equal(m.kernel.irqWork.raisedList.get(0).first, w);
       assert.equal(w.flags, kind | IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK);
     } else {
       assert.equal(runOf(m, w).startedAt, tickRunStart(m, 4_000_000));
       assertRanWhereConfigSays(cell, runOf(m, w), kind);
-      assert.equal(m.irqWork.raisedList.get(0).first, null);
+      assert.equal(m.kernel.irqWork.raisedList.get(0).first, null);
     }
     noFindings(m);
   }

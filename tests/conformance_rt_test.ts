@@ -13,8 +13,6 @@
 
 import assert from "node:assert/strict";
 import {
-  CSD_TYPE_IRQ_WORK,
-  IRQ_WORK_CLAIMED,
   irqWorkInit,
   irqWorkInitHard,
   irqWorkInitLazy,
@@ -25,11 +23,10 @@ import {
   type Machine,
   RawSpinlock,
   Spinlock,
-  type Task,
   type TraceEvent,
   type WorkRun,
 } from "../mod.ts";
-import { irqWorkRunList } from "../core/irq_work.ts";
+import { CSD_TYPE_IRQ_WORK, IRQ_WORK_CLAIMED, type Task } from "../core/mod.ts";
 import { contextChecker } from "../plugins/checker/mod.ts";
 import { type Cell, matrixTest, rtOnly, rtSmpOnly, smpOnly } from "./matrix.ts";
 import { names, nextTick, record, runOf, selfRaises, spending } from "./helpers.ts";
@@ -53,12 +50,12 @@ function queued(events: readonly TraceEvent[]): string[] {
 
 /** The event was emitted in hard-IRQ context (ftrace's third latency flag). */
 function inHardirq(e: TraceEvent): boolean {
-  return e.flags[2] === "h";
+  return e.context === "hardirq";
 }
 
 /** The `irq_work/<cpu>` thread of `m`, if the machine has one. */
 function irqWorkd(m: Machine, cpu: number): Task | undefined {
-  return m.tasks.find((t) => t.comm === `irq_work/${cpu}`);
+  return m.kernel.tasks.find((t) => t.comm === `irq_work/${cpu}`);
 }
 
 /** No findings and no panic (file-local: queue's `noFindings` checks findings only). */
@@ -105,8 +102,8 @@ matrixTest("rule 4.3: on RT a plain work joins the lazy list and raises only to 
       yield* ctx.queue(w);
       raisesAfter.push(selfRaises(events, 0).length);
     }
-    lazyHead = m.irqWork.lazyList.get(0).first;
-    raisedHead = m.irqWork.raisedList.get(0).first;
+    lazyHead = m.kernel.irqWork.lazyList.get(0).first;
+    raisedHead = m.kernel.irqWork.raisedList.get(0).first;
     yield* ctx.spend(1_000);
     enableAt = ctx.now;
     yield* ctx.irqEnable();
@@ -154,13 +151,13 @@ matrixTest("rule 4.3: on RT a LAZY work waits for the tick unless the tick is st
   let raisesBeforeNmi = -1, nmiAt = -1;
   // Tick running (a task is on the CPU): no raise, the work waits for the tick.
   m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    tickStoppedInTask = m.tick.stopped(0);
+    tickStoppedInTask = m.kernel.ticks.stopped(0);
     yield* ctx.queue(l);
     queuedAt = ctx.now;
   });
   // Tick stopped (NMI on the idle CPU): the push raises, because no tick will come (SPEC §10.4).
   m.nmi(0, 10_000_000, function* (ctx) {
-    tickStoppedInNmi = m.tick.stopped(0);
+    tickStoppedInNmi = m.kernel.ticks.stopped(0);
     raisesBeforeNmi = selfRaises(events, 0).length;
     nmiAt = ctx.now;
     yield* ctx.queue(s);
@@ -208,8 +205,8 @@ matrixTest("rule 4.3: on RT a HARD work joins the raised list and runs in hard-I
   m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
     yield* ctx.irqDisable();
     yield* ctx.queue(h);
-    raisedHead = m.irqWork.raisedList.get(0).first;
-    lazyHead = m.irqWork.lazyList.get(0).first;
+    raisedHead = m.kernel.irqWork.raisedList.get(0).first;
+    lazyHead = m.kernel.irqWork.lazyList.get(0).first;
     queuedAt = ctx.now;
     yield* ctx.irqEnable();
     yield* ctx.spend(5_000_000); // still running at the tick (no self-interrupt) or powerpc's decrementer
@@ -237,7 +234,7 @@ matrixTest(
   (cell) => {
     const m = cell.machine({ cpus: 2 });
     const events = record(m);
-    const wakeup = m.irqWorkWakeup.get(1);
+    const wakeup = m.kernel.irqWork.wakeup.get(1);
     const a = irqWorkInit(spending(), "a");
     const b = irqWorkInitLazy(spending(), "b"); // LAZY too takes this path on RT
     const c = irqWorkInit(spending(), "c");
@@ -248,8 +245,8 @@ matrixTest(
       for (const w of [a, b]) {
         assert.equal(yield* ctx.queueOn(w, 1), true);
         snap.push({
-          lazy: m.irqWork.lazyList.get(1).first,
-          csd: m.smp.queues.get(1).first,
+          lazy: m.kernel.irqWork.lazyList.get(1).first,
+          csd: m.kernel.smp.queues.get(1).first,
           csdEvents: csdEvents(),
         });
       }
@@ -320,7 +317,7 @@ matrixTest("rule 7.1: on RT a drain with IRQs enabled is no BUG (the thread drai
   m.spawn({ cpu: 0, name: "t", policy: "fifo", priority: 50, at: 1_000_000 }, function* (ctx) {
     yield* ctx.queue(l); // LAZY, tick running: waits on the lazy list
     irqsOffAtDrain = ctx.irqsDisabled;
-    yield* irqWorkRunList(m.cpus[0]!, m.irqWork.lazyList.get(0));
+    yield* m.kernel.irqWork.irqWorkRunList(m.kernel.cpus[0]!, m.kernel.irqWork.lazyList.get(0));
   });
   m.runUntil(10_000_000);
   assert.equal(irqsOffAtDrain, false);
@@ -405,7 +402,7 @@ matrixTest("rule 9.1: irq_work/N is SCHED_FIFO 1, bound to its CPU", (cell) => {
     });
   }
   m.runUntil(20_000_000);
-  const threads = m.tasks.filter((t) => t.comm.startsWith("irq_work/"));
+  const threads = m.kernel.tasks.filter((t) => t.comm.startsWith("irq_work/"));
   if (!cell.config.rt) {
     // Contrast (!RT): no per-CPU thread; works run in hard-IRQ context.
     assert.deepEqual(threads, []);
@@ -488,7 +485,7 @@ matrixTest("rule 9.3: a wake request with the lazy list empty does nothing", { s
   const target = smp ? 1 : 0;
   const m = cell.machine({ cpus: smp ? 2 : 1 });
   const events = record(m);
-  const wakeup = m.irqWorkWakeup.get(target);
+  const wakeup = m.kernel.irqWork.wakeup.get(target);
   const w = irqWorkInit(spending(), "w");
   let wokenBefore = -1;
   m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
@@ -692,7 +689,10 @@ matrixTest("rule 11.2: profile seed: sync spins; H1 livelocks on RT", (cell) => 
   assert.ok(f.message.startsWith("livelock: irq_work_sync()"), f.message);
   assert.equal(f.comm, "t");
   const spun = f.time - syncStart;
-  assert.ok(spun > m.timing.spinLimitNs && spun <= m.timing.spinLimitNs + 50_000, `spun ${spun} ns`);
+  assert.ok(
+    spun > m.kernel.timing.spinLimitNs && spun <= m.kernel.timing.spinLimitNs + 50_000,
+    `spun ${spun} ns`,
+  );
   assert.equal(m.runs.filter((r) => r.work === w).length, 0, "the work never ran");
   assert.equal(w.flags, IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK);
 });
@@ -799,7 +799,7 @@ for (const kernel of ["C", "D"] as const) {
           (e.type === "csd_queue_cpu" && e.target === 0 && e.func === "sched_ttwu_pending");
         if (wakesT && e.cpu === 1 && nestingAtWake < 0) nestingAtWake = thread.rcuNesting;
         if (e.type === "kfree" && e.object === "obj") {
-          atKfree = { time: e.time, nesting: thread.rcuNesting, current: m.cpus[1]!.current.comm };
+          atKfree = { time: e.time, nesting: thread.rcuNesting, current: m.kernel.cpus[1]!.current.comm };
         }
       });
       m.spawn({ cpu: 0, name: "t", policy: "fifo", priority: 50, at: 1_000_000 }, function* (ctx) {
@@ -971,7 +971,7 @@ matrixTest("PI on RT: a spinlock_t holder runs at its best waiter's priority unt
   );
   assert.ok(at.midStart! > at.lowUnlock!, "mid (FIFO 50) cannot preempt the boosted holder");
   assert.ok(at.highLocked! >= at.lowUnlock! && at.highLocked! < at.midStart!, "high gets the lock first");
-  const lowTask = m.tasks.find((t) => t.comm === "low")!;
+  const lowTask = m.kernel.tasks.find((t) => t.comm === "low")!;
   assert.equal(lowTask.prio, 89, "deboosted after the unlock");
   // After the unlock `low` is back at prio 89: the switch away from it says so.
   assert.ok(sw.some((s) => s.prevComm === "low" && s.prevPrio === 89 && s.nextComm === "high"));

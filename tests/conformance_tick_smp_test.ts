@@ -20,14 +20,10 @@ import {
   irqWorkInit,
   irqWorkInitHard,
   irqWorkInitLazy,
-  irqWorkNeedsCpu,
-  irqWorkRun,
-  llistEmpty,
   type Machine,
   type TraceEvent,
 } from "../mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
-import { irqWorkRunList } from "../core/irq_work.ts";
 import { type Cell, matrixTest, rtOnly, rtSmpOnly, smpOnly } from "./matrix.ts";
 import { record } from "./helpers.ts";
 
@@ -73,14 +69,14 @@ matrixTest(
   (cell) => {
     const n = Math.min(4, cell.arch.maxCpus);
     const m = cell.machine({ cpus: n });
-    assert.equal(m.cpus.length, n);
-    assert.deepEqual(m.cpus.map((c) => c.id), Array.from({ length: n }, (_, i) => i));
-    assert.ok(m.cpus.every((c) => c.online));
+    assert.equal(m.kernel.cpus.length, n);
+    assert.deepEqual(m.kernel.cpus.map((c) => c.id), Array.from({ length: n }, (_, i) => i));
+    assert.ok(m.kernel.cpus.every((c) => c.online));
     m.setCpuOnline(n - 1, false);
-    assert.equal(m.cpus[n - 1]!.online, false);
-    assert.ok(m.cpus.slice(0, n - 1).every((c) => c.online));
+    assert.equal(m.kernel.cpus[n - 1]!.online, false);
+    assert.ok(m.kernel.cpus.slice(0, n - 1).every((c) => c.online));
     m.setCpuOnline(n - 1, true);
-    assert.equal(m.cpus[n - 1]!.online, true);
+    assert.equal(m.kernel.cpus[n - 1]!.online, true);
   },
 );
 
@@ -141,21 +137,21 @@ matrixTest(
   "rule 10.1: needsCpu is false with empty lists; a raised work counts only without a self-interrupt; a lazy work always counts",
   (cell) => {
     const m = cell.machine({ cpus: 1 });
-    const cpu0 = m.cpus[0]!;
-    assert.equal(irqWorkNeedsCpu(cpu0), false, "fresh machine");
+    const cpu0 = m.kernel.cpus[0]!;
+    assert.equal(m.kernel.irqWork.irqWorkNeedsCpu(cpu0), false, "fresh machine");
     const seen: Record<string, boolean> = {};
     // On RT a plain work joins the lazy list (§4.3): the raised-list work must be HARD there.
     const raised = hardOnRt(cell)(() => {}, "raised");
     const lazy = irqWorkInitLazy(() => {}, "lazy");
     m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
       yield* ctx.irqDisable();
-      seen.before = irqWorkNeedsCpu(cpu0);
+      seen.before = m.kernel.irqWork.irqWorkNeedsCpu(cpu0);
       yield* ctx.queue(raised);
       // Interrupts are off: the work stays on the raised list whatever the arch.
-      assert.equal(llistEmpty(m.irqWork.raisedList.get(0)), false);
-      seen.raisedOnly = irqWorkNeedsCpu(cpu0);
+      assert.equal(m.kernel.irqWork.raisedList.get(0).first === null, false);
+      seen.raisedOnly = m.kernel.irqWork.irqWorkNeedsCpu(cpu0);
       yield* ctx.queue(lazy);
-      seen.raisedAndLazy = irqWorkNeedsCpu(cpu0);
+      seen.raisedAndLazy = m.kernel.irqWork.irqWorkNeedsCpu(cpu0);
       yield* ctx.irqEnable();
     });
     m.runUntil(T0 + 3 * PERIOD);
@@ -163,7 +159,7 @@ matrixTest(
     assert.equal(seen.raisedOnly, !cell.arch.hasIrqWorkInterrupt);
     assert.equal(seen.raisedAndLazy, true);
     assert.equal(m.runs.length, 2, "both works ran");
-    assert.equal(irqWorkNeedsCpu(cpu0), false, "lists drained");
+    assert.equal(m.kernel.irqWork.irqWorkNeedsCpu(cpu0), false, "lists drained");
 
     // A lazy work alone counts on every arch.
     const m2 = cell.machine({ cpus: 1 });
@@ -172,7 +168,7 @@ matrixTest(
     m2.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
       yield* ctx.irqDisable();
       yield* ctx.queue(lazy2);
-      lazyOnly = irqWorkNeedsCpu(m2.cpus[0]!);
+      lazyOnly = m2.kernel.irqWork.irqWorkNeedsCpu(m2.kernel.cpus[0]!);
       yield* ctx.irqEnable();
     });
     m2.runUntil(T0 + 3 * PERIOD);
@@ -187,9 +183,9 @@ matrixTest(
     m3.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
       yield* ctx.irqDisable();
       yield* ctx.queue(plain);
-      plainSeen.onLazy = !llistEmpty(m3.irqWork.lazyList.get(0));
-      plainSeen.onRaised = !llistEmpty(m3.irqWork.raisedList.get(0));
-      plainSeen.needs = irqWorkNeedsCpu(m3.cpus[0]!);
+      plainSeen.onLazy = !(m3.kernel.irqWork.lazyList.get(0).first === null);
+      plainSeen.onRaised = !(m3.kernel.irqWork.raisedList.get(0).first === null);
+      plainSeen.needs = m3.kernel.irqWork.irqWorkNeedsCpu(m3.kernel.cpus[0]!);
       yield* ctx.irqEnable();
     });
     m3.runUntil(T0 + 3 * PERIOD);
@@ -201,7 +197,7 @@ matrixTest(
     assert.equal(m3.runs.length, 1);
     if (cell.config.rt) assert.equal(m3.runs[0]!.task.comm, "irq_work/0");
     else assert.equal(m3.runs[0]!.context, "hardirq");
-    assert.equal(irqWorkNeedsCpu(m3.cpus[0]!), false, "lists drained");
+    assert.equal(m3.kernel.irqWork.irqWorkNeedsCpu(m3.kernel.cpus[0]!), false, "lists drained");
   },
 );
 
@@ -209,16 +205,16 @@ matrixTest(
   "rule 10.1: needsCpu warns once when it returns true on an offline CPU, never when it returns false",
   (cell) => {
     const m = cell.machine({ cpus: 1 });
-    const cpu0 = m.cpus[0]!;
+    const cpu0 = m.kernel.cpus[0]!;
     m.setCpuOnline(0, false);
-    assert.equal(irqWorkNeedsCpu(cpu0), false);
+    assert.equal(m.kernel.irqWork.irqWorkNeedsCpu(cpu0), false);
     assert.equal(m.findings.length, 0, "false on an offline CPU: no warning");
     const lazy = irqWorkInitLazy(() => {}, "lazy");
     const results: boolean[] = [];
     m.spawn({ cpu: 0, name: "q", at: T0 }, function* (ctx) {
       yield* ctx.irqDisable();
       yield* ctx.queue(lazy);
-      results.push(irqWorkNeedsCpu(cpu0), irqWorkNeedsCpu(cpu0));
+      results.push(m.kernel.irqWork.irqWorkNeedsCpu(cpu0), m.kernel.irqWork.irqWorkNeedsCpu(cpu0));
       yield* ctx.irqEnable();
     });
     m.runUntil(T0 + 3 * PERIOD);
@@ -242,9 +238,9 @@ matrixTest(
     });
     const at11: Record<string, boolean> = {};
     m.at(11_000_000, "look", () => {
-      at11.idle = m.cpus[0]!.idle;
-      at11.stopped = m.tick.stopped(0);
-      at11.lazyPending = !llistEmpty(m.irqWork.lazyList.get(0));
+      at11.idle = m.kernel.cpus[0]!.idle;
+      at11.stopped = m.kernel.ticks.stopped(0);
+      at11.lazyPending = !(m.kernel.irqWork.lazyList.get(0).first === null);
     });
     m.runUntil(13_000_000);
     assert.deepEqual(at11, { idle: true, stopped: false, lazyPending: true });
@@ -264,7 +260,7 @@ matrixTest(
     // After the run, nothing is pending: the tick stops.
     const stops = events.filter((e) => e.type === "tick_stop" && e.time > run.endedAt);
     assert.equal(stops.length, 1);
-    assert.equal(m.tick.stopped(0), true);
+    assert.equal(m.kernel.ticks.stopped(0), true);
     const timers = m.interrupts.timer[0]!;
     m.runUntil(40_000_000);
     assert.equal(m.interrupts.timer[0], timers, "no timer interrupt on a stopped tick");
@@ -278,7 +274,7 @@ matrixTest(
     });
     let stopped11: boolean | undefined;
     c.at(11_000_000, "look", () => {
-      stopped11 = c.tick.stopped(0);
+      stopped11 = c.kernel.ticks.stopped(0);
     });
     c.runUntil(40_000_000);
     assert.equal(stopped11, true);
@@ -302,9 +298,9 @@ matrixTest(
     });
     const rAt11: Record<string, boolean> = {};
     r.at(11_000_000, "look", () => {
-      rAt11.idle = r.cpus[0]!.idle;
-      rAt11.stopped = r.tick.stopped(0);
-      rAt11.lazyPending = !llistEmpty(r.irqWork.lazyList.get(0));
+      rAt11.idle = r.kernel.cpus[0]!.idle;
+      rAt11.stopped = r.kernel.ticks.stopped(0);
+      rAt11.lazyPending = !(r.kernel.irqWork.lazyList.get(0).first === null);
     });
     r.runUntil(40_000_000);
     assert.equal(r.runs.length, 1);
@@ -323,7 +319,7 @@ matrixTest(
       );
       assert.equal(rTicks.length, 1, "one tick, the one at 12 ms");
     }
-    assert.equal(r.tick.stopped(0), true, "stopped once nothing is pending");
+    assert.equal(r.kernel.ticks.stopped(0), true, "stopped once nothing is pending");
   },
 );
 
@@ -335,7 +331,7 @@ matrixTest(
     const lazy = irqWorkInitLazy(() => {}, "lazy");
     let stoppedBefore: boolean | undefined;
     m.at(T0 - 100, "look", () => {
-      stoppedBefore = m.tick.stopped(0);
+      stoppedBefore = m.kernel.ticks.stopped(0);
     });
     m.nmi(0, T0, function* (ctx) {
       yield* ctx.queue(lazy); // the idle CPU's tick is stopped
@@ -364,7 +360,7 @@ matrixTest(
       );
       assert.equal(events.filter((e) => e.type === "tick").length, 1, "one re-armed tick");
     }
-    assert.equal(m.tick.stopped(0), true, "stopped again after the run");
+    assert.equal(m.kernel.ticks.stopped(0), true, "stopped again after the run");
   },
 );
 
@@ -792,7 +788,7 @@ matrixTest(
     let reached = false;
     m.spawn({ cpu: 0, name: "bad", at: T0 }, function* (ctx) {
       assert.equal(ctx.irqsDisabled, false);
-      yield* irqWorkRun(m.cpus[ctx.cpu]!);
+      yield* m.kernel.irqWork.irqWorkRun(m.kernel.cpus[ctx.cpu]!);
       yield* ctx.spend(1_000);
       reached = true;
     });
@@ -811,10 +807,10 @@ matrixTest(
         yield* ctx.preemptDisable();
         yield* ctx.queue(w);
         yield* ctx.spend(10_000); // the raise (if any) is handled meanwhile
-        const cpu = r.cpus[ctx.cpu]!;
+        const cpu = r.kernel.cpus[ctx.cpu]!;
         assert.equal(ctx.irqsDisabled, false);
-        yield* irqWorkRunList(cpu, r.irqWork.lazyList.get(ctx.cpu));
-        drained = llistEmpty(r.irqWork.lazyList.get(ctx.cpu));
+        yield* r.kernel.irqWork.irqWorkRunList(cpu, r.kernel.irqWork.lazyList.get(ctx.cpu));
+        drained = r.kernel.irqWork.lazyList.get(ctx.cpu).first === null;
         yield* ctx.preemptEnable();
       });
       r.runUntil(T0 + PERIOD);
@@ -830,14 +826,14 @@ matrixTest(
       assert.equal(m.findings[0]!.level, "BUG");
       assert.match(m.findings[0]!.message, /BUG/);
       assert.equal(reached, false, "the CPU stopped at the BUG");
-      assert.ok(m.engine.now < T0 + 4 * PERIOD, "runUntil returned early");
+      assert.ok(m.kernel.engine.now < T0 + 4 * PERIOD, "runUntil returned early");
     }
 
     // With IRQs disabled the same drain is fine.
     const ok = cell.machine({ cpus: 1 });
     ok.spawn({ cpu: 0, name: "good", at: T0 }, function* (ctx) {
       yield* ctx.irqDisable();
-      yield* irqWorkRun(ok.cpus[ctx.cpu]!);
+      yield* ok.kernel.irqWork.irqWorkRun(ok.kernel.cpus[ctx.cpu]!);
       yield* ctx.irqEnable();
     });
     ok.runUntil(T0 + PERIOD);

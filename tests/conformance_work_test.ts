@@ -17,12 +17,8 @@
 import assert from "node:assert/strict";
 import {
   createMachine,
-  CSD_TYPE_ASYNC,
-  CSD_TYPE_IRQ_WORK,
-  CSD_TYPE_SYNC,
   initIrqWork,
   IRQ_WORK_BUSY,
-  IRQ_WORK_CLAIMED,
   IRQ_WORK_HARD_IRQ,
   IRQ_WORK_LAZY,
   IRQ_WORK_PENDING,
@@ -33,17 +29,23 @@ import {
   irqWorkIsBusy,
   irqWorkIsHard,
   irqWorkIsPending,
+  type Machine,
+  type WorkRun,
+} from "../mod.ts";
+import {
+  CSD_TYPE_ASYNC,
+  CSD_TYPE_IRQ_WORK,
+  CSD_TYPE_SYNC,
+  CSD_TYPE_TTWU,
+  IRQ_WORK_CLAIMED,
   llistAdd,
   llistDelAll,
   llistEmpty,
   LlistHead,
   type LlistNode,
   llistReverseOrder,
-  type Machine,
-  type WorkRun,
-} from "../mod.ts";
-import { irqWorkClaim } from "../core/irq_work.ts";
-import { CSD_TYPE_TTWU } from "../core/sched.ts";
+  Memory,
+} from "../core/mod.ts";
 import { tickOnly } from "../arch/tick_only/mod.ts";
 import { type Cell, matrixTest, rtOnly, smpOnly } from "./matrix.ts";
 import {
@@ -113,7 +115,7 @@ Deno.test("rule 1.3: the three initialisers give flags 0, LAZY, HARD with empty 
     assert.equal(work.flags, flags, work.name);
     assert.equal(work.next, null, work.name);
     assert.equal(work.func, fn, work.name);
-    assert.equal(work.irqwait.task, null, work.name);
+    assert.equal(work.irqwait.value, null, work.name);
   }
 });
 
@@ -140,12 +142,12 @@ Deno.test("rule 1.4: re-initialising a queued work silently overwrites it", () =
   assert.equal(a.flags, 0);
   assert.equal(a.next, null);
   assert.equal(a.func, fresh);
-  assert.equal(a.irqwait.task, null);
+  assert.equal(a.irqwait.value, null);
   assert.equal(irqWorkIsPending(a), false);
   assert.equal(irqWorkIsBusy(a), false);
   // Not checked against state: no finding, and the list still holds the work.
   assert.deepEqual(m.findings, []);
-  const list = m.irqWork.raisedList.get(0);
+  const list = m.kernel.irqWork.raisedList.get(0);
   assert.equal(list.first, b);
   assert.equal(b.next, a);
   m.runUntil(5_000_000);
@@ -206,22 +208,25 @@ matrixTest("rule 1.6: LAZY, HARD and the type bits survive every run", (cell) =>
 
 // ---------------------------------------------------------------- §2 the lock-free list
 
+/** The list tests run the llist operations outside a machine, as CPU 0 on a memory of their own. */
+const MEM = new Memory();
+
 Deno.test("rule 2.1: push links to the old head, becomes the head, reports the empty edge", () => {
   const head = new LlistHead<Node>();
   const [a, b, c] = [new Node("a"), new Node("b"), new Node("c")];
-  assert.equal(drive(llistAdd(a, head)), true);
+  assert.equal(drive(llistAdd(MEM, 0, a, head)), true);
   assert.equal(head.first, a);
   assert.equal(a.next, null);
-  assert.equal(drive(llistAdd(b, head)), false);
+  assert.equal(drive(llistAdd(MEM, 0, b, head)), false);
   assert.equal(head.first, b);
   assert.equal(b.next, a);
-  assert.equal(drive(llistAdd(c, head)), false);
+  assert.equal(drive(llistAdd(MEM, 0, c, head)), false);
   assert.deepEqual(chain(head.first), ["c", "b", "a"]);
-  drive(llistDelAll(head));
-  assert.equal(drive(llistAdd(a, head)), true, "the list is empty again after take-all");
+  drive(llistDelAll(MEM, 0, head));
+  assert.equal(drive(llistAdd(MEM, 0, a, head)), true, "the list is empty again after take-all");
   // The push is one atomic step: exactly one yield before it takes effect.
   const other = new LlistHead<Node>();
-  const gen = llistAdd(b, other);
+  const gen = llistAdd(MEM, 0, b, other);
   assert.deepEqual(gen.next(), { value: 0, done: false });
   assert.equal(other.first, null);
   assert.deepEqual(gen.next(), { value: true, done: true });
@@ -263,12 +268,12 @@ matrixTest("rule 2.1: a push from NMI between two task pushes is not lost", (cel
 
 Deno.test("rule 2.2: take-all detaches the whole chain, newest first", () => {
   const head = new LlistHead<Node>();
-  assert.equal(drive(llistDelAll(head)), null, "nothing from an empty list");
+  assert.equal(drive(llistDelAll(MEM, 0, head)), null, "nothing from an empty list");
   const nodes = ["a", "b", "c", "d"].map((n) => new Node(n));
-  for (const n of nodes) drive(llistAdd(n, head));
-  const first = drive(llistDelAll(head));
+  for (const n of nodes) drive(llistAdd(MEM, 0, n, head));
+  const first = drive(llistDelAll(MEM, 0, head));
   assert.equal(head.first, null);
-  assert.equal(llistEmpty(head), true);
+  assert.equal(llistEmpty(MEM, 0, head), true);
   assert.deepEqual(chain(first), ["d", "c", "b", "a"]);
   assert.equal(nodes[0]!.next, null, "the oldest node ends the chain");
 });
@@ -279,8 +284,8 @@ Deno.test("rule 2.3: reverse turns a detached chain around", () => {
   assert.equal(llistReverseOrder(one), one);
   assert.equal(one.next, null);
   const head = new LlistHead<Node>();
-  for (const n of ["a", "b", "c"]) drive(llistAdd(new Node(n), head));
-  const detached = drive(llistDelAll(head));
+  for (const n of ["a", "b", "c"]) drive(llistAdd(MEM, 0, new Node(n), head));
+  const detached = drive(llistDelAll(MEM, 0, head));
   const reversed = llistReverseOrder(detached);
   assert.deepEqual(chain(reversed), ["a", "b", "c"]);
   assert.equal(chain(llistReverseOrder(reversed)).join(""), "cba", "reversing twice restores the chain");
@@ -288,22 +293,22 @@ Deno.test("rule 2.3: reverse turns a detached chain around", () => {
 
 Deno.test("rule 2.4: is-empty is a step-free snapshot", () => {
   const head = new LlistHead<Node>();
-  assert.equal(llistEmpty(head), true);
-  const gen = llistAdd(new Node("a"), head);
+  assert.equal(llistEmpty(MEM, 0, head), true);
+  const gen = llistAdd(MEM, 0, new Node("a"), head);
   gen.next(); // the push's step: not yet in the list
-  assert.equal(llistEmpty(head), true);
+  assert.equal(llistEmpty(MEM, 0, head), true);
   gen.next();
-  assert.equal(llistEmpty(head), false);
-  drive(llistDelAll(head));
-  assert.equal(llistEmpty(head), true);
+  assert.equal(llistEmpty(MEM, 0, head), false);
+  drive(llistDelAll(MEM, 0, head));
+  assert.equal(llistEmpty(MEM, 0, head), true);
 });
 
 Deno.test("rule 2.5: pushing a node already on the list corrupts it", async (t) => {
   await t.step("the head pushed again links to itself", () => {
     const head = new LlistHead<Node>();
     const a = new Node("a");
-    assert.equal(drive(llistAdd(a, head)), true);
-    assert.equal(drive(llistAdd(a, head)), false, "not detected");
+    assert.equal(drive(llistAdd(MEM, 0, a, head)), true);
+    assert.equal(drive(llistAdd(MEM, 0, a, head)), false, "not detected");
     assert.equal(head.first, a);
     assert.equal(a.next, a);
     assert.deepEqual(chain(head.first, 4), ["a", "a", "a", "a"]);
@@ -311,9 +316,9 @@ Deno.test("rule 2.5: pushing a node already on the list corrupts it", async (t) 
   await t.step("a node behind the head pushed again forms a cycle and loses what followed it", () => {
     const head = new LlistHead<Node>();
     const [c, a, b] = [new Node("c"), new Node("a"), new Node("b")];
-    for (const n of [c, a, b]) drive(llistAdd(n, head));
+    for (const n of [c, a, b]) drive(llistAdd(MEM, 0, n, head));
     assert.deepEqual(chain(head.first), ["b", "a", "c"]);
-    drive(llistAdd(a, head));
+    drive(llistAdd(MEM, 0, a, head));
     assert.deepEqual(chain(head.first, 5), ["a", "b", "a", "b", "a"]);
     assert.equal(chain(head.first, 50).includes("c"), false, "c is unreachable");
   });
@@ -323,7 +328,7 @@ Deno.test("rule 2.5: pushing a node already on the list corrupts it", async (t) 
 
 Deno.test("rule 3.1: claim ORs PENDING|BUSY|0x20 and succeeds iff PENDING was clear", () => {
   const m = createMachine({ arch: tickOnly(), cpus: 1 });
-  const cpu = m.cpus[0]!;
+  const cpu = m.kernel.cpus[0]!;
   const cases: [number, boolean][] = [
     [0, true],
     [IRQ_WORK_LAZY, true],
@@ -336,7 +341,7 @@ Deno.test("rule 3.1: claim ORs PENDING|BUSY|0x20 and succeeds iff PENDING was cl
   ];
   for (const [flags, ok] of cases) {
     const w = new IrqWork(() => {}, flags, "w");
-    assert.equal(drive(irqWorkClaim(cpu, w)), ok, `from 0x${flags.toString(16)}`);
+    assert.equal(drive(m.kernel.irqWork.irqWorkClaim(cpu, w)), ok, `from 0x${flags.toString(16)}`);
     assert.equal(w.flags, flags | 0x23, `from 0x${flags.toString(16)}`);
   }
 });
@@ -389,7 +394,7 @@ matrixTest("rule 3.2: a work queued again from its own callback runs again later
   const runs = runsOf(m, w);
   assert.equal(runs.length, 2);
   const [first, second] = [runs[0]!, runs[1]!];
-  const { irqEntryNs, irqExitNs } = m.arch.timing;
+  const { irqEntryNs, irqExitNs } = m.kernel.arch.timing;
   if (cell.config.rt) {
     // RT: the plain work is on the lazy list and irq_work/0 runs it (SPEC §4.3, §9). The re-queue
     // from inside the callback finds the lazy list empty again (the drain took it all), so it raises
@@ -410,7 +415,7 @@ matrixTest("rule 3.2: a work queued again from its own callback runs again later
     // Both wait for a tick; the re-queued one for the next one.
     const tick = nextTick(m, queuedAt);
     assert.equal(first.startedAt, tickRunStart(m, tick));
-    assert.equal(second.startedAt, tickRunStart(m, tick + m.tick.periodNs));
+    assert.equal(second.startedAt, tickRunStart(m, tick + m.kernel.ticks.periodNs));
   }
   for (const r of runs) {
     assert.equal(r.cpu, 0);
@@ -486,7 +491,7 @@ matrixTest(
       // CPU 1 also sent CPU 0's HARD irq_work_wake through the call-single queue. Its interrupt
       // lands in the middle of the callback (the thread runs with IRQs on) and finds the thread
       // awake; the thread's loop then runs the work again straight after the first run (§9.4).
-      const wakeup = runsOf(m, m.irqWorkWakeup.get(0));
+      const wakeup = runsOf(m, m.kernel.irqWork.wakeup.get(0));
       assert.equal(wakeup.length, 1);
       assert.equal(wakeup[0]!.context, "hardirq");
       assert.ok(wakeup[0]!.startedAt > first.startedAt && wakeup[0]!.endedAt < first.endedAt);
@@ -498,7 +503,7 @@ matrixTest(
       const exit = events.find((e) =>
         e.type === "irq_vector_exit" && e.cpu === 0 && e.time >= first.endedAt
       )!;
-      const { irqEntryNs, irqExitNs } = m.arch.timing;
+      const { irqEntryNs, irqExitNs } = m.kernel.arch.timing;
       assert.equal(second.startedAt, exit.time + irqExitNs + irqEntryNs);
     }
     assert.equal(m.interrupts.call_function_single[0], 1);
@@ -528,7 +533,7 @@ matrixTest("rule 3.3: a failed claim changes nothing and returns false", (cell) 
     }
     flagsAfter = w.flags;
     // RT: a plain work's local list is the lazy list (SPEC §4.3).
-    headAfter = (cell.config.rt ? m.irqWork.lazyList : m.irqWork.raisedList).get(0).first;
+    headAfter = (cell.config.rt ? m.kernel.irqWork.lazyList : m.kernel.irqWork.raisedList).get(0).first;
     nextAfter = w.next;
     yield* ctx.irqEnable();
   });
@@ -735,15 +740,15 @@ function syncScenario(cell: Cell, kind: number): void {
       assert.equal(ttwu.length, 1);
       assert.equal(ttwu[0]!.cpu, runner);
       assert.equal(ttwu[0]!.time, end);
-      assert.equal(wakes[1]!.time, end + m.arch.timing.ipiLatencyNs + m.arch.timing.irqEntryNs);
+      assert.equal(wakes[1]!.time, end + m.kernel.arch.timing.ipiLatencyNs + m.kernel.arch.timing.irqEntryNs);
     }
     assert.ok(syncReturned > wakes[1]!.time);
-    assert.equal(w.irqwait.task, null, "the waiter slot is cleared");
+    assert.equal(w.irqwait.value, null, "the waiter slot is cleared");
   } else {
     // Busy-wait branch: the syncer never leaves the CPU and nobody wakes it; it sees BUSY
     // clear within one cpu_relax() of the single step's release.
     assert.equal(sleeps.length, 0, what);
-    assert.ok(syncReturned - run[0]!.endedAt <= m.timing.cpuRelaxNs);
+    assert.ok(syncReturned - run[0]!.endedAt <= m.kernel.timing.cpuRelaxNs);
     assert.equal(wakes.length, 1, "only the spawn wake-up");
     assert.equal(
       events.filter((e) => e.type === "sched_switch" && e.prevComm === "syncer" && e.prevState !== "X")

@@ -143,7 +143,7 @@ matrixTest("determinism: the same seed and scenario give a byte-identical trace"
   assert.equal(a.m.panicked, false);
   assert.ok(a.m.runs.length >= 10, `only ${a.m.runs.length} runs`);
 
-  const cpus = a.m.cpus.length;
+  const cpus = a.m.kernel.cpus.length;
   if (cell.config.rt) {
     // RT: the per-CPU threads are in the (identical) trace, and every non-HARD work ran in
     // its CPU's irq_work/N with IRQs on; HARD ones (incl. the wake-up work) in hard-IRQ (§9).

@@ -33,12 +33,12 @@ export function selfRaises(events: readonly TraceEvent[], cpu: number): TraceEve
 
 /** The first tick boundary strictly after `t`, for timing works drained by the tick. */
 export function nextTick(m: Machine, t: number): number {
-  return (Math.floor(t / m.tick.periodNs) + 1) * m.tick.periodNs;
+  return (Math.floor(t / m.kernel.ticks.periodNs) + 1) * m.kernel.ticks.periodNs;
 }
 
 /** When a work drained by the tick at `tick` starts: interrupt entry, then the tick's own work. */
 export function tickRunStart(m: Machine, tick: number): number {
-  return tick + m.arch.timing.irqEntryNs + m.timing.tickNs;
+  return tick + m.kernel.arch.timing.irqEntryNs + m.kernel.timing.tickNs;
 }
 
 /**
@@ -47,7 +47,7 @@ export function tickRunStart(m: Machine, tick: number): number {
  * its decrementer 2 ns later.
  */
 export function selfIrqDelay(m: Machine): number {
-  return m.arch.lines.some((l) => l.kind === "irq_work") ? 0 : 2;
+  return m.kernel.arch.lines.some((l) => l.kind === "irq_work") ? 0 : 2;
 }
 
 /** The names of the works of `runs`, in order, to compare run orders compactly. */
@@ -75,7 +75,7 @@ export function spending(ns = 100) {
  * interrupt returns, then the CPU switches to the thread (SPEC §8.1, §8.2, §9).
  */
 export function threadStart(m: Machine, wokenAt: number): number {
-  return wokenAt + m.arch.timing.irqExitNs + m.timing.contextSwitchNs;
+  return wokenAt + m.kernel.arch.timing.irqExitNs + m.kernel.timing.contextSwitchNs;
 }
 
 /** Assert `run` happened where the cell puts a work with `flags`: hard-IRQ, or RT's `irq_work/N` (SPEC §4.3, §9.4). */

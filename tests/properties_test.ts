@@ -20,7 +20,6 @@
 import assert from "node:assert/strict";
 import fc from "npm:fast-check@4.10.2";
 import {
-  CSD_TYPE_IRQ_WORK,
   ftrace,
   IRQ_WORK_HARD_IRQ,
   IRQ_WORK_LAZY,
@@ -28,6 +27,7 @@ import {
   type KernelVersion,
   type Machine,
 } from "../mod.ts";
+import { CSD_TYPE_IRQ_WORK } from "../core/mod.ts";
 import { CELLS } from "./matrix.ts";
 
 type Op =
@@ -134,13 +134,13 @@ for (const kernel of ["seed", "C", "D"] as const) {
             const free = [sc.works[i]!, sc.works[i]! | CSD_TYPE_IRQ_WORK]; // never queued, or queued and run
             assert.ok(free.includes(w.flags), `${where}: ${w.name} is free (flags ${w.flags})`);
           }
-          for (const cpu of m.cpus) {
-            assert.equal(m.irqWork.raisedList.get(cpu.id).first, null, where);
-            assert.equal(m.irqWork.lazyList.get(cpu.id).first, null, where);
-            assert.equal(m.smp.queues.get(cpu.id).first, null, where);
+          for (const cpu of m.kernel.cpus) {
+            assert.equal(m.kernel.irqWork.raisedList.get(cpu.id).first, null, where);
+            assert.equal(m.kernel.irqWork.lazyList.get(cpu.id).first, null, where);
+            assert.equal(m.kernel.smp.queues.get(cpu.id).first, null, where);
           }
           assert.ok(
-            m.tasks.every((t) => t.pid === 0 || t.state === "dead" || t.comm.startsWith("irq_work/")),
+            m.kernel.tasks.every((t) => t.pid === 0 || t.state === "dead" || t.comm.startsWith("irq_work/")),
             where,
           );
           assert.equal(run(cellIndex, kernel, sc).text, text, `${where}: deterministic`);

@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import {
   createMachine,
-  formatEvent,
   initIrqWork,
   IRQ_WORK_HARD_IRQ,
   IRQ_WORK_LAZY,
@@ -18,6 +17,7 @@ import {
   type Kernel,
   type KernelVersion,
 } from "../mod.ts";
+import { formatEvent } from "../plugins/ftrace/mod.ts";
 import { arm64 } from "../arch/arm64/mod.ts";
 import { tickOnly } from "../arch/tick_only/mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
@@ -58,7 +58,7 @@ matrixTest("rule 10.2: an idle=poll CPU never stops its tick (cpu_idle_poll rest
   m.runUntil(5 * 4_000_000 + 10_000); // the 20 ms tick is traced after interrupt entry
   assert.equal(events.filter((e) => e.type === "tick_stop").length, 0);
   assert.equal(events.filter((e) => e.type === "tick").length, 5, "a tick every 4 ms while idle");
-  assert.equal(m.tick.stopped(0), false);
+  assert.equal(m.kernel.ticks.stopped(0), false);
 });
 
 Deno.test("rule 2.5 (bug H5): a work pushed twice onto a remote call-single queue spins the flush; a LIVELOCK finding", () => {
@@ -147,7 +147,7 @@ Deno.test("rule 14: arm64 traces ipi_raise when it sends an IPI, as smp_cross_ca
   });
   m.runUntil(T0 + 100_000);
   const raises = events.filter((e) => e.type === "ipi_raise").map((e) =>
-    formatEvent(e).split(": ").slice(1).join(": ")
+    formatEvent(e, m.kernel.cpus.length)!.split(": ").slice(1).join(": ")
   );
   assert.deepEqual(raises, [
     "ipi_raise: target_mask=1 (IRQ work interrupts)",
@@ -174,7 +174,7 @@ Deno.test("rule 11.5: a second syncer displaces the first from the one-slot wait
   m.runUntil(50_000_000);
   assert.equal(m.runs.length, 1);
   assert.deepEqual(done, ["second"], "only the registered waiter is woken");
-  const first = m.tasks.find((t) => t.comm === "first")!;
+  const first = m.kernel.tasks.find((t) => t.comm === "first")!;
   assert.equal(first.state, "uninterruptible", "the displaced waiter sleeps for ever (D)");
   assert.deepEqual(m.findings, [], "the kernel reports nothing");
 });
@@ -192,7 +192,7 @@ Deno.test("rule 4.3/11.3 (derived): on RT a LAZY|HARD work runs in irq_work/N, y
     assert.equal(m.findings.length, 1, kernel);
     assert.equal(m.findings[0]!.level, "LIVELOCK");
     assert.match(m.findings[0]!.message, /^livelock: irq_work_sync\(\) has spun 10\.\d+ ms on lazy_hard/);
-    const thread = m.tasks.find((t) => t.comm === "irq_work/0")!;
+    const thread = m.kernel.tasks.find((t) => t.comm === "irq_work/0")!;
     assert.equal(thread.state, "running", "irq_work/0 was woken by the tick but never got the CPU");
   }
 });

@@ -11,17 +11,22 @@
  * @example
  * ```ts
  * import { arm64 } from "./mod.ts";
- * if (!arm64().hasIrqWorkInterrupt) throw new Error("arm64 has an irq_work IPI");
+ * if (!arm64().hasIrqWorkInterrupt({ cpus: 4, smp: true })) throw new Error("arm64 has an irq_work IPI");
  * ```
  *
  * @module
  */
 
-import type { Arch, InterruptKind, InterruptLine } from "../../core/arch.ts";
-import type { Cpu } from "../../core/cpu.ts";
-import { coreInterrupt, deliverIpi } from "../../core/handlers.ts";
-import { formatCpumask } from "../../core/trace.ts";
-import { type Kernel, STEP } from "../../core/kernel.ts";
+import {
+  type Arch,
+  type ArchHw,
+  type ArchRaiseHw,
+  type Cpu,
+  type InterruptKind,
+  type InterruptLine,
+  type Kernel,
+  STEP,
+} from "../../core/mod.ts";
 
 /** arm64 IPI numbers (`enum ipi_msg_type`). */
 export const IPI_RESCHEDULE = 0;
@@ -44,11 +49,19 @@ function ipiLine(kind: keyof typeof IPI_REASON, vector: number): InterruptLine {
   return { kind, vector, name: "ipi", entryDetail: detail, exitDetail: detail };
 }
 
+/** `smp_cross_call()`: trace `ipi_raise`, then send the SGI. */
+// deno-lint-ignore require-yield
+function* smpCrossCall(hw: ArchHw, from: Cpu, target: Cpu, kind: InterruptKind, ipi: number): Kernel {
+  const reason = kind === "timer" ? "Timer broadcast interrupts" : IPI_REASON[kind];
+  hw.emit(from, { type: "ipi_raise", ipi, targets: [target.id], reason });
+  hw.deliverIpi(from, target, kind, ipi);
+}
+
 /** The arm64 arch. IPIs (SGIs) are delivered in IPI-number order, the timer last. */
 export function arm64(): Arch {
   return {
     name: "arm64",
-    hasIrqWorkInterrupt: true,
+    hasIrqWorkInterrupt: () => true,
     maxCpus: 1024,
     timing: { irqEntryNs: 250, irqExitNs: 250, ipiLatencyNs: 1_500 },
     lines: [
@@ -63,17 +76,11 @@ export function arm64(): Arch {
         exitDetail: `irq=${ARCH_TIMER_IRQ} ret=handled`,
       },
     ],
-    /** `smp_cross_call()`: trace `ipi_raise`, then send the SGI. */
-    sendIpi(from: Cpu, target: Cpu, kind: InterruptKind): void {
-      const m = from.machine;
-      const reason = kind === "timer" ? "Timer broadcast interrupts" : IPI_REASON[kind];
-      m.emit(from, { type: "ipi_raise", targetMask: formatCpumask(target.id, m.cpus.length), reason });
-      deliverIpi(from, target, kind);
-    },
-    *irqWorkRaise(cpu: Cpu): Kernel {
-      this.sendIpi(cpu, cpu, "irq_work");
+    sendIpi: smpCrossCall,
+    /** `arch_irq_work_raise()`: `smp_cross_call(cpumask_of(cpu), IPI_IRQ_WORK)`. */
+    *irqWorkRaise(hw: ArchRaiseHw, cpu: Cpu, ipi: number): Kernel {
+      yield* smpCrossCall(hw, cpu, cpu, "irq_work", ipi);
       yield STEP;
     },
-    handle: (cpu: Cpu, line: InterruptLine): Kernel => coreInterrupt(cpu, line.kind),
   };
 }

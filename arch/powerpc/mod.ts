@@ -20,11 +20,15 @@
  * @module
  */
 
-import type { Arch, InterruptLine } from "../../core/arch.ts";
-import type { Cpu } from "../../core/cpu.ts";
-import { coreInterrupt, deliverIpi } from "../../core/handlers.ts";
-import { irqWorkRun } from "../../core/irq_work.ts";
-import { type Kernel, STEP } from "../../core/kernel.ts";
+import {
+  type Arch,
+  type ArchIrqHw,
+  type ArchRaiseHw,
+  type Cpu,
+  type InterruptLine,
+  type Kernel,
+  STEP,
+} from "../../core/mod.ts";
 
 /** Decrementer interrupt vector (0x900). */
 export const DECREMENTER_VECTOR = 0x900;
@@ -41,7 +45,7 @@ export function powerpc(): Arch {
   const irqWorkPending = new WeakSet<Cpu>();
   return {
     name: "powerpc",
-    hasIrqWorkInterrupt: true,
+    hasIrqWorkInterrupt: () => true,
     maxCpus: 1024,
     timing: { irqEntryNs: 300, irqExitNs: 300, ipiLatencyNs: 1_000 },
     lines: [
@@ -49,19 +53,20 @@ export function powerpc(): Arch {
       { kind: "call_function_single", vector: DOORBELL_VECTOR, name: "doorbell", ...PT_REGS },
       { kind: "timer", vector: DECREMENTER_VECTOR, name: "timer_interrupt", ...PT_REGS },
     ],
-    sendIpi: deliverIpi,
-    *irqWorkRaise(cpu: Cpu): Kernel {
+    /** `arch_irq_work_raise()`: set the pending byte and `set_dec(1)`. */
+    *irqWorkRaise(hw: ArchRaiseHw, cpu: Cpu): Kernel {
       irqWorkPending.add(cpu);
-      cpu.machine.tick.fireSoon(cpu.id, DEC_TICK_NS);
+      hw.fireTimerSoon(cpu, DEC_TICK_NS);
       yield STEP;
     },
-    *handle(cpu: Cpu, line: InterruptLine): Kernel {
+    /** `timer_interrupt()`: irq_work first if pending, then the timers; re-arm while still pending. */
+    *handle(hw: ArchIrqHw, cpu: Cpu, line: InterruptLine): Kernel {
       if (line.kind === "timer" && irqWorkPending.has(cpu)) {
         irqWorkPending.delete(cpu);
-        yield* irqWorkRun(cpu);
+        yield* hw.irqWorkRun(cpu);
       }
-      yield* coreInterrupt(cpu, line.kind);
-      if (line.kind === "timer" && irqWorkPending.has(cpu)) cpu.machine.tick.fireSoon(cpu.id, DEC_TICK_NS);
+      yield* hw.core(cpu, line.kind);
+      if (line.kind === "timer" && irqWorkPending.has(cpu)) hw.fireTimerSoon(cpu, DEC_TICK_NS);
     },
   };
 }

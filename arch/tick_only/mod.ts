@@ -2,7 +2,7 @@
  * A tick-only arch: the kernel's weak defaults. `arch_irq_work_has_interrupt()`
  * is false and `arch_irq_work_raise()` does nothing, so raised works wait for
  * `irq_work_tick()`, `irq_work_sync()` sleeps, and idle CPUs keep their tick
- * while raised works are pending (SPEC §8.2, §10.1). Cross-CPU calls still
+ * while raised works are pending (rules 8.2, 10.1 of docs/rules.md). Cross-CPU calls still
  * use the generic SMP IPIs.
  *
  * Timing (assumptions, not measurements): interrupt entry 300 ns and exit
@@ -11,22 +11,19 @@
  * @example
  * ```ts
  * import { tickOnly } from "./mod.ts";
- * if (tickOnly().hasIrqWorkInterrupt) throw new Error("tick-only has no irq_work interrupt");
+ * if (tickOnly().hasIrqWorkInterrupt({ cpus: 2, smp: true })) throw new Error("tick-only has no irq_work interrupt");
  * ```
  *
  * @module
  */
 
-import type { Arch, InterruptLine } from "../../core/arch.ts";
-import type { Cpu } from "../../core/cpu.ts";
-import { coreInterrupt, deliverIpi } from "../../core/handlers.ts";
-import { type Kernel, nop } from "../../core/kernel.ts";
+import { type Arch, nop } from "../../core/mod.ts";
 
 /** The tick-only arch. */
 export function tickOnly(): Arch {
   return {
     name: "tick-only",
-    hasIrqWorkInterrupt: false,
+    hasIrqWorkInterrupt: () => false,
     maxCpus: 1024,
     timing: { irqEntryNs: 300, irqExitNs: 300, ipiLatencyNs: 1_000 },
     lines: [
@@ -53,7 +50,5 @@ export function tickOnly(): Arch {
       },
     ],
     irqWorkRaise: nop,
-    sendIpi: deliverIpi,
-    handle: (cpu: Cpu, line: InterruptLine): Kernel => coreInterrupt(cpu, line.kind),
   };
 }

@@ -15,18 +15,22 @@
  * @example
  * ```ts
  * import { x86 } from "./mod.ts";
- * const arch = x86();
- * if (!arch.hasIrqWorkInterrupt) throw new Error("APIC x86 has a self-IPI");
- * if (x86({ apic: false }).hasIrqWorkInterrupt) throw new Error("nolapic has none");
+ * const machine = { cpus: 1, smp: false };
+ * if (!x86().hasIrqWorkInterrupt(machine)) throw new Error("APIC x86 has a self-IPI");
+ * if (x86({ apic: false }).hasIrqWorkInterrupt(machine)) throw new Error("nolapic has none");
  * ```
  *
  * @module
  */
 
-import type { Arch, InterruptLine } from "../../core/arch.ts";
-import type { Cpu } from "../../core/cpu.ts";
-import { coreInterrupt, deliverIpi } from "../../core/handlers.ts";
-import { type Kernel, nop } from "../../core/kernel.ts";
+import {
+  type Arch,
+  type ArchRaiseHw,
+  type Cpu,
+  type InterruptLine,
+  type Kernel,
+  nop,
+} from "../../core/mod.ts";
 
 /** `IRQ_WORK_VECTOR`. */
 export const IRQ_WORK_VECTOR = 0xf6;
@@ -58,7 +62,7 @@ export function x86(options: X86Options = {}): Arch {
   if (!apic) {
     return {
       name: "x86-nolapic",
-      hasIrqWorkInterrupt: false,
+      hasIrqWorkInterrupt: () => false,
       maxCpus: 1,
       timing: { irqEntryNs: 300, irqExitNs: 300, ipiLatencyNs: 1_000 },
       lines: [{
@@ -69,13 +73,11 @@ export function x86(options: X86Options = {}): Arch {
         exitDetail: "irq=0 ret=handled",
       }],
       irqWorkRaise: nop,
-      sendIpi: deliverIpi,
-      handle: (cpu: Cpu, line: InterruptLine): Kernel => coreInterrupt(cpu, line.kind),
     };
   }
   return {
     name: "x86",
-    hasIrqWorkInterrupt: true,
+    hasIrqWorkInterrupt: () => true,
     maxCpus: 1024,
     timing: { irqEntryNs: 300, irqExitNs: 300, ipiLatencyNs: 1_000 },
     lines: [
@@ -84,11 +86,10 @@ export function x86(options: X86Options = {}): Arch {
       vectorLine("irq_work", IRQ_WORK_VECTOR, "irq_work"),
       vectorLine("timer", LOCAL_TIMER_VECTOR, "local_timer"),
     ],
-    *irqWorkRaise(cpu: Cpu): Kernel {
-      deliverIpi(cpu, cpu, "irq_work");
+    /** `arch_irq_work_raise()`: `__apic_send_IPI_self(IRQ_WORK_VECTOR)`, then wait for the ICR. */
+    *irqWorkRaise(hw: ArchRaiseHw, cpu: Cpu, ipi: number): Kernel {
+      hw.deliverIpi(cpu, cpu, "irq_work", ipi);
       yield ICR_WAIT_NS;
     },
-    sendIpi: deliverIpi,
-    handle: (cpu: Cpu, line: InterruptLine): Kernel => coreInterrupt(cpu, line.kind),
   };
 }

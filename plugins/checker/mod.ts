@@ -11,7 +11,7 @@
  *   sleep (hard-IRQ context outside a threaded irq_work, or under a
  *   `raw_spinlock_t`): lockdep's "BUG: Invalid wait context"
  *   (`CONFIG_PROVE_RAW_LOCK_NESTING`); a non-HARD irq_work callback counts as
- *   threaded, as lockdep's irq_work annotation says (SPEC §6.2);
+ *   threaded, as lockdep's irq_work annotation says (rule 6.2 of docs/rules.md);
  * - `kfree()` in atomic context on PREEMPT_RT.
  *
  * As in the kernel, lockdep reports only its first splat (it turns itself
@@ -45,9 +45,7 @@
  * @module
  */
 
-import type { Machine } from "../../core/machine.ts";
-import type { Plugin } from "../../core/options.ts";
-import type { TraceEvent } from "../../core/trace.ts";
+import type { KernelParts, Plugin, TraceEvent } from "../../core/mod.ts";
 
 /** What the checker tracks per CPU from the event stream. */
 interface CpuState {
@@ -67,15 +65,16 @@ interface Limits {
 export function contextChecker(): Plugin {
   return {
     name: "context-checker",
-    setup(m: Machine): void {
-      const state: CpuState[] = m.cpus.map(() => ({ works: [], rawHeld: [] }));
+    setup(k: KernelParts): void {
+      const state: CpuState[] = k.cpus.map(() => ({ works: [], rawHeld: [] }));
       const limits: Limits = { lockdepOff: false };
-      m.observe((e) => check(m, state[e.cpu]!, limits, e));
+      k.trace.observe((e) => check(k, state[e.cpu]!, limits, e));
     },
   };
 }
 
-function check(m: Machine, s: CpuState, limits: Limits, e: TraceEvent): void {
+function check(k: KernelParts, s: CpuState, limits: Limits, e: TraceEvent): void {
+  const cpu = k.cpus[e.cpu]!;
   switch (e.type) {
     case "irq_work_execute_start":
       s.works.push(e.hard);
@@ -85,13 +84,16 @@ function check(m: Machine, s: CpuState, limits: Limits, e: TraceEvent): void {
       return;
     case "lock_acquire":
       if (e.lockType === "raw_spinlock_t") s.rawHeld.push(e.lock);
-      else if (e.sleeping && atomic(e)) m.mightSleep(m.cpus[e.cpu]!, "kernel/locking/spinlock_rt.c");
+      else if (e.sleeping && atomic(e)) k.findings.mightSleep(cpu, "kernel/locking/spinlock_rt.c");
       else if (
         !e.sleeping && (hardirq(e) && !inThreadedWork(s) || s.rawHeld.length > 0) && !limits.lockdepOff
       ) {
         limits.lockdepOff = true;
         const where = s.rawHeld.length > 0 ? `while holding ${s.rawHeld.at(-1)}` : "in hard-IRQ context";
-        report(m, e, `BUG: Invalid wait context: ${e.comm}/${e.pid} is trying to lock ${e.lock} ${where}`);
+        k.findings.warn(
+          cpu,
+          `BUG: Invalid wait context: ${e.comm}/${e.pid} is trying to lock ${e.lock} ${where}`,
+        );
       }
       return;
     case "lock_release": {
@@ -100,26 +102,22 @@ function check(m: Machine, s: CpuState, limits: Limits, e: TraceEvent): void {
       return;
     }
     case "kfree":
-      if (m.locking.spinlockSleeps && atomic(e)) m.mightSleep(m.cpus[e.cpu]!, "mm/slub.c (kfree)");
+      if (k.locking.parts.policy.spinlockSleeps && atomic(e)) k.findings.mightSleep(cpu, "mm/slub.c (kfree)");
       return;
   }
 }
 
-/** The flags column says: hard-IRQ (or NMI) context. */
+/** Hard-IRQ (or NMI) context. */
 function hardirq(e: TraceEvent): boolean {
-  return e.flags[2] !== "." && e.flags[2] !== "s";
+  return e.context === "hardirq" || e.context === "nmi";
 }
 
 /** Interrupts off, hard-IRQ context, or preemption disabled. */
 function atomic(e: TraceEvent): boolean {
-  return e.flags[0] === "d" || hardirq(e) || e.flags[3] !== ".";
+  return e.irqsOff || hardirq(e) || e.preemptDepth > 0;
 }
 
 /** Inside a non-HARD irq_work callback, which lockdep treats as threaded. */
 function inThreadedWork(s: CpuState): boolean {
   return s.works.length > 0 && !s.works[s.works.length - 1];
-}
-
-function report(m: Machine, e: TraceEvent, message: string): void {
-  m.warn(m.cpus[e.cpu]!, message);
 }

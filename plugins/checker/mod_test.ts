@@ -3,6 +3,7 @@ import { createMachine, irqWorkInitHard, Spinlock } from "../../mod.ts";
 import { x86 } from "../../arch/x86/mod.ts";
 import { preemptRt } from "../preempt_rt/mod.ts";
 import { contextChecker } from "./mod.ts";
+import { formatEvent } from "../ftrace/mod.ts";
 
 /** A HARD work that takes a spinlock_t, queued at each of `times` (ns) from a task on CPU 0. */
 function offend(rt: boolean, times: number[]) {
@@ -45,14 +46,18 @@ Deno.test("checker: a finding carries the trace that led to it", () => {
     yield* ctx.queue(work);
   });
   m.runUntil(2_000_000);
-  const trace = m.findings[0]!.trace;
+  const events = m.findings[0]!.trace;
+  assert.ok(events.length <= 32);
+  const last = events.at(-1)!;
+  assert.equal(last.type === "lock_acquire" && last.lock, "log_wait.lock");
+  assert.deepEqual([last.context, last.irqsOff, last.preemptDepth], ["hardirq", true, 1]);
+  const trace = events.flatMap((e) => formatEvent(e, 1) ?? []);
   assert.match(
     trace.at(-1)!,
     /printk-2 +\[000\] d\.h1\. +0\.001\d+: lock_acquire: log_wait\.lock$/,
   );
   assert.ok(trace.some((l) => l.includes("irq_work_entry: vector=246")), trace.join("\n"));
   assert.ok(trace.some((l) => l.includes("irqemu_irq_work_execute_start: work=klogd hard")));
-  assert.ok(trace.length <= 32);
 });
 
 Deno.test("checker: without observers a core finding has no trace, since no events are made", () => {

@@ -17,9 +17,10 @@
  * @module
  */
 
-import type { Machine } from "../../core/machine.ts";
-import type { Plugin } from "../../core/options.ts";
-import { formatEvent, ftraceHeader, type TraceEvent } from "../../core/trace.ts";
+import type { KernelParts, Plugin, TraceEvent } from "../../core/mod.ts";
+import { formatEvent, ftraceHeader } from "./format.ts";
+
+export { formatCpumask, formatEvent, ftraceHeader, latencyFlags } from "./format.ts";
 
 /** A plugin that keeps the ftrace text of a run. */
 export interface FtracePlugin extends Plugin {
@@ -43,11 +44,13 @@ export function ftrace(options: FtraceOptions = {}): FtracePlugin {
   return {
     name: "ftrace",
     lines,
-    observers: [(event) => {
-      if (filter(event)) lines.push(formatEvent(event));
-    }],
-    setup(m: Machine): void {
-      cpus = m.cpus.length;
+    setup(k: KernelParts): void {
+      cpus = k.cpus.length;
+      k.trace.observe((event) => {
+        if (!filter(event)) return;
+        const line = formatEvent(event, cpus);
+        if (line !== null) lines.push(line);
+      });
     },
     text: () => `${ftraceHeader(lines.length, cpus)}\n${lines.join("\n")}\n`,
   };

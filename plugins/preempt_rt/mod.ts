@@ -1,14 +1,14 @@
 /**
  * PREEMPT_RT for irq_work, as the kernel patch "irq_work: Handle some
  * irq_work in a per-CPU thread on PREEMPT_RT" does (kernel/irq_work.c,
- * 5.16+; 5.15-rt for the `seed` profile):
+ * 5.16+, and the 5.15-rt patch queue):
  *
  * - which list: every work not flagged `IRQ_WORK_HARD_IRQ` joins the lazy
- *   list, locally and remotely (SPEC §4.3, §5.5);
+ *   list, locally and remotely (rules 4.3, 5.5 of docs/rules.md);
  * - who drains the lazy list: the per-CPU thread `irq_work/N` at SCHED_FIFO
  *   priority 1, woken by `irq_work_run()`, `irq_work_tick()` and, for remote
- *   works, the target's HARD wake-up work (§8, §9);
- * - do waiters sleep: `irq_work_sync()` sleeps for non-HARD works (§11.3);
+ *   works, the target's HARD wake-up work (rules 8, 9);
+ * - do waiters sleep: `irq_work_sync()` sleeps for non-HARD works (rule 11.3);
  * - and `spinlock_t` becomes a sleeping lock with priority inheritance.
  *
  * @example
@@ -25,51 +25,58 @@
  * @module
  */
 
-import type { Cpu } from "../../core/cpu.ts";
-import { IRQ_WORK_HARD_IRQ, IRQ_WORK_LAZY, type IrqWorkPolicy, irqWorkRunList } from "../../core/irq_work.ts";
-import type { Kernel } from "../../core/kernel.ts";
-import { llistEmpty } from "../../core/llist.ts";
-import type { LockingPolicy } from "../../core/locking.ts";
-import type { Plugin } from "../../core/options.ts";
-import type { Task } from "../../core/sched.ts";
-import type { SmpHotplugThread } from "../../core/smpboot.ts";
+import {
+  type Cpu,
+  IRQ_WORK_HARD_IRQ,
+  IRQ_WORK_LAZY,
+  type IrqWorkCore,
+  type IrqWorkPolicy,
+  type Kernel,
+  type KernelParts,
+  llistEmpty,
+  type Plugin,
+  type SmpHotplugThread,
+  type Task,
+} from "../../core/mod.ts";
+import { RT_LOCKING } from "./spinlock_rt.ts";
 
-/** `spinlock_t` is an rt_mutex on PREEMPT_RT. */
-export const RT_LOCKING: LockingPolicy = { name: "PREEMPT_RT", spinlockSleeps: true };
+export { RT_LOCKING };
 
 /** The PREEMPT_RT plugin: fills the irq_work policy and locking slots and adds `irq_work/N`. */
 export function preemptRt(): Plugin {
   /** Each CPU's `irq_workd`, stored by the thread's registration. */
   const irqWorkd = new WeakMap<Cpu, Task>();
-  const lazyList = (cpu: Cpu) => cpu.machine.irqWork.lazyList.get(cpu.id);
 
   /** `wake_irq_workd()`: wake the CPU's thread if it exists and has work. */
-  function* wakeIrqWorkd(cpu: Cpu): Kernel {
+  function* wakeIrqWorkd(irqWork: IrqWorkCore, cpu: Cpu): Kernel {
     const task = irqWorkd.get(cpu);
-    if (task !== undefined && !llistEmpty(lazyList(cpu))) yield* cpu.machine.wakeUpProcess(cpu, task);
+    const { memory, wakeups } = irqWork.parts;
+    if (task !== undefined && !llistEmpty(memory, cpu.id, irqWork.lazyList.get(cpu.id))) {
+      yield* wakeups.wakeUpProcess(cpu, task);
+    }
   }
 
-  const policy: IrqWorkPolicy = {
+  const policy: IrqWorkPolicy = Object.freeze({
     name: "PREEMPT_RT",
-    joinsLazyList: (flags) => (flags & IRQ_WORK_LAZY) !== 0 || (flags & IRQ_WORK_HARD_IRQ) === 0,
-    remoteThroughLazyList: (flags) => (flags & IRQ_WORK_HARD_IRQ) === 0,
+    joinsLazyList: (flags: number) => (flags & IRQ_WORK_LAZY) !== 0 || (flags & IRQ_WORK_HARD_IRQ) === 0,
+    remoteThroughLazyList: (flags: number) => (flags & IRQ_WORK_HARD_IRQ) === 0,
     handleLazyList: wakeIrqWorkd,
-    waitersSleep: (flags, hasIrqWorkInterrupt) => (flags & IRQ_WORK_HARD_IRQ) === 0 || !hasIrqWorkInterrupt,
+    nonHardWaitersSleep: true,
     drainNeedsIrqsOff: false,
-  };
+  });
 
   /** `irqwork_threads`: one `irq_work/N` per CPU, FIFO 1 (`sched_set_fifo_low()`). */
-  const thread: SmpHotplugThread = {
+  const thread: SmpHotplugThread<KernelParts> = {
     comm: "irq_work/%u",
     policy: "fifo",
     priority: 1,
     store: (cpu, task) => irqWorkd.set(cpu, task),
-    threadShouldRun: (cpu) => !llistEmpty(lazyList(cpu)),
-    *threadFn(cpu: Cpu): Kernel {
-      const rcu = cpu.machine.profile.rcuProtectedSync;
-      if (rcu) cpu.machine.rcu.readLock(cpu);
-      yield* irqWorkRunList(cpu, lazyList(cpu));
-      if (rcu) cpu.machine.rcu.readUnlock(cpu);
+    threadShouldRun: (k, cpu) => !llistEmpty(k.memory, cpu.id, k.irqWork.lazyList.get(cpu.id)),
+    *threadFn(k: KernelParts, cpu: Cpu): Kernel {
+      const rcu = k.profile.rcuProtectedSync;
+      if (rcu) k.rcu.readLock(cpu);
+      yield* k.irqWork.irqWorkRunList(cpu, k.irqWork.lazyList.get(cpu.id));
+      if (rcu) k.rcu.readUnlock(cpu);
     },
   };
 

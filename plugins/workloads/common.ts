@@ -19,7 +19,7 @@ import {
   type KObject,
   type RawSpinlock,
   type Spinlock,
-} from "../../mod.ts";
+} from "../../core/mod.ts";
 
 /** Costs in ns of the steps callbacks model (assumptions, see the module doc). */
 export const COST: {

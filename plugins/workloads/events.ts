@@ -13,7 +13,7 @@ import {
   type Kernel,
   RawSpinlock,
   Spinlock,
-} from "../../mod.ts";
+} from "../../core/mod.ts";
 import {
   COST,
   homeOf,

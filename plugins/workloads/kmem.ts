@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Context, irqWorkInit, type Kernel, type KObject, Spinlock } from "../../mod.ts";
+import { type Context, irqWorkInit, type Kernel, type KObject, Spinlock } from "../../core/mod.ts";
 import { COST, homeOf, Kref, krefPut, type Workload, type WorkloadOptions } from "./common.ts";
 
 /**

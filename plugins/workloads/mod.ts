@@ -65,7 +65,7 @@ export type {
   Task,
   TaskInfo,
   TaskState,
-} from "../../mod.ts";
+} from "../../core/mod.ts";
 export {
   COST,
   homeOf,

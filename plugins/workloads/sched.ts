@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Context, irqWorkInit, irqWorkInitHard, type Kernel, RawSpinlock } from "../../mod.ts";
+import { type Context, irqWorkInit, irqWorkInitHard, type Kernel, RawSpinlock } from "../../core/mod.ts";
 import {
   COST,
   homeOf,

@@ -5,7 +5,14 @@
  * @module
  */
 
-import { type Context, irqWorkInit, irqWorkInitLazy, type Kernel, RawSpinlock, Spinlock } from "../../mod.ts";
+import {
+  type Context,
+  irqWorkInit,
+  irqWorkInitLazy,
+  type Kernel,
+  RawSpinlock,
+  Spinlock,
+} from "../../core/mod.ts";
 import {
   COST,
   homeOf,

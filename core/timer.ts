@@ -1,0 +1,120 @@
+/**
+ * Per-CPU timers (kernel/time/hrtimer.c, clockevents): each CPU has one
+ * clock-event device; its earliest pending timer is programmed into the
+ * engine, and expiry latches the arch's timer interrupt line, whose handler
+ * (`hrtimer_interrupt`) runs every expired timer in expiry order.
+ *
+ * It also keeps each CPU's `tick_stopped` bit (kernel/time/tick-sched.h),
+ * which the tick code sets and irq_work reads.
+ *
+ * @module
+ */
+
+import type { Cpu } from "./cpu.ts";
+import type { Engine } from "./engine.ts";
+import { type Kernel, type MaybeKernel, runCallback } from "./kernel.ts";
+
+/** A one-shot timer on one CPU. */
+export interface Timer {
+  /** Absolute expiry time in ns. */
+  expires: number;
+  /** What to do in the timer interrupt. */
+  fn: (cpu: Cpu) => MaybeKernel;
+}
+
+interface Base {
+  timers: Timer[];
+  generation: number;
+}
+
+const GENERATIONS = 2 ** 20;
+
+/** The timers of all CPUs. */
+export class Timers {
+  /** `tick_nohz_tick_stopped()` of each CPU. */
+  readonly tickStopped: boolean[];
+  #engine: Engine;
+  #cpus: readonly Cpu[];
+  #line: number;
+  #bases: Base[];
+  #expiry: number;
+  #kick: number;
+
+  /** Timers of `cpus`; expiry latches interrupt line `timerLine`. */
+  constructor(engine: Engine, cpus: readonly Cpu[], timerLine: number) {
+    this.#engine = engine;
+    this.#cpus = cpus;
+    this.#line = timerLine;
+    this.tickStopped = cpus.map(() => false);
+    this.#bases = cpus.map(() => ({ timers: [], generation: 0 }));
+    this.#expiry = engine.register({ fire: (arg) => this.#expire(arg) });
+    this.#kick = engine.register({ fire: (cpu) => this.#raise(cpu) });
+  }
+
+  /** Arm `timer` on `cpu`. */
+  add(cpu: number, timer: Timer): void {
+    const base = this.#base(cpu);
+    let i = base.timers.length;
+    while (i > 0 && base.timers[i - 1]!.expires > timer.expires) i--;
+    base.timers.splice(i, 0, timer);
+    if (i === 0) this.#program(cpu);
+  }
+
+  /** Disarm `timer` on `cpu` if armed. */
+  remove(cpu: number, timer: Timer): void {
+    const base = this.#base(cpu);
+    const i = base.timers.indexOf(timer);
+    if (i < 0) return;
+    base.timers.splice(i, 1);
+    if (i === 0) this.#program(cpu);
+  }
+
+  /** `timer` is armed on `cpu`. */
+  armed(cpu: number, timer: Timer): boolean {
+    return this.#base(cpu).timers.includes(timer);
+  }
+
+  /**
+   * Make `cpu`'s clock-event device fire after `delay` ns whatever is
+   * programmed later (powerpc's `set_dec(1)`, kept by `set_dec_or_work`).
+   */
+  fireSoon(cpu: number, delay: number): void {
+    this.#engine.after(delay, this.#kick, cpu);
+  }
+
+  /** `hrtimer_interrupt()`: run expired timers in expiry order, then reprogram. */
+  *interrupt(cpu: Cpu): Kernel {
+    const base = this.#base(cpu.id);
+    const now = this.#engine.now;
+    while (base.timers.length > 0 && base.timers[0]!.expires <= now) {
+      const timer = base.timers.shift()!;
+      yield* runCallback(timer.fn(cpu));
+    }
+    this.#program(cpu.id);
+  }
+
+  #base(cpu: number): Base {
+    const base = this.#bases[cpu];
+    if (base === undefined) throw new RangeError(`No timers for CPU ${cpu}`);
+    return base;
+  }
+
+  #program(cpu: number): void {
+    const base = this.#base(cpu);
+    const generation = ++base.generation % GENERATIONS;
+    const first = base.timers[0];
+    if (first === undefined) return;
+    const at = Math.max(first.expires, this.#engine.now);
+    this.#engine.at(at, this.#expiry, cpu * GENERATIONS + generation);
+  }
+
+  #expire(arg: number): void {
+    const cpu = Math.floor(arg / GENERATIONS);
+    if (arg % GENERATIONS !== this.#base(cpu).generation % GENERATIONS) return;
+    this.#raise(cpu);
+  }
+
+  #raise(cpu: number): void {
+    this.#cpus[cpu]!.raiseLine(this.#line);
+  }
+}
