@@ -35,8 +35,8 @@ export interface TaskInfo {
  * ```ts
  * import { createMachine } from "./machine.ts";
  * import { irqWorkInit } from "./irq_work.ts";
- * import { x86 } from "../arch/x86/mod.ts";
- * const m = createMachine({ arch: x86(), cpus: 1 });
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * const m = createMachine({ arch: fixtureArch(), cpus: 1 });
  * const work = irqWorkInit(function* (_w, ctx) { yield* ctx.spend(500); });
  * m.spawn({ cpu: 0, name: "producer" }, function* (ctx) {
  *   yield* ctx.queue(work);

@@ -1,10 +1,12 @@
 /** Unit tests of the CPU model: spends cut by interrupts, latching, preemption. */
 import assert from "node:assert/strict";
-import { createMachine, irqWorkInit } from "../mod.ts";
-import { x86 } from "../arch/x86/mod.ts";
+import { createMachine } from "./machine.ts";
+import { irqWorkInit } from "./irq_work.ts";
+import { fixtureArch } from "./fixture_arch.ts";
+import { DEFAULT_TIMING } from "./timing.ts";
 
 Deno.test("cpu: an interrupt cuts into a spend and the spend resumes for the time left", () => {
-  const m = createMachine({ arch: x86(), cpus: 1 });
+  const m = createMachine({ arch: fixtureArch(), cpus: 1 });
   let end = 0;
   m.spawn({ cpu: 0, name: "busy", at: 1_000_000 }, function* (ctx) {
     yield* ctx.spend(10_000_000); // across two ticks at 4 and 8 ms
@@ -18,7 +20,7 @@ Deno.test("cpu: an interrupt cuts into a spend and the spend resumes for the tim
 });
 
 Deno.test("cpu: an interrupt raised with IRQs off is latched and taken at local_irq_enable", () => {
-  const m = createMachine({ arch: x86(), cpus: 1 });
+  const m = createMachine({ arch: fixtureArch(), cpus: 1 });
   let enabledAt = 0;
   m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
     yield* ctx.irqDisable();
@@ -31,11 +33,15 @@ Deno.test("cpu: an interrupt raised with IRQs off is latched and taken at local_
   const run = m.runs[0]!;
   assert.equal(run.context, "hardirq");
   assert.ok(run.startedAt >= enabledAt, "not before interrupts were enabled");
-  assert.equal(run.startedAt - enabledAt, x86().timing.irqEntryNs, "right after enabling, plus entry cost");
+  assert.equal(
+    run.startedAt - enabledAt,
+    fixtureArch().timing.irqEntryNs,
+    "right after enabling, plus entry cost",
+  );
 });
 
 Deno.test("cpu: a woken higher-priority task preempts at interrupt exit; FIFO peers do not rotate", () => {
-  const m = createMachine({ arch: x86(), cpus: 1 });
+  const m = createMachine({ arch: fixtureArch(), cpus: 1 });
   const order: string[] = [];
   m.spawn({ cpu: 0, name: "low", policy: "fifo", priority: 10, at: 1_000_000 }, function* (ctx) {
     order.push("low start");
@@ -49,12 +55,14 @@ Deno.test("cpu: a woken higher-priority task preempts at interrupt exit; FIFO pe
     order.push(`high at ${ctx.now}`);
   });
   m.runUntil(50_000_000);
-  assert.deepEqual(order.slice(0, 2), ["low start", "high at 2002600"]);
+  const { irqEntryNs, irqExitNs } = fixtureArch().timing;
+  const woken = 2_000_000 + irqEntryNs + irqExitNs + DEFAULT_TIMING.contextSwitchNs; // timer IRQ, exit, switch
+  assert.deepEqual(order.slice(0, 2), ["low start", `high at ${woken}`]);
   assert.deepEqual(order.slice(2), ["low end", "peer"], "no time slicing among SCHED_FIFO peers");
 });
 
 Deno.test("cpu: SCHED_OTHER tasks share the CPU tick by tick", () => {
-  const m = createMachine({ arch: x86(), cpus: 1 });
+  const m = createMachine({ arch: fixtureArch(), cpus: 1 });
   const ends: Record<string, number> = {};
   for (const name of ["a", "b"]) {
     m.spawn({ cpu: 0, name, at: 1_000_000 }, function* (ctx) {
@@ -68,7 +76,7 @@ Deno.test("cpu: SCHED_OTHER tasks share the CPU tick by tick", () => {
 });
 
 Deno.test("cpu: a task that sleeps with preemption disabled is 'scheduling while atomic'", () => {
-  const m = createMachine({ arch: x86(), cpus: 1 });
+  const m = createMachine({ arch: fixtureArch(), cpus: 1 });
   m.spawn({ cpu: 0, name: "bad", at: 1_000_000 }, function* (ctx) {
     yield* ctx.preemptDisable();
     yield* ctx.sleep(1_000);

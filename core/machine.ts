@@ -10,7 +10,7 @@
  */
 
 import type { InterruptKind } from "./arch.ts";
-import { Memory } from "./atomic.ts";
+import { Memory, SEQUENTIAL_CONSISTENCY } from "./atomic.ts";
 import { Context } from "./context.ts";
 import { Cpu, type CpuEnv } from "./cpu.ts";
 import { Engine } from "./engine.ts";
@@ -252,6 +252,7 @@ export function createMachine(options: MachineOptions): Machine {
   const plugins = options.plugins ?? [];
   const policy = fillSlot(plugins, "irqWorkPolicy", "irq_work policy") ?? NON_RT_POLICY;
   const lockingPolicy = fillSlot(plugins, "locking", "locking") ?? NON_RT_LOCKING;
+  const memoryModel = fillSlot(plugins, "memoryModel", "memory model") ?? SEQUENTIAL_CONSISTENCY;
   const profile = KERNEL_PROFILES[options.kernel ?? "D"];
   const timing: MachineTiming = Object.freeze({ ...DEFAULT_TIMING, ...options.timing });
   const idleMode = options.idle ?? "halt";
@@ -261,7 +262,7 @@ export function createMachine(options: MachineOptions): Machine {
   const now = () => engine.now;
   const trace = new TraceHub(now);
   const findings = new Findings(trace, now, () => engine.stop());
-  const memory = new Memory();
+  const memory = new Memory(memoryModel);
   const env: CpuEnv = {
     engine,
     trace,

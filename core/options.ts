@@ -127,7 +127,7 @@ function isArch(arch: unknown): arch is Arch {
 }
 
 /** Fill slot `key` from the plugins: at most one may supply it. */
-export function fillSlot<K extends "irqWorkPolicy" | "locking">(
+export function fillSlot<K extends "irqWorkPolicy" | "locking" | "memoryModel">(
   plugins: readonly Plugin[],
   key: K,
   what: string,

@@ -7,7 +7,7 @@
  */
 
 import type { Arch } from "./arch.ts";
-import type { Memory } from "./atomic.ts";
+import type { Memory, MemoryModel } from "./atomic.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Engine } from "./engine.ts";
 import type { Findings } from "./findings.ts";
@@ -82,6 +82,8 @@ export interface Plugin {
   readonly irqWorkPolicy?: IrqWorkPolicy;
   /** The locking policy this plugin supplies, if any. */
   readonly locking?: LockingPolicy;
+  /** The memory model this plugin supplies, if any (sequential consistency otherwise). */
+  readonly memoryModel?: MemoryModel;
   /** Per-CPU kernel threads to create at boot (`smpboot_register_percpu_thread`). */
   readonly threads?: readonly SmpHotplugThread<KernelParts>[];
   /** Observers to attach to the trace. */

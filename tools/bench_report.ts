@@ -7,7 +7,7 @@
  * counts as one (see core/engine_bench.ts). Both implementations count alike.
  *
  * Then the irq_work cycle report: runs the local (`queue` + `sync` on CPU 0)
- * and remote (`queueOn(work, 1)` + `sync`) loops from `core/irq_work_bench.ts`
+ * and remote (`queueOn(work, 1)` + `sync`) loops from `tests/irq_work_bench.ts`
  * on a 4-CPU x86 machine with N = 20,000 cycles, after a warm-up, and prints
  * cycles per second of wall time (median of `--cycle-repeats` timed runs) and
  * simulated ns per cycle. A cycle is one completed callback run; the loops
@@ -27,7 +27,7 @@ import {
   timerPingEngine,
   type TimerPingResult,
 } from "../core/engine_bench.ts";
-import { type CycleResult, IRQ_WORK_CYCLES, localCycleRun, remoteCycleRun } from "../core/irq_work_bench.ts";
+import { type CycleResult, IRQ_WORK_CYCLES, localCycleRun, remoteCycleRun } from "../tests/irq_work_bench.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -1,4 +1,4 @@
-// Correctness of the irq_work cycle benchmark bodies (core/irq_work_bench.ts); nothing here is timed.
+// Correctness of the irq_work cycle benchmark bodies (tests/irq_work_bench.ts); nothing here is timed.
 import assert from "node:assert/strict";
 import { localCycleRun, localCycles, remoteCycleRun, remoteCycles } from "./irq_work_bench.ts";
 

@@ -22,10 +22,10 @@
  */
 
 import { x86 } from "../arch/x86/mod.ts";
-import type { Context } from "./context.ts";
-import { type IrqWork, irqWorkInit } from "./irq_work.ts";
-import type { Kernel } from "./kernel.ts";
-import { createMachine } from "./machine.ts";
+import type { Context } from "../mod.ts";
+import { type IrqWork, irqWorkInit } from "../mod.ts";
+import type { Kernel } from "../mod.ts";
+import { createMachine } from "../mod.ts";
 
 /** What one cycle loop produced. */
 export interface CycleResult {
