@@ -77,6 +77,10 @@ export interface CpuEnv {
   readonly irqExitNs: number;
   /** The CPU that ran last (for findings not tied to a CPU's own check). */
   lastCpu: Cpu | null;
+  /** Jump over spin-loop polls that nothing can change (see {@linkcode Cpu.relax}). */
+  readonly fastForward: boolean;
+  /** The time the current run stops at (`runUntil`'s target). */
+  horizon: number;
 }
 
 const NO_IPI = 0;
@@ -424,6 +428,26 @@ export class Cpu implements EventHandler {
     this.current = next;
     next.remaining += env.contextSwitchNs;
     next.sliceStart = env.engine.now;
+  }
+
+  /**
+   * `cpu_relax()` in a spin loop whose last poll saw no change: the CPU time
+   * to spend before the next poll. Step by step, that is one relax of `ns`.
+   * With fast-forward it is as many relaxes as end before anything else can
+   * happen: the next poll comes at the last poll instant before the next
+   * pending event of any CPU (or timer, or interrupt arrival), the run's
+   * horizon and `lastPollAt` (a poll the loop must make, e.g. the one that
+   * reports a livelock). The polls skipped would have read the same words
+   * and changed nothing, so traces, runs, findings and the clock are the
+   * same as step by step; only their memory reads go unreported.
+   */
+  relax(ns: number, lastPollAt = Infinity): number {
+    const env = this.#env;
+    if (!env.fastForward) return ns;
+    const now = env.engine.now;
+    const until = Math.min(env.engine.peekTime() - 1, env.horizon, lastPollAt);
+    if (!Number.isFinite(until) || until < now + 2 * ns) return ns;
+    return Math.floor((until - now) / ns) * ns;
   }
 
   /** Preemption point for code that changed `needResched` or enabled preemption. */

@@ -486,14 +486,17 @@ export class IrqWorkCore {
     const start = p.now();
     for (;;) {
       if (!((yield* p.memory.read(cpu.id, work.aFlags)) & IRQ_WORK_BUSY)) return;
-      if (p.now() - start > p.spinLimitNs) {
+      const now = p.now();
+      if (now - start > p.spinLimitNs) {
         p.findings.livelock(
           cpu,
-          `irq_work_sync() has spun ${(p.now() - start) / 1e6} ms on ${work.name} with BUSY set`,
+          `irq_work_sync() has spun ${(now - start) / 1e6} ms on ${work.name} with BUSY set`,
         );
         yield STEP;
       }
-      yield p.cpuRelaxNs;
+      // The first poll past the spin limit must happen: it reports the livelock.
+      const overLimit = now + (Math.floor((start + p.spinLimitNs - now) / p.cpuRelaxNs) + 1) * p.cpuRelaxNs;
+      yield cpu.relax(p.cpuRelaxNs, overLimit);
     }
   }
 

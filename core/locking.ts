@@ -123,7 +123,7 @@ export class Locking {
     const { memory, cpuRelaxNs } = this.parts;
     for (;;) {
       if ((yield* memory.cmpxchg(cpu.id, lock.owner, null, cpu.current)) === null) return;
-      yield cpuRelaxNs;
+      yield cpu.relax(cpuRelaxNs);
     }
   }
 

@@ -217,6 +217,7 @@ export class Machine {
   runUntil(ns: number): void {
     if (this.panicked) return;
     const engine = this.kernel.engine;
+    this.#env.horizon = ns;
     engine.runUntil(ns);
     if (engine.stalled) {
       this.kernel.findings.livelock(
@@ -272,6 +273,8 @@ export function createMachine(options: MachineOptions): Machine {
     irqEntryNs: arch.timing.irqEntryNs,
     irqExitNs: arch.timing.irqExitNs,
     lastCpu: null,
+    fastForward: options.fastForward ?? true,
+    horizon: 0,
   };
   const cpus = Array.from({ length: n }, (_, id) => new Cpu(env, id));
   const tasks = cpus.map((cpu) => cpu.idleTask);

@@ -30,6 +30,13 @@ export interface MachineOptions {
   readonly nohz?: boolean;
   /** Idle CPUs halt (`halt`, default) or poll for `need_resched` (`poll`, as `idle=poll`). */
   readonly idle?: IdleMode;
+  /**
+   * Jump over the polls of a spin loop (`irq_work_sync()`'s busy wait,
+   * `csd_lock_wait()`, spinlocks) that nothing can change, rather than take
+   * each one (default true). Results are the same either way; false is the
+   * reference the fast path is tested against.
+   */
+  readonly fastForward?: boolean;
   /** Override some of {@linkcode DEFAULT_TIMING}. */
   readonly timing?: Partial<MachineTiming>;
   /** Plugins, in order. */
@@ -45,6 +52,7 @@ const KNOWN_OPTIONS = new Set([
   "kernel",
   "nohz",
   "idle",
+  "fastForward",
   "timing",
   "plugins",
 ]);
@@ -91,6 +99,11 @@ export function validate(options: MachineOptions): Arch {
   }
   if (options.idle !== undefined && options.idle !== "halt" && options.idle !== "poll") {
     throw new RangeError(`Machine option idle must be "halt" or "poll", got "${options.idle}"`);
+  }
+  if (options.fastForward !== undefined && typeof options.fastForward !== "boolean") {
+    throw new TypeError(
+      `Machine option fastForward must be true or false, got ${JSON.stringify(options.fastForward)}`,
+    );
   }
   if (options.nohz !== undefined && typeof options.nohz !== "boolean") {
     throw new TypeError(`Machine option nohz must be true or false, got ${JSON.stringify(options.nohz)}`);

@@ -145,7 +145,7 @@ export class Smp {
   *#csdLockWait(cpu: Cpu, csd: CallSingleData): Kernel {
     for (;;) {
       if (!((yield* this.#memory.read(cpu.id, csd.aFlags)) & CSD_FLAG_LOCK)) return;
-      yield this.#cpuRelaxNs;
+      yield cpu.relax(this.#cpuRelaxNs);
     }
   }
 }

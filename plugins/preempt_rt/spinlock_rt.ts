@@ -29,7 +29,7 @@ function* rtSpinLock(locks: Locking, cpu: Cpu, lock: Spinlock): Kernel {
     const owner = yield* memory.cmpxchg(cpu.id, lock.owner, null, task);
     if (owner === null) return;
     if (cpu.atomic) {
-      yield cpuRelaxNs;
+      yield cpu.relax(cpuRelaxNs);
       continue;
     }
     if (task.prio < owner.prio) yield* boost(locks, cpu, owner, task.prio);
