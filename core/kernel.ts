@@ -4,8 +4,8 @@
  * Code that runs on an emulated CPU (kernel paths, irq_work callbacks, task
  * bodies) is a generator. What it yields is an {@linkcode Op}: a non-negative
  * number spends that many nanoseconds of CPU time, which interrupts may cut
- * into; zero is a *step*, a point where other CPUs may run first (DESIGN.md
- * principle 5: every atomic access of the kernel is preceded by one);
+ * into; zero is a *step*, a point where other CPUs may run first (every
+ * atomic access of the kernel takes one, see atomic.ts);
  * {@linkcode SCHEDULE} calls the scheduler; {@linkcode HALT} waits for an
  * interrupt. Plain numbers keep the hot path free of allocation.
  *

@@ -1,5 +1,5 @@
 /**
- * Kernel version profiles (SPEC.md's labels): each difference between
+ * Kernel version profiles (docs/rules.md's version labels): each difference between
  * versions is one named answer, so that a single fix can be switched off.
  *
  * @module
@@ -14,7 +14,7 @@ export interface KernelProfile {
   readonly name: KernelVersion;
   /**
    * `irq_work_sync()` sleeps on the work's rcuwait where the irq_work policy
-   * says waiters sleep, and the single step wakes it (C+, SPEC §6.5, §11.3;
+   * says waiters sleep, and the single step wakes it (C+, rules 6.5, 11.3;
    * fix 09089db79859 for PREEMPT_RT, 810979682ccc for arches without a
    * self-interrupt). Without it, `irq_work_sync()` always spins (§11.2).
    */
@@ -22,7 +22,7 @@ export interface KernelProfile {
   /**
    * After a sleeping `irq_work_sync()` sees BUSY clear, wait a full RCU grace
    * period; the PREEMPT_RT thread drains inside an RCU read-side section
-   * (D, SPEC §6.6, §9.4, §11.4; fix 91840be8f710).
+   * (D, rules 6.6, 9.4, 11.4; fix 91840be8f710).
    */
   readonly rcuProtectedSync: boolean;
   /**

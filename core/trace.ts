@@ -136,7 +136,7 @@ export interface IrqWorkExecuteEvent {
   readonly work: string;
   /** The work's id on this machine: the same as in the {@linkcode IrqWorkQueueEvent} that queued it. */
   readonly workId: number;
-  /** The work is HARD: lockdep sees its callback as hard-IRQ, not threaded (SPEC §6.2). */
+  /** The work is HARD: lockdep sees its callback as hard-IRQ, not threaded (rule 6.2). */
   readonly hard: boolean;
 }
 

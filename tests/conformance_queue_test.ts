@@ -1,5 +1,5 @@
 /**
- * Conformance tests for SPEC.md §4 (queueing locally), §5 (queueing on a
+ * Conformance tests for docs/rules.md §4 (queueing locally), §5 (queueing on a
  * chosen CPU), §7 (draining and ordering) and §8 (entry points that drain),
  * kernel version C, without and with PREEMPT_RT.
  *
@@ -8,7 +8,7 @@
  * from its name. On RT every non-HARD work joins the lazy list (locally and,
  * through the target's HARD `irq_work_wake`, remotely) and runs in
  * `irq_work/N`, task context with IRQs on; only HARD works use the raised
- * list and the call-single queue (SPEC §4.3, §5.4, §5.5, §8, §9).
+ * list and the call-single queue (rules 4.3, 5.4, 5.5, 8, 9).
  *
  * @module
  */
@@ -111,7 +111,7 @@ matrixTest(
     const nmiExit = events.find((e) => e.type === "nmi_exit")!;
     const { irqEntryNs, irqExitNs } = m.kernel.arch.timing;
     // RT: the plain works are on the lazy list; the interrupt that runs them on !RT wakes irq_work/0
-    // instead, which runs them once that interrupt returns (SPEC §4.3, §8).
+    // instead, which runs them once that interrupt returns (rules 4.3, 8).
     const start = (hardIrq: number) => cell.config.rt ? threadStart(m, hardIrq) : hardIrq;
     if (cell.arch.hasIrqWorkInterrupt) {
       // Latched while IRQs were off; taken as soon as they come back on.
@@ -159,7 +159,7 @@ matrixTest("rule 4.3: LAZY goes to the lazy list and raises only when the tick i
   assert.equal(raisedHead, null);
   assert.equal(raisesBeforeNmi, 0, "LAZY with the tick running never raises");
   // RT: the same list and raises, but whatever drains the lazy list on !RT only wakes irq_work/0,
-  // which runs the works once that interrupt returns (SPEC §4.3, §8.1, §8.2).
+  // which runs the works once that interrupt returns (rules 4.3, 8.1, 8.2).
   const start = (hardIrq: number) => cell.config.rt ? threadStart(m, hardIrq) : hardIrq;
   const tick = nextTick(m, queuedAt);
   assert.equal(runOf(m, l2).startedAt, start(tickRunStart(m, tick)));
@@ -181,7 +181,7 @@ matrixTest("rule 4.3: LAZY goes to the lazy list and raises only when the tick i
       start(nmiExit.time + m.kernel.arch.timing.irqExitNs + m.kernel.arch.timing.irqEntryNs),
     );
   } else {
-    // The raise is a no-op; the pending lazy work restarts the tick (SPEC §10.2).
+    // The raise is a no-op; the pending lazy work restarts the tick (rule 10.2).
     assert.equal(selfRaises(events, 0).length, 0);
     assert.equal(runOf(m, s2).startedAt, start(tickRunStart(m, nextTick(m, nmiExit.time))));
   }
@@ -219,7 +219,7 @@ matrixTest(
     assert.equal(raisedHead, c);
     if (cell.config.rt) {
       // RT: a and b join the lazy list; a's push found it empty and raises anyway (only to wake
-      // irq_work/0); the HARD c goes to the raised list and raises on its own empty edge (SPEC §4.3).
+      // irq_work/0); the HARD c goes to the raised list and raises on its own empty edge (rule 4.3).
       assert.equal(lazyHead, b);
       assert.equal(b.next, a);
       assert.deepEqual(queued(events), ["a:0:lazy", "b:0:lazy", "c:0:raised"]);
@@ -358,7 +358,7 @@ matrixTest("rule 5.1: on a UP build queueOn ignores the CPU and acts as queue", 
   m.runUntil(30_000_000);
   assert.deepEqual(results, [true, true, false, true]);
   const queued = events.filter((e) => e.type === "irq_work_queue");
-  // RT: the local list of a plain work is the lazy list (SPEC §4.3).
+  // RT: the local list of a plain work is the lazy list (rule 4.3).
   const list = cell.config.rt ? "lazy" : "raised";
   assert.deepEqual(queued.map((e) => e.type === "irq_work_queue" && [e.target, e.list]), [
     [0, list],
@@ -379,7 +379,7 @@ matrixTest(
   "rule 5.2: queueOn warns once for an offline target, then claims, then goes local or remote",
   (cell) => {
     if (cell.arch.maxCpus < 2) {
-      // UP build: no offline check at all (SPEC §5.1).
+      // UP build: no offline check at all (rule 5.1).
       const m = cell.machine({ cpus: 1 });
       const w = irqWorkInit(spending(), "w");
       m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
@@ -422,7 +422,7 @@ matrixTest(
     assert.equal(offline[0]!.level, "WARN");
     assert.equal(offline[0]!.cpu, 0);
     assert.equal(offline[0]!.comm, "t");
-    // CPU 1 flushes its call-single queue while offline (SPEC §12.4): the entry there is a itself,
+    // CPU 1 flushes its call-single queue while offline (rule 12.4): the entry there is a itself,
     // or on RT CPU 1's irq_work_wake (§5.5).
     const flushed = findingsWith(m, "offline CPU 1");
     assert.equal(flushed.length, 1);
@@ -431,7 +431,7 @@ matrixTest(
     // Where each went.
     if (cell.config.rt) {
       // RT: plain works join the lazy list locally; remote ones join the target's lazy list, and
-      // the target's HARD irq_work_wake travels through its call-single queue (SPEC §4.3, §5.5).
+      // the target's HARD irq_work_wake travels through its call-single queue (rules 4.3, 5.5).
       assert.deepEqual(queued(events), [
         "p:0:lazy",
         "a:1:lazy",
@@ -472,7 +472,7 @@ matrixTest("rule 5.3: a remote queueOn from NMI warns once and goes on", (cell) 
   const local = irqWorkInit(spending(), "local");
   const results: boolean[] = [];
   m.nmi(0, 1_000_000, function* (ctx) {
-    // On UP the CPU is ignored (SPEC §5.1): everything is local and nothing warns.
+    // On UP the CPU is ignored (rule 5.1): everything is local and nothing warns.
     results.push(yield* ctx.queueOn(a, cpus - 1));
     results.push(yield* ctx.queueOn(b, cpus - 1));
     results.push(yield* ctx.queueOn(local, 0));
@@ -486,7 +486,7 @@ matrixTest("rule 5.3: a remote queueOn from NMI warns once and goes on", (cell) 
     assert.equal(nmiWarnings[0]!.context, "nmi");
     assert.equal(nmiWarnings[0]!.cpu, 0);
     // !RT: the call-single queue, oldest first. RT: CPU 1's lazy list, behind its irq_work_wake,
-    // drained newest first by irq_work/1 (SPEC §5.5, §7.3).
+    // drained newest first by irq_work/1 (rules 5.5, 7.3).
     assert.deepEqual(
       names(m.runs.filter((r) => r.cpu === 1)),
       cell.config.rt ? ["irq_work_wake", "b", "a"] : ["a", "b"],
@@ -501,7 +501,7 @@ matrixTest("rule 5.3: a remote queueOn from NMI warns once and goes on", (cell) 
   assert.equal(m.findings.length, nmiWarnings.length, "no other finding");
 });
 
-// SMP only: on UP there is no remote CPU (SPEC §5.1 is tested above).
+// SMP only: on UP there is no remote CPU (rule 5.1 is tested above).
 matrixTest(
   "rule 5.4: remote works go through the call-single queue; LAZY is ignored",
   { skip: smpOnly },
@@ -559,7 +559,7 @@ matrixTest(
   "rule 5.5: on RT a remote LAZY work joins the target's lazy list and does not wait for its tick either",
   { skip: rtSmpOnly },
   (cell) => {
-    // RT, plain LAZY work (SPEC §5.5): it joins CPU 1's lazy list and CPU 1's HARD irq_work_wake
+    // RT, plain LAZY work (rule 5.5): it joins CPU 1's lazy list and CPU 1's HARD irq_work_wake
     // goes through the call-single queue; the wake-up's interrupt wakes irq_work/1, which runs the
     // work at once: LAZY still does not wait for CPU 1's tick.
     for (const targetBusy of [false, true]) {
@@ -637,7 +637,7 @@ matrixTest("rule 5.6: queueOn returns true whenever its claim succeeded", (cell)
     ["pending", false],
     ["nmi", true],
   ]);
-  // Every successful claim led to exactly one run (RT: in irq_work/N, SPEC §5.5).
+  // Every successful claim led to exactly one run (RT: in irq_work/N, rule 5.5).
   for (const w of works) {
     assert.equal(runOf(m, w).cpu, w === local ? 0 : remote, w.name);
     assertRanWhereConfigSays(cell, runOf(m, w), 0);
@@ -666,7 +666,7 @@ matrixTest("rule 7.1: local lists run newest first", (cell) => {
   assert.deepEqual(names(m.runs), ["c", "b", "a", "z", "y", "x"]);
   const [c, b, a, z, y, x] = m.runs as [WorkRun, WorkRun, WorkRun, WorkRun, WorkRun, WorkRun];
   // RT: both groups are on the lazy list, drained newest first by irq_work/0, which the interrupt
-  // that drains them on !RT wakes instead (SPEC §4.3, §8, §9.4).
+  // that drains them on !RT wakes instead (rules 4.3, 8, 9.4).
   const start = (hardIrq: number) => cell.config.rt ? threadStart(m, hardIrq) : hardIrq;
   const first = cell.arch.hasIrqWorkInterrupt
     ? enableAt + m.kernel.arch.timing.irqEntryNs
@@ -765,7 +765,7 @@ matrixTest("rule 7.2: works queued during a drain run in a later drain, after a 
   const b = irqWorkInit(spending(), "b");
   const a = irqWorkInit(spending(), "a");
   let pushedOnto: unknown = "unset";
-  // RT: plain works go to the lazy list (SPEC §4.3).
+  // RT: plain works go to the lazy list (rule 4.3).
   const list = (cell.config.rt ? m.kernel.irqWork.lazyList : m.kernel.irqWork.raisedList).get(0);
   const c = irqWorkInit(function* (_w, ctx) {
     yield* ctx.queue(b);
@@ -791,7 +791,7 @@ matrixTest("rule 7.2: works queued during a drain run in a later drain, after a 
   if (cell.config.rt) {
     // RT: irq_work/0 runs the drain. b's push found the lazy list empty and raised where there is a
     // self-interrupt (its run() finds the thread awake); either way the thread's loop sees the list
-    // non-empty after this drain and drains it again at once (SPEC §4.3, §9.4).
+    // non-empty after this drain and drains it again at once (rules 4.3, 9.4).
     const woken = cell.arch.hasIrqWorkInterrupt
       ? enableAt + irqEntryNs
       : tickRunStart(m, nextTick(m, enableAt));
@@ -817,7 +817,7 @@ matrixTest(
   "rule 7.3: works delivered through the call-single queue run oldest first",
   { skip: smpOnly },
   (cell) => {
-    // On RT only HARD works take the call-single queue (SPEC §5.4): use those; plain ones below.
+    // On RT only HARD works take the call-single queue (rule 5.4): use those; plain ones below.
     const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
     const m = cell.machine({ cpus: 2 });
     const events = record(m);
@@ -850,7 +850,7 @@ matrixTest(
   "rule 7.3: on RT remote plain works wait on the target's lazy list and run newest first in irq_work/N",
   { skip: rtSmpOnly },
   (cell) => {
-    // RT, plain works (SPEC §5.5, §7.3): they join CPU 1's lazy list; only the first push found it
+    // RT, plain works (rules 5.5, 7.3): they join CPU 1's lazy list; only the first push found it
     // empty and sent CPU 1's irq_work_wake; irq_work/1 then runs them newest first.
     const m2 = cell.machine({ cpus: 2 });
     const events2 = record(m2);
@@ -886,7 +886,7 @@ matrixTest(
 matrixTest("rule 8.1: run() drains the raised list, then the lazy list (RT: wakes irq_work/N)", (cell) => {
   const m = cell.machine({ cpus: 1 });
   const events = record(m);
-  // On RT only HARD works use the raised list (SPEC §4.3): p1, p2 are HARD there.
+  // On RT only HARD works use the raised list (rule 4.3): p1, p2 are HARD there.
   const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
   const l1 = irqWorkInitLazy(spending(), "l1");
   const l2 = irqWorkInitLazy(spending(), "l2");
@@ -914,7 +914,7 @@ matrixTest("rule 8.1: run() drains the raised list, then the lazy list (RT: wake
     assert.equal(ticks(events, 0).filter((e) => e.time <= m.runs[3]!.endedAt).length, 0);
     if (hasIrqWorkLine(m)) assert.equal(m.interrupts.irq_work[0], 1);
   } else {
-    // No run(): the tick does the same two drains in the same order (SPEC §8.2).
+    // No run(): the tick does the same two drains in the same order (rule 8.2).
     assert.equal(m.runs[0]!.startedAt, tickRunStart(m, nextTick(m, enableAt)));
   }
   noFindings(m);
@@ -926,7 +926,7 @@ matrixTest(
     const m = cell.machine({ cpus: 1 });
     const events = record(m);
     const l = irqWorkInitLazy(spending(), "l");
-    // On RT only HARD works use the raised list (SPEC §4.3): p is HARD there.
+    // On RT only HARD works use the raised list (rule 4.3): p is HARD there.
     const p = workOf(cell.config.rt ? IRQ_WORK_HARD_IRQ : 0, "p");
     let queuedAt = -1;
     m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
@@ -943,7 +943,7 @@ matrixTest(
     const tickEvent = ticks(events, 0).find((e) => e.time === tick + m.kernel.arch.timing.irqEntryNs);
     assert.ok(tickEvent, "the tick fired");
     // RT: the tick wakes irq_work/0 instead of draining the lazy list; the thread preempts t and
-    // runs l once the timer interrupt returns (SPEC §8.2).
+    // runs l once the timer interrupt returns (rule 8.2).
     const rt = cell.config.rt;
     if (cell.arch.hasIrqWorkInterrupt) {
       assert.ok(rp.endedAt < tick, "the raised work ran from the self-interrupt");
@@ -980,7 +980,7 @@ matrixTest("rule 8.3: a CPU with its tick stopped gets no tick, so its lazy list
   m.spawn({ cpu: 0, name: "t", at: 30_000_000 }, function* () {});
   m.runUntil(40_000_000);
   const run = runOf(m, l);
-  // RT: that tick wakes irq_work/0, which runs it after the interrupt returns (SPEC §8.2).
+  // RT: that tick wakes irq_work/0, which runs it after the interrupt returns (rule 8.2).
   const drainAt = tickRunStart(m, 32_000_000);
   assert.equal(run.startedAt, cell.config.rt ? threadStart(m, drainAt) : drainAt);
   assertRanWhereConfigSays(cell, run, l.flags);
@@ -989,7 +989,7 @@ matrixTest("rule 8.3: a CPU with its tick stopped gets no tick, so its lazy list
 });
 
 matrixTest("rule 8.5: with a self-interrupt the tick never drains the raised list", (cell) => {
-  // On RT only HARD works use the raised list (SPEC §4.3): the works are HARD there.
+  // On RT only HARD works use the raised list (rule 4.3): the works are HARD there.
   const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
   // Part 1: IRQs off across a tick. The work runs from the self-interrupt (before the tick's
   // handler) where there is one, inside the tick where there is none.

@@ -1,5 +1,5 @@
 /**
- * Conformance tests for PREEMPT_RT and the kernel profiles (SPEC.md §4.3,
+ * Conformance tests for PREEMPT_RT and the kernel profiles (docs/rules.md §4.3,
  * §5.5, §6.5, §6.6, §7.1, §8, §9, §11, §15 H1/H3), plus the context checker
  * and priority inheritance of `spinlock_t` on PREEMPT_RT.
  *
@@ -155,7 +155,7 @@ matrixTest("rule 4.3: on RT a LAZY work waits for the tick unless the tick is st
     yield* ctx.queue(l);
     queuedAt = ctx.now;
   });
-  // Tick stopped (NMI on the idle CPU): the push raises, because no tick will come (SPEC §10.4).
+  // Tick stopped (NMI on the idle CPU): the push raises, because no tick will come (rule 10.4).
   m.nmi(0, 10_000_000, function* (ctx) {
     tickStoppedInNmi = m.kernel.ticks.stopped(0);
     raisesBeforeNmi = selfRaises(events, 0).length;
@@ -187,7 +187,7 @@ matrixTest("rule 4.3: on RT a LAZY work waits for the tick unless the tick is st
   if (cell.arch.hasIrqWorkInterrupt) {
     assert.ok(wakes[1]!.time > nmiAt && wakes[1]!.time < nmiAt + 5_000, "the raise wakes the thread at once");
   } else {
-    // The raise is a no-op; the pending lazy work restarts the tick (SPEC §10.2).
+    // The raise is a no-op; the pending lazy work restarts the tick (rule 10.2).
     assert.ok(wakes[1]!.time >= sTick && wakes[1]!.time < sTick + 5_000);
   }
   assertThreaded(m, rl, 0);
@@ -229,7 +229,7 @@ matrixTest("rule 4.3: on RT a HARD work joins the raised list and runs in hard-I
 
 matrixTest(
   "rule 5.5: on RT a remote non-HARD work goes to the target's lazy list and wakes irq_work/<target>",
-  // The remote path needs an SMP build; a UP build ignores the target (SPEC §5.1).
+  // The remote path needs an SMP build; a UP build ignores the target (rule 5.1).
   { skip: smpOnly },
   (cell) => {
     const m = cell.machine({ cpus: 2 });
@@ -258,7 +258,7 @@ matrixTest(
     });
     m.runUntil(20_000_000);
     if (!cell.config.rt) {
-      // Contrast (!RT, SPEC §5.4): the works themselves travel through the call-single queue, oldest first.
+      // Contrast (!RT, rule 5.4): the works themselves travel through the call-single queue, oldest first.
       assert.deepEqual(queued(events), [
         "a:call_single@1",
         "b:call_single@1",
@@ -503,7 +503,7 @@ matrixTest("rule 9.3: a wake request with the lazy list empty does nothing", { s
   noFindings(m);
 });
 
-// RT only: on !RT works queued from a callback run in a later hard-IRQ drain (SPEC §7.2).
+// RT only: on !RT works queued from a callback run in a later hard-IRQ drain (rule 7.2).
 matrixTest(
   "rule 9.4: irq_work/N drains until the lazy list is empty in one wake-up",
   { skip: rtOnly },

@@ -1,5 +1,5 @@
 /**
- * Conformance tests for SPEC.md §0 (model), §10 (tick-stop interaction),
+ * Conformance tests for docs/rules.md §0 (model), §10 (tick-stop interaction),
  * §12 (cross-CPU delivery) and §13 (warnings and fatal checks), each named
  * by its rule number and run over the arch x config matrix where the
  * behaviour may depend on the arch. Every matrix test runs on !RT and on

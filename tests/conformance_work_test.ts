@@ -1,5 +1,5 @@
 /**
- * Conformance tests for SPEC.md §1 (the work object), §2 (the lock-free
+ * Conformance tests for docs/rules.md §1 (the work object), §2 (the lock-free
  * list), §3 (claiming) and §6 (running one work), kernel version C (D where
  * the profile does not matter), without and with PREEMPT_RT.
  *
@@ -9,7 +9,7 @@
  * `maxCpus`, `config.rt`). On RT every non-HARD work joins the lazy list and
  * runs in `irq_work/N` (task context, IRQs on), woken by `irq_work_run()` /
  * `irq_work_tick()` or, for remote works, by the target's HARD
- * `irq_work_wake` work (SPEC §4.3, §5.5, §8, §9).
+ * `irq_work_wake` work (rules 4.3, 5.5, 8, 9).
  *
  * @module
  */
@@ -255,7 +255,7 @@ matrixTest("rule 2.1: a push from NMI between two task pushes is not lost", (cel
   assert.equal(nmiResult, true);
   // One list, three pushes (task, NMI, task): drained newest first, nothing lost.
   assert.deepEqual(order, ["c", "b", "a"]);
-  // The one list: the raised list, or on RT the lazy list (plain works, SPEC §4.3).
+  // The one list: the raised list, or on RT the lazy list (plain works, rule 4.3).
   const lists = events.filter((e) => e.type === "irq_work_queue").map((e) =>
     e.type === "irq_work_queue" && e.list
   );
@@ -361,7 +361,7 @@ matrixTest("rule 3.1: a queued work carries PENDING|BUSY|type until it runs", (c
   assert.equal(m.runs.length, 0);
   m.runUntil(5_000_000);
   assert.equal(m.runs.length, 1);
-  // RT: the 4 ms tick woke irq_work/0, which ran it (SPEC §8.2).
+  // RT: the 4 ms tick woke irq_work/0, which ran it (rule 8.2).
   assertRanWhereConfigSays(cell, m.runs[0]!, IRQ_WORK_LAZY);
   assert.equal(w.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
 });
@@ -396,7 +396,7 @@ matrixTest("rule 3.2: a work queued again from its own callback runs again later
   const [first, second] = [runs[0]!, runs[1]!];
   const { irqEntryNs, irqExitNs } = m.kernel.arch.timing;
   if (cell.config.rt) {
-    // RT: the plain work is on the lazy list and irq_work/0 runs it (SPEC §4.3, §9). The re-queue
+    // RT: the plain work is on the lazy list and irq_work/0 runs it (rules 4.3, 9). The re-queue
     // from inside the callback finds the lazy list empty again (the drain took it all), so it raises
     // where there is a self-interrupt (whose run() only finds the thread awake already); either way
     // the thread's loop sees the list non-empty and runs the work again at once (§9.4).
@@ -487,7 +487,7 @@ matrixTest(
     assert.equal(second.cpu, 0);
     assert.ok(second.queuedAt > first.startedAt && second.queuedAt < first.endedAt, "claimed while running");
     if (cell.config.rt) {
-      // RT (SPEC §5.5): the work went onto CPU 0's lazy list, which the running drain had emptied, so
+      // RT (rule 5.5): the work went onto CPU 0's lazy list, which the running drain had emptied, so
       // CPU 1 also sent CPU 0's HARD irq_work_wake through the call-single queue. Its interrupt
       // lands in the middle of the callback (the thread runs with IRQs on) and finds the thread
       // awake; the thread's loop then runs the work again straight after the first run (§9.4).
@@ -532,7 +532,7 @@ matrixTest("rule 3.3: a failed claim changes nothing and returns false", (cell) 
       results.push(yield* ctx.queue(r));
     }
     flagsAfter = w.flags;
-    // RT: a plain work's local list is the lazy list (SPEC §4.3).
+    // RT: a plain work's local list is the lazy list (rule 4.3).
     headAfter = (cell.config.rt ? m.kernel.irqWork.lazyList : m.kernel.irqWork.raisedList).get(0).first;
     nextAfter = w.next;
     yield* ctx.irqEnable();
@@ -544,7 +544,7 @@ matrixTest("rule 3.3: a failed claim changes nothing and returns false", (cell) 
   assert.equal(headAfter, w, "still the only entry");
   assert.equal(nextAfter, null);
   // One queue event and one raise per successful claim only. RT: the remote r goes onto CPU 1's
-  // lazy list and CPU 1's irq_work_wake goes through the call-single queue (SPEC §5.5).
+  // lazy list and CPU 1's irq_work_wake goes through the call-single queue (rule 5.5).
   const queues = events.filter((e) => e.type === "irq_work_queue").map((e) =>
     e.type === "irq_work_queue" && `${e.work}:${e.target}:${e.list}`
   );
@@ -573,7 +573,7 @@ matrixTest("rule 6.1/6.4: PENDING is cleared before the callback, BUSY after it"
   m.runUntil(20_000_000);
   if (cell.config.rt) {
     // RT: plain and lazy share the lazy list, which irq_work/0 drains newest first after the
-    // hard-IRQ drain of the raised list has woken it (SPEC §4.3, §8).
+    // hard-IRQ drain of the raised list has woken it (rules 4.3, 8).
     assert.deepEqual(m.runs.map((r) => r.work.name), ["hard", "lazy", "plain"]);
     assert.deepEqual(inside, [0x2a, 0x26, 0x22]);
   } else {
@@ -625,7 +625,7 @@ matrixTest(
   "rule 6.1/6.4: on RT a plain work re-claimed during its callback runs again in the same wake-up",
   { skip: rtOnly },
   (cell) => {
-    // RT, plain work: irq_work/0 runs it twice in one wake-up (SPEC §9.4). The second callback still
+    // RT, plain work: irq_work/0 runs it twice in one wake-up (rule 9.4). The second callback still
     // sees BUSY, so the first single step's compare-and-swap failed rather than clearing it.
     const m2 = cell.machine({ cpus: 1 });
     const atStart: number[] = [];
@@ -669,7 +669,7 @@ matrixTest("rule 6.3: the callback gets the work and the running CPU's context",
   assert.equal(runsOf(m, w).length, 1);
   assert.equal(seen[0]!.work, w);
   assert.equal(seen[0]!.cpu, target);
-  // RT: a plain work runs in the target's irq_work/N, preemptible with IRQs on (SPEC §0.4, §9.4).
+  // RT: a plain work runs in the target's irq_work/N, preemptible with IRQs on (rules 0.4, 9.4).
   assert.equal(seen[0]!.context, cell.config.rt ? "task" : "hardirq");
   assert.equal(seen[0]!.irqsOff, !cell.config.rt);
   const run = runsOf(m, w)[0]!;
@@ -726,7 +726,7 @@ function syncScenario(cell: Cell, kind: number): void {
     e.type === "sched_switch" && e.prevComm === "syncer" && e.prevState === "D"
   );
   const wakes = events.filter((e) => e.type === "sched_wakeup" && e.wakeComm === "syncer");
-  // Sleeping branch (SPEC §11.3): RT with a non-HARD work (whatever the arch), or no self-interrupt.
+  // Sleeping branch (rule 11.3): RT with a non-HARD work (whatever the arch), or no self-interrupt.
   if ((cell.config.rt && !kind) || !cell.arch.hasIrqWorkInterrupt) {
     assert.equal(sleeps.length, 1, `${what}: slept uninterruptibly once`);
     assert.ok(sleeps[0]!.time < run[0]!.startedAt, "asleep before the work ran");

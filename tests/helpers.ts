@@ -72,13 +72,13 @@ export function spending(ns = 100) {
 /**
  * RT: when `irq_work/N` starts a work whose wake-up came from an interrupt at
  * `wokenAt` (the instant a hard-IRQ drain would have started it): the
- * interrupt returns, then the CPU switches to the thread (SPEC §8.1, §8.2, §9).
+ * interrupt returns, then the CPU switches to the thread (rules 8.1, 8.2, 9).
  */
 export function threadStart(m: Machine, wokenAt: number): number {
   return wokenAt + m.kernel.arch.timing.irqExitNs + m.kernel.timing.contextSwitchNs;
 }
 
-/** Assert `run` happened where the cell puts a work with `flags`: hard-IRQ, or RT's `irq_work/N` (SPEC §4.3, §9.4). */
+/** Assert `run` happened where the cell puts a work with `flags`: hard-IRQ, or RT's `irq_work/N` (rules 4.3, 9.4). */
 export function assertRanWhereConfigSays(
   cell: Cell,
   run: WorkRun,

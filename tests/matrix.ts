@@ -27,7 +27,7 @@ export interface ArchCase {
 /** One kernel configuration of the matrix. */
 export interface ConfigCase {
   readonly name: string;
-  /** PREEMPT_RT is configured: non-HARD works are threaded (SPEC §4.3, §5.5, §9). */
+  /** PREEMPT_RT is configured: non-HARD works are threaded (rules 4.3, 5.5, 9). */
   readonly rt: boolean;
   readonly plugins: () => Plugin[];
 }

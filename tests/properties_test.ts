@@ -3,10 +3,10 @@
  * matrix and every kernel profile conserve works and leave the machine clean.
  * For any mix of tasks that queue plain, LAZY and HARD works locally and
  * remotely, spend time, sleep and sync (each work by one task only, since
- * concurrent syncers are unsupported, SPEC §11.5; and not where the profile's
+ * concurrent syncers are unsupported, rule 11.5; and not where the profile's
  * sync livelocks on RT: the seed's spinning sync, bug H1, and LAZY|HARD works):
  *
- * - every successful claim leads to exactly one run (SPEC §3, §6: no work is
+ * - every successful claim leads to exactly one run (rules 3, 6: no work is
  *   lost or run twice);
  * - afterwards every list and call-single queue is empty and every work is
  *   free again, with only its LAZY/HARD and type bits left (§1.6, §6.4);

@@ -2,7 +2,7 @@
  * Tests for behaviour fixed or added after a review of the model against the
  * kernel: the polling-idle window, idle=poll ticks, corrupted call-single
  * queues, use after free of embedded works, version-gated tracepoints and
- * UP vs SMP builds. Each names the SPEC rule it checks.
+ * UP vs SMP builds. Each names the rule of docs/rules.md it checks.
  */
 
 import assert from "node:assert/strict";
@@ -69,7 +69,7 @@ Deno.test("rule 2.5 (bug H5): a work pushed twice onto a remote call-single queu
   const w = irqWorkInitHard(cb, "w");
   m.spawn({ cpu: 0, name: "user", at: T0 }, function* (ctx) {
     yield* ctx.queueOn(w, 1);
-    initIrqWork(w, cb); // re-initialised while queued (SPEC 1.4)
+    initIrqWork(w, cb); // re-initialised while queued (rule 1.4)
     yield* ctx.queueOn(w, 1); // w->next == w: the queue is a cycle
   });
   m.runUntil(T0 + 1_000_000);

@@ -1,5 +1,5 @@
 /**
- * Ready-made works modelled on real in-kernel irq_work users (SPEC appendix
+ * Ready-made works modelled on real in-kernel irq_work users (docs/rules.md appendix
  * "real in-kernel irq_work users"). Each factory returns a
  * {@linkcode Workload}: the `IrqWork` made with the kernel's own initialiser
  * (`irqWorkInit` / `irqWorkInitLazy` / `irqWorkInitHard`), the locks and
