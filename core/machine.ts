@@ -28,6 +28,7 @@ import type { KernelParts } from "./parts.ts";
 import { KERNEL_PROFILES } from "./profile.ts";
 import { Random } from "./random.ts";
 import { Rcu } from "./rcu.ts";
+import { RunLog } from "./run_log.ts";
 import { internalPrio, type SchedPolicy, Task } from "./sched.ts";
 import { Smp } from "./smp.ts";
 import { SmpFlush } from "./smp_flush.ts";
@@ -55,6 +56,9 @@ export interface TaskOptions {
 /** A task or NMI body: kernel code, a generator or a plain function, started when it first runs. */
 export type TaskBody = (ctx: Context) => MaybeKernel;
 
+/** How many irq_work runs a machine keeps unless told (`keepRuns`). */
+const DEFAULT_KEEP_RUNS = 100_000;
+
 /**
  * An emulated machine. Build one with {@linkcode createMachine}.
  */
@@ -63,8 +67,7 @@ export class Machine {
   readonly kernel: KernelParts;
   /** Seeded random numbers for scenarios and the explorer; the machine itself makes no random choice. */
   readonly random: Random;
-  /** Every irq_work callback run so far. */
-  readonly runs: WorkRun[];
+  #runLog: RunLog;
   /** Interrupts taken, by kind, per CPU. */
   readonly interrupts: Record<InterruptKind | "nmi", number[]>;
   #contexts: readonly Context[];
@@ -76,7 +79,7 @@ export class Machine {
     built: {
       kernel: KernelParts;
       random: Random;
-      runs: WorkRun[];
+      runLog: RunLog;
       interrupts: Record<InterruptKind | "nmi", number[]>;
       contexts: readonly Context[];
       env: CpuEnv;
@@ -84,7 +87,7 @@ export class Machine {
   ) {
     this.kernel = built.kernel;
     this.random = built.random;
-    this.runs = built.runs;
+    this.#runLog = built.runLog;
     this.interrupts = built.interrupts;
     this.#contexts = built.contexts;
     this.#env = built.env;
@@ -94,6 +97,16 @@ export class Machine {
   /** The current simulated time in ns. */
   get now(): number {
     return this.kernel.engine.now;
+  }
+
+  /** The irq_work callback runs so far: the last `keepRuns` of them (all, by default up to 100,000), oldest first. */
+  get runs(): readonly WorkRun[] {
+    return this.#runLog.runs;
+  }
+
+  /** How many irq_work callbacks ran in all, including runs no longer kept in {@linkcode Machine.runs}. */
+  get runCount(): number {
+    return this.#runLog.total;
   }
 
   /** Every WARN/BUG/livelock so far. */
@@ -287,7 +300,7 @@ export function createMachine(options: MachineOptions): Machine {
   const hasIrqWorkInterrupt = arch.hasIrqWorkInterrupt({ cpus: n, smp: smpBuild });
   // Callbacks get their CPU's scenario Context, made below once every part exists.
   const contexts: Context[] = [];
-  const runs: WorkRun[] = [];
+  const runLog = new RunLog(options.keepRuns ?? DEFAULT_KEEP_RUNS);
   const irqWork = new IrqWorkCore({
     cpus,
     memory,
@@ -307,7 +320,7 @@ export function createMachine(options: MachineOptions): Machine {
     spinLimitNs: timing.spinLimitNs,
     now,
     contextOf: (cpu) => contexts[cpu.id]!,
-    recordRun: (run) => runs.push(run),
+    recordRun: (run) => runLog.push(run),
   });
   const ticks = new Ticks(
     { cpus, timers, trace, rcu, irqWork, tickNs: timing.tickNs, now },
@@ -345,7 +358,7 @@ export function createMachine(options: MachineOptions): Machine {
   const machine = new Machine({
     kernel,
     random: new Random(options.seed ?? 1),
-    runs,
+    runLog,
     interrupts,
     contexts,
     env,

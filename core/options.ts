@@ -37,6 +37,12 @@ export interface MachineOptions {
    * reference the fast path is tested against.
    */
   readonly fastForward?: boolean;
+  /**
+   * How many of the latest irq_work runs `Machine.runs` keeps (default
+   * 100,000; `Infinity` keeps all), so that memory stays bounded on long runs;
+   * `Machine.runCount` counts them all.
+   */
+  readonly keepRuns?: number;
   /** Override some of {@linkcode DEFAULT_TIMING}. */
   readonly timing?: Partial<MachineTiming>;
   /** Plugins, in order. */
@@ -53,6 +59,7 @@ const KNOWN_OPTIONS = new Set([
   "nohz",
   "idle",
   "fastForward",
+  "keepRuns",
   "timing",
   "plugins",
 ]);
@@ -104,6 +111,10 @@ export function validate(options: MachineOptions): Arch {
     throw new TypeError(
       `Machine option fastForward must be true or false, got ${JSON.stringify(options.fastForward)}`,
     );
+  }
+  const keep = options.keepRuns;
+  if (keep !== undefined && keep !== Infinity && !(Number.isSafeInteger(keep) && keep >= 0)) {
+    throw new RangeError(`Machine option keepRuns must be a whole number >= 0 or Infinity, got ${keep}`);
   }
   if (options.nohz !== undefined && typeof options.nohz !== "boolean") {
     throw new TypeError(`Machine option nohz must be true or false, got ${JSON.stringify(options.nohz)}`);

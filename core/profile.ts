@@ -16,7 +16,7 @@ export interface KernelProfile {
    * `irq_work_sync()` sleeps on the work's rcuwait where the irq_work policy
    * says waiters sleep, and the single step wakes it (C+, rules 6.5, 11.3;
    * fix 09089db79859 for PREEMPT_RT, 810979682ccc for arches without a
-   * self-interrupt). Without it, `irq_work_sync()` always spins (§11.2).
+   * self-interrupt). Without it, `irq_work_sync()` always spins (rule 11.2).
    */
   readonly sleepingSync: boolean;
   /**

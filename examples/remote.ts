@@ -3,9 +3,9 @@
  * travel through CPU 1's call-single queue; only the push that finds the
  * queue empty sends the IPI, and the flush reverses the queue, so works
  * queued in one burst run oldest first (rule 7.3). Works CPU 1 queues on
- * itself go to its raised list, which is drained newest first (§7.1). A LAZY
+ * itself go to its raised list, which is drained newest first (rule 7.1). A LAZY
  * work sent to another CPU does not wait for that CPU's tick: the IPI runs
- * it (§5.4).
+ * it (rule 5.4).
  *
  * Run: deno run examples/remote.ts
  *
