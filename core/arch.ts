@@ -83,7 +83,19 @@ export interface ArchIrqHw extends ArchRaiseHw {
   irqWorkRun(cpu: Cpu): Kernel;
 }
 
-/** An architecture: fills the machine's `Arch` slot. */
+/**
+ * An architecture: fills the machine's `Arch` slot.
+ *
+ * @example
+ * ```ts
+ * import type { Arch } from "./arch.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * // A tick-only variant of an arch: no irq_work interrupt, works wait for the tick.
+ * const base = fixtureArch();
+ * const tickOnly: Arch = { ...base, name: "my-arch", hasIrqWorkInterrupt: () => false, irqWorkRaise: base.irqWorkRaise };
+ * if (tickOnly.hasIrqWorkInterrupt({ cpus: 2, smp: true })) throw new Error("no self-interrupt");
+ * ```
+ */
 export interface Arch {
   /** Short name used in options and reports, e.g. `x86`. */
   readonly name: string;

@@ -16,7 +16,20 @@ import type { KernelParts } from "./parts.ts";
 import { CallSingleData } from "./smp.ts";
 import type { ContextKind } from "./trace.ts";
 
-/** The current task as a callback sees it. */
+/**
+ * The current task as a callback sees it.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * const m = createMachine({ arch: fixtureArch() });
+ * m.spawn({ cpu: 0, name: "me", policy: "fifo", priority: 50 }, (ctx) => {
+ *   if (ctx.task.comm !== "me" || ctx.task.prio !== 49) throw new Error("FIFO 50 is prio 49");
+ * });
+ * m.runUntil(1_000_000);
+ * ```
+ */
 export interface TaskInfo {
   /** Task name. */
   readonly comm: string;

@@ -462,7 +462,25 @@ export function* preemptEnable(cpu: Cpu): Kernel {
   if (cpu.wantsPreempt()) yield STEP;
 }
 
-/** An exception thrown by scenario code (a task body, an NMI handler, an irq_work callback). */
+/**
+ * An exception thrown by scenario code (a task body, an NMI handler, an irq_work callback).
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * import { ScenarioError } from "./cpu.ts";
+ * const m = createMachine({ arch: fixtureArch() });
+ * m.spawn({ cpu: 0, name: "oops" }, () => {
+ *   throw new Error("bad scenario");
+ * });
+ * try {
+ *   m.runUntil(1_000_000);
+ * } catch (e) {
+ *   if (!(e instanceof ScenarioError) || !e.message.includes("current task oops")) throw e;
+ * }
+ * ```
+ */
 export class ScenarioError extends Error {
   /** Error name. */
   override name = "ScenarioError";

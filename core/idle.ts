@@ -13,7 +13,16 @@ import type { Rcu } from "./rcu.ts";
 import type { SmpFlush } from "./smp_flush.ts";
 import type { Ticks } from "./tick.ts";
 
-/** How idle CPUs wait: halt for an interrupt, or poll `need_resched` (`idle=poll`). */
+/**
+ * How idle CPUs wait: halt for an interrupt, or poll `need_resched` (`idle=poll`).
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * createMachine({ arch: fixtureArch(), cpus: 2, idle: "poll" }); // idle=poll: no IPI to wake an idle CPU
+ * ```
+ */
 export type IdleMode = "halt" | "poll";
 
 /** `do_idle()` forever, on `cpu`. */

@@ -36,20 +36,64 @@ import type { Timers } from "./timer.ts";
 import type { ContextKind, TraceHub } from "./trace.ts";
 import type { Wakeups } from "./wake.ts";
 
-/** The work is queued and its callback has not started (rule 1.2). */
+/**
+ * The work is queued and its callback has not started (rule 1.2).
+ *
+ * @example
+ * ```ts
+ * import { IRQ_WORK_PENDING, irqWorkInit } from "./irq_work.ts";
+ * if (irqWorkInit(() => {}).flags & IRQ_WORK_PENDING) throw new Error("a fresh work is not pending");
+ * ```
+ */
 export const IRQ_WORK_PENDING = 0x01;
-/** The work is claimed: queued or running. */
+/**
+ * The work is claimed: queued or running.
+ *
+ * @example
+ * ```ts
+ * import { IRQ_WORK_BUSY, IRQ_WORK_PENDING } from "./irq_work.ts";
+ * const running = IRQ_WORK_BUSY; // callback running, not queued again: may be claimed
+ * if (running & IRQ_WORK_PENDING) throw new Error("busy is not pending");
+ * ```
+ */
 export const IRQ_WORK_BUSY = 0x02;
-/** Run from the tick, unless the tick is stopped. */
+/**
+ * Run from the tick, unless the tick is stopped.
+ *
+ * @example
+ * ```ts
+ * import { IRQ_WORK_LAZY, irqWorkInitLazy } from "./irq_work.ts";
+ * if (irqWorkInitLazy(() => {}).flags !== IRQ_WORK_LAZY) throw new Error("LAZY");
+ * ```
+ */
 export const IRQ_WORK_LAZY = 0x04;
-/** Run in hard-IRQ context even on PREEMPT_RT. */
+/**
+ * Run in hard-IRQ context even on PREEMPT_RT.
+ *
+ * @example
+ * ```ts
+ * import { IRQ_WORK_HARD_IRQ, irqWorkInitHard } from "./irq_work.ts";
+ * if (irqWorkInitHard(() => {}).flags !== IRQ_WORK_HARD_IRQ) throw new Error("HARD");
+ * ```
+ */
 export const IRQ_WORK_HARD_IRQ = 0x08;
 /** What a claim sets. */
 export const IRQ_WORK_CLAIMED = IRQ_WORK_PENDING | IRQ_WORK_BUSY;
 /** The call-single-queue type of an irq_work entry (bits 4-7). */
 export const CSD_TYPE_IRQ_WORK = 0x20;
 
-/** An irq_work callback; it may be a generator that spends CPU time. */
+/**
+ * An irq_work callback; it may be a generator that spends CPU time.
+ *
+ * @example
+ * ```ts
+ * import { type IrqWorkFunc, irqWorkInit } from "./irq_work.ts";
+ * const callback: IrqWorkFunc = function* (work, ctx) {
+ *   yield* ctx.spend(1_000); // 1 µs of CPU time, in whatever context the work runs
+ * };
+ * irqWorkInit(callback, "one_microsecond");
+ * ```
+ */
 export type IrqWorkFunc = (work: IrqWork, ctx: Context) => MaybeKernel;
 
 /** `struct rcuwait`: a one-slot register for the task waiting on a work (rule 11.5). */
@@ -59,6 +103,13 @@ export type RcuWait = Cell<Task | null>;
  * `struct irq_work`: a callback, a flag word, a list link and a waiter slot.
  * Make one with {@linkcode irqWorkInit}, {@linkcode irqWorkInitLazy} or
  * {@linkcode irqWorkInitHard}.
+ *
+ * @example
+ * ```ts
+ * import { IRQ_WORK_LAZY, IrqWork } from "./irq_work.ts";
+ * const work = new IrqWork(() => {}, IRQ_WORK_LAZY, "lazy_one");
+ * if (work.name !== "lazy_one" || work.flags !== IRQ_WORK_LAZY) throw new Error("raw constructor");
+ * ```
  */
 export class IrqWork implements LlistNode {
   /** The flag word (`node.a_flags`), a shared word. */
@@ -111,12 +162,29 @@ export function irqWorkInit(func: IrqWorkFunc, name?: string): IrqWork {
   return new IrqWork(func, 0, name);
 }
 
-/** `IRQ_WORK_INIT_LAZY(func)`: a work that waits for the tick (flags LAZY). */
+/**
+ * `IRQ_WORK_INIT_LAZY(func)`: a work that waits for the tick (flags LAZY).
+ *
+ * @example
+ * ```ts
+ * import { IRQ_WORK_LAZY, irqWorkInitLazy } from "./irq_work.ts";
+ * const w = irqWorkInitLazy(function wakeUpKlogd() {});
+ * if (w.flags !== IRQ_WORK_LAZY || w.name !== "wakeUpKlogd") throw new Error("LAZY, named after its callback");
+ * ```
+ */
 export function irqWorkInitLazy(func: IrqWorkFunc, name?: string): IrqWork {
   return new IrqWork(func, IRQ_WORK_LAZY, name);
 }
 
-/** `IRQ_WORK_INIT_HARD(func)`: a work that runs in hard-IRQ context even on PREEMPT_RT. */
+/**
+ * `IRQ_WORK_INIT_HARD(func)`: a work that runs in hard-IRQ context even on PREEMPT_RT.
+ *
+ * @example
+ * ```ts
+ * import { irqWorkInitHard, irqWorkIsHard } from "./irq_work.ts";
+ * if (!irqWorkIsHard(irqWorkInitHard(() => {}))) throw new Error("HARD");
+ * ```
+ */
 export function irqWorkInitHard(func: IrqWorkFunc, name?: string): IrqWork {
   return new IrqWork(func, IRQ_WORK_HARD_IRQ, name);
 }
@@ -125,6 +193,15 @@ export function irqWorkInitHard(func: IrqWorkFunc, name?: string): IrqWork {
  * `init_irq_work(work, func)`: overwrite the whole work, whatever its state.
  * Re-initialising a queued work silently clears PENDING/BUSY and its link
  * (rule 1.4; the root of bug H5).
+ *
+ * @example
+ * ```ts
+ * import { initIrqWork, irqWorkInit } from "./irq_work.ts";
+ * const work = irqWorkInit(() => {}, "w");
+ * work.flags = 0x23; // claimed and queued
+ * initIrqWork(work, () => {}); // clears the flags and the link, as the kernel does (bug H5)
+ * if (work.flags !== 0) throw new Error("overwritten");
+ * ```
  */
 export function initIrqWork(work: IrqWork, func: IrqWorkFunc): void {
   work.func = func;
@@ -133,17 +210,52 @@ export function initIrqWork(work: IrqWork, func: IrqWorkFunc): void {
   work.irqwait.value = null;
 }
 
-/** `irq_work_is_pending()`. */
+/**
+ * `irq_work_is_pending()`.
+ *
+ * @example
+ * ```ts
+ * import { irqWorkInit, irqWorkIsPending } from "./irq_work.ts";
+ * if (irqWorkIsPending(irqWorkInit(() => {}))) throw new Error("fresh works are free");
+ * ```
+ */
 export function irqWorkIsPending(work: IrqWork): boolean {
   return (work.flags & IRQ_WORK_PENDING) !== 0;
 }
 
-/** `irq_work_is_busy()`. */
+/**
+ * `irq_work_is_busy()`.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * import { irqWorkInit, irqWorkIsBusy } from "./irq_work.ts";
+ * const m = createMachine({ arch: fixtureArch() });
+ * const work = irqWorkInit(() => {});
+ * m.spawn({ cpu: 0, name: "q" }, function* (ctx) {
+ *   yield* ctx.irqDisable(); // the self-interrupt waits
+ *   yield* ctx.queue(work);
+ *   if (!irqWorkIsBusy(work)) throw new Error("queued works are busy");
+ *   yield* ctx.irqEnable();
+ * });
+ * m.runUntil(1_000_000);
+ * if (irqWorkIsBusy(work)) throw new Error("free again after its run");
+ * ```
+ */
 export function irqWorkIsBusy(work: IrqWork): boolean {
   return (work.flags & IRQ_WORK_BUSY) !== 0;
 }
 
-/** `irq_work_is_hard()`. */
+/**
+ * `irq_work_is_hard()`.
+ *
+ * @example
+ * ```ts
+ * import { irqWorkInit, irqWorkIsHard } from "./irq_work.ts";
+ * if (irqWorkIsHard(irqWorkInit(() => {}))) throw new Error("plain works are threaded on PREEMPT_RT");
+ * ```
+ */
 export function irqWorkIsHard(work: IrqWork): boolean {
   return (work.flags & IRQ_WORK_HARD_IRQ) !== 0;
 }
@@ -184,7 +296,21 @@ export const NON_RT_POLICY: IrqWorkPolicy = Object.freeze({
   drainNeedsIrqsOff: true,
 });
 
-/** One execution of an irq_work callback. */
+/**
+ * One execution of an irq_work callback.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * import { irqWorkInit } from "./irq_work.ts";
+ * const m = createMachine({ arch: fixtureArch() });
+ * m.spawn({ cpu: 0, name: "q", at: 1_000_000 }, (ctx) => ctx.queue(irqWorkInit(() => {})));
+ * m.runUntil(2_000_000);
+ * const run = m.runs[0]!;
+ * if (run.context !== "hardirq" || run.startedAt <= run.queuedAt) throw new Error("ran in the self-interrupt");
+ * ```
+ */
 export interface WorkRun {
   /** The work that ran. */
   readonly work: IrqWork;

@@ -15,7 +15,21 @@
 /** What kernel code yields to the CPU it runs on. */
 export type Op = number;
 
-/** A piece of kernel code returning `T`; compose with `yield*`. */
+/**
+ * A piece of kernel code returning `T`; compose with `yield*`.
+ *
+ * @example
+ * ```ts
+ * import type { Kernel } from "./kernel.ts";
+ * import type { Context } from "./context.ts";
+ * // Scenario code composes kernel calls with yield*; its own helpers are Kernel too.
+ * function* busyFor(ctx: Context, ns: number): Kernel<number> {
+ *   yield* ctx.spend(ns);
+ *   return ctx.now;
+ * }
+ * void busyFor;
+ * ```
+ */
 export type Kernel<T = void> = Generator<Op, T, void>;
 
 /** A step: zero time, but other CPUs' steps due now may run before the next one. */
@@ -27,7 +41,16 @@ export const SCHEDULE: Op = -1;
 /** Idle only: wait with interrupts enabled until an interrupt arrives (`safe_halt`). */
 export const HALT: Op = -2;
 
-/** Spend `ns` nanoseconds of CPU time. */
+/**
+ * Spend `ns` nanoseconds of CPU time.
+ *
+ * @example
+ * ```ts
+ * import { spend } from "./kernel.ts";
+ * const op = spend(500);
+ * if (op.next().value !== 500) throw new Error("yields the ns to spend");
+ * ```
+ */
 export function* spend(ns: number): Kernel {
   if (!(ns >= 0) || !Number.isSafeInteger(ns)) {
     throw new RangeError(
@@ -37,7 +60,20 @@ export function* spend(ns: number): Kernel {
   yield ns;
 }
 
-/** A callback that may be plain (no time spent) or a generator spending time. */
+/**
+ * A callback that may be plain (no time spent) or a generator spending time.
+ *
+ * @example
+ * ```ts
+ * import type { MaybeKernel } from "./kernel.ts";
+ * import type { Context } from "./context.ts";
+ * const plain = (_ctx: Context): MaybeKernel => {}; // takes no time
+ * const timed = function* (ctx: Context): MaybeKernel {
+ *   yield* ctx.spend(100);
+ * };
+ * void plain, timed;
+ * ```
+ */
 export type MaybeKernel = Generator<Op, unknown, void> | void;
 
 /** Run a callback that is either a plain function's result or a generator. */

@@ -11,7 +11,22 @@ import type { Findings } from "./findings.ts";
 import { type Kernel, STEP } from "./kernel.ts";
 import type { TraceHub } from "./trace.ts";
 
-/** A kernel object from `kmalloc()`. */
+/**
+ * A kernel object from `kmalloc()`.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * const m = createMachine({ arch: fixtureArch() });
+ * m.spawn({ cpu: 0, name: "t" }, function* (ctx) {
+ *   const buffer = yield* ctx.kmalloc("buffer");
+ *   yield* ctx.kfree(buffer);
+ *   if (!buffer.freed) throw new Error("poisoned");
+ * });
+ * m.runUntil(1_000_000);
+ * ```
+ */
 export class KObject {
   /** Freed: any further access is a use after free. */
   freed = false;

@@ -39,7 +39,23 @@ export const NON_RT_LOCKING: LockingPolicy = Object.freeze({
   spinUnlock: (locks: Locking, cpu: Cpu, lock: Spinlock) => locks.spinningUnlock(cpu, lock),
 });
 
-/** `raw_spinlock_t`. */
+/**
+ * `raw_spinlock_t`.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * import { RawSpinlock } from "./locking.ts";
+ * const rqLock = new RawSpinlock("rq->lock");
+ * const m = createMachine({ arch: fixtureArch() });
+ * m.spawn({ cpu: 0, name: "t" }, function* (ctx) {
+ *   yield* ctx.rawSpinLock(rqLock); // preemption is off while it is held
+ *   yield* ctx.rawSpinUnlock(rqLock);
+ * });
+ * m.runUntil(1_000_000);
+ * ```
+ */
 export class RawSpinlock {
   /** The holder (in interrupt context: the interrupted task), or null: the lock word. */
   readonly owner: Cell<Task | null> = new Cell<Task | null>(null);
@@ -47,7 +63,23 @@ export class RawSpinlock {
   constructor(readonly name: string) {}
 }
 
-/** `spinlock_t`. */
+/**
+ * `spinlock_t`.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * import { Spinlock } from "./locking.ts";
+ * const waitq = new Spinlock("log_wait.lock"); // sleeps on PREEMPT_RT
+ * const m = createMachine({ arch: fixtureArch() });
+ * m.spawn({ cpu: 0, name: "t" }, function* (ctx) {
+ *   yield* ctx.spinLock(waitq);
+ *   yield* ctx.spinUnlock(waitq);
+ * });
+ * m.runUntil(1_000_000);
+ * ```
+ */
 export class Spinlock {
   /** The holder, or null: the lock word. */
   readonly owner: Cell<Task | null> = new Cell<Task | null>(null);

@@ -39,7 +39,16 @@ import { DEFAULT_TIMING, type MachineTiming } from "./timing.ts";
 import { type Finding, type Observer, TraceHub } from "./trace.ts";
 import { Wakeups } from "./wake.ts";
 
-/** Options of a task. */
+/**
+ * Options of a task.
+ *
+ * @example
+ * ```ts
+ * import type { TaskOptions } from "./machine.ts";
+ * const rtTask: TaskOptions = { cpu: 0, name: "cyclic", policy: "fifo", priority: 90, at: 1_000_000 };
+ * void rtTask;
+ * ```
+ */
 export interface TaskOptions {
   /** The CPU the task is bound to. */
   readonly cpu: number;
@@ -53,7 +62,18 @@ export interface TaskOptions {
   readonly at?: number;
 }
 
-/** A task or NMI body: kernel code, a generator or a plain function, started when it first runs. */
+/**
+ * A task or NMI body: kernel code, a generator or a plain function, started when it first runs.
+ *
+ * @example
+ * ```ts
+ * import type { TaskBody } from "./machine.ts";
+ * const producer: TaskBody = function* (ctx) {
+ *   yield* ctx.sleep(1_000_000);
+ * };
+ * void producer;
+ * ```
+ */
 export type TaskBody = (ctx: Context) => MaybeKernel;
 
 /** How many irq_work runs a machine keeps unless told (`keepRuns`). */
@@ -61,6 +81,16 @@ const DEFAULT_KEEP_RUNS = 100_000;
 
 /**
  * An emulated machine. Build one with {@linkcode createMachine}.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * const m = createMachine({ arch: fixtureArch(), cpus: 2 });
+ * m.nmi(1, 500_000, () => {}); // an NMI on CPU 1 at 0.5 ms
+ * m.runFor(1_000_000);
+ * if (m.now !== 1_000_000 || m.interrupts.nmi[1] !== 1) throw new Error("one NMI");
+ * ```
  */
 export class Machine {
   /** The kernel's parts (for plugins and tests that look inside). */

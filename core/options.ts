@@ -12,7 +12,17 @@ import type { Plugin } from "./parts.ts";
 import { KERNEL_PROFILES, type KernelVersion } from "./profile.ts";
 import { DEFAULT_TIMING, type MachineTiming } from "./timing.ts";
 
-/** What to build. */
+/**
+ * What to build.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * const m = createMachine({ arch: fixtureArch(), cpus: 4, hz: 1000, kernel: "C", seed: 7, keepRuns: 1_000 });
+ * if (m.kernel.cpus.length !== 4) throw new Error("four CPUs");
+ * ```
+ */
 export interface MachineOptions {
   /** The architecture (fills the `Arch` slot). */
   readonly arch: Arch;

@@ -74,6 +74,22 @@ export interface KernelParts {
 /**
  * A plugin: fills slots and observes. Each slot takes one value; two plugins
  * filling the same slot is an error the builder reports.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * import type { Plugin } from "./parts.ts";
+ * const switches: number[] = [];
+ * const countSwitches: Plugin = {
+ *   name: "switch-counter",
+ *   observers: [(e) => void (e.type === "sched_switch" && switches.push(e.time))],
+ * };
+ * const m = createMachine({ arch: fixtureArch(), plugins: [countSwitches] });
+ * m.spawn({ cpu: 0, name: "t" }, () => {});
+ * m.runUntil(1_000_000);
+ * if (switches.length !== 2) throw new Error("to the task and back to idle");
+ * ```
  */
 export interface Plugin {
   /** Name used in error messages. */

@@ -5,7 +5,17 @@
  * @module
  */
 
-/** The kernel versions the emulator models. */
+/**
+ * The kernel versions the emulator models.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * const older = createMachine({ arch: fixtureArch(), kernel: "C" }); // sync without the grace period
+ * if (older.kernel.profile.rcuProtectedSync) throw new Error("C has no RCU-protected sync");
+ * ```
+ */
 export type KernelVersion = "seed" | "C" | "D";
 
 /** What a kernel version answers where versions differ in irq_work. */

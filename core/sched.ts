@@ -13,7 +13,16 @@ import { Cell } from "./atomic.ts";
 import type { Kernel } from "./kernel.ts";
 import type { LlistNode } from "./llist.ts";
 
-/** Scheduling policy of a task. */
+/**
+ * Scheduling policy of a task.
+ *
+ * @example
+ * ```ts
+ * import type { SchedPolicy } from "./sched.ts";
+ * const policies: SchedPolicy[] = ["fifo", "rr", "other"];
+ * void policies;
+ * ```
+ */
 export type SchedPolicy = "fifo" | "rr" | "other";
 
 /** `TASK_RUNNING`, sleeping states and `TASK_DEAD`. */

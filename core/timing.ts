@@ -4,7 +4,16 @@
  * @module
  */
 
-/** Time costs of the machine, beyond the arch's. */
+/**
+ * Time costs of the machine, beyond the arch's.
+ *
+ * @example
+ * ```ts
+ * import type { MachineTiming } from "./timing.ts";
+ * const costs: Partial<MachineTiming> = { cpuRelaxNs: 10 };
+ * void costs;
+ * ```
+ */
 export interface MachineTiming {
   /** A context switch, charged to the incoming task (assumed 2 µs). */
   readonly contextSwitchNs: number;
@@ -16,7 +25,18 @@ export interface MachineTiming {
   readonly spinLimitNs: number;
 }
 
-/** Default {@linkcode MachineTiming}: assumptions for a modern server core, stated as such. */
+/**
+ * Default {@linkcode MachineTiming}: assumptions for a modern server core, stated as such.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * import { DEFAULT_TIMING } from "./timing.ts";
+ * const slowSwitch = createMachine({ arch: fixtureArch(), timing: { contextSwitchNs: 5_000 } });
+ * if (slowSwitch.kernel.timing.tickNs !== DEFAULT_TIMING.tickNs) throw new Error("the rest stays");
+ * ```
+ */
 export const DEFAULT_TIMING: MachineTiming = Object.freeze({
   contextSwitchNs: 2_000,
   tickNs: 1_000,

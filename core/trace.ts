@@ -15,7 +15,16 @@
  * @module
  */
 
-/** Where on the CPU code runs, innermost first. */
+/**
+ * Where on the CPU code runs, innermost first.
+ *
+ * @example
+ * ```ts
+ * import type { ContextKind } from "./trace.ts";
+ * const threaded: ContextKind = "task"; // where PREEMPT_RT runs plain works
+ * void threaded;
+ * ```
+ */
 export type ContextKind = "task" | "softirq" | "hardirq" | "nmi";
 
 /** Where and when an event happened: what ftrace prints before the event name, as typed fields. */
@@ -256,15 +265,58 @@ export type TraceBody =
   | TickStopEvent
   | FindingEvent;
 
-/** A whole trace event. */
+/**
+ * A whole trace event.
+ *
+ * @example
+ * ```ts
+ * import type { TraceEvent } from "./trace.ts";
+ * function describe(e: TraceEvent): string {
+ *   return e.type === "irq_work_execute_start" ? `work ${e.workId} (${e.work}) starts on CPU ${e.cpu}` : e.type;
+ * }
+ * void describe;
+ * ```
+ */
 export type TraceEvent = TraceHeader & TraceBody;
 
-/** A function that receives every trace event. */
+/**
+ * A function that receives every trace event.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * import type { Observer } from "./trace.ts";
+ * const switches: string[] = [];
+ * const watch: Observer = (e) => void (e.type === "sched_switch" && switches.push(e.nextComm));
+ * const m = createMachine({ arch: fixtureArch() });
+ * m.observe(watch);
+ * m.spawn({ cpu: 0, name: "t" }, () => {});
+ * m.runUntil(1_000_000);
+ * if (switches.join() !== "t,swapper/0") throw new Error(switches.join());
+ * ```
+ */
 export type Observer = (event: TraceEvent) => void;
 
 /**
  * A kernel rule the modelled code violated (WARN/BUG), recorded, not thrown:
  * the emulator keeps the evidence and (for BUG) stops the machine.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * import { irqWorkInit } from "./irq_work.ts";
+ * const m = createMachine({ arch: fixtureArch() });
+ * m.spawn({ cpu: 0, name: "t" }, function* (ctx) {
+ *   yield* ctx.irqDisable();
+ *   yield* ctx.sync(irqWorkInit(() => {})); // lockdep: interrupts must be on
+ *   yield* ctx.irqEnable();
+ * });
+ * m.runUntil(1_000_000);
+ * const f = m.findings[0]!;
+ * if (f.level !== "WARN" || f.comm !== "t") throw new Error(f.message);
+ * ```
  */
 export interface Finding {
   /**

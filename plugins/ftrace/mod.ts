@@ -22,7 +22,16 @@ import { formatEvent, ftraceHeader } from "./format.ts";
 
 export { formatCpumask, formatEvent, ftraceHeader, latencyFlags } from "./format.ts";
 
-/** A plugin that keeps the ftrace text of a run. */
+/**
+ * A plugin that keeps the ftrace text of a run.
+ *
+ * @example
+ * ```ts
+ * import { ftrace } from "./mod.ts";
+ * const tracer = ftrace();
+ * if (!tracer.text().startsWith("# tracer: nop")) throw new Error("the kernel's header");
+ * ```
+ */
 export interface FtracePlugin extends Plugin {
   /** The lines so far, without the header. */
   readonly lines: readonly string[];
@@ -30,13 +39,36 @@ export interface FtracePlugin extends Plugin {
   text(): string;
 }
 
-/** Options of {@linkcode ftrace}. */
+/**
+ * Options of {@linkcode ftrace}.
+ *
+ * @example
+ * ```ts
+ * import { ftrace } from "./mod.ts";
+ * const onlyCpu1 = ftrace({ filter: (e) => e.cpu === 1 });
+ * void onlyCpu1;
+ * ```
+ */
 export interface FtraceOptions {
   /** Keep only events for which this returns true. */
   readonly filter?: (event: TraceEvent) => boolean;
 }
 
-/** Make an ftrace text tracer; pass it in the machine's `plugins`. */
+/**
+ * Make an ftrace text tracer; pass it in the machine's `plugins`.
+ *
+ * @example
+ * ```ts
+ * import { createMachine, irqWorkInit } from "../../mod.ts";
+ * import { x86 } from "../../arch/x86/mod.ts";
+ * import { ftrace } from "./mod.ts";
+ * const tracer = ftrace({ filter: (e) => e.type.startsWith("irq_work") || e.type.startsWith("irq_vector") });
+ * const m = createMachine({ arch: x86(), plugins: [tracer] });
+ * m.spawn({ cpu: 0, name: "t" }, (ctx) => ctx.queue(irqWorkInit(() => {})));
+ * m.runUntil(1_000_000);
+ * if (!tracer.lines.some((l) => l.includes("irq_work_entry"))) throw new Error(tracer.text());
+ * ```
+ */
 export function ftrace(options: FtraceOptions = {}): FtracePlugin {
   const lines: string[] = [];
   const filter = options.filter ?? (() => true);
