@@ -20,7 +20,7 @@ export type KernelVersion = "seed" | "C" | "D";
 
 /** What a kernel version answers where versions differ in irq_work. */
 export interface KernelProfile {
-  /** Label: `seed` (5.15-rt), `C` (5.16+), `D` (with the 2026 use-after-free fix). */
+  /** Label: `C` (5.16+), `D` (with the 2026 use-after-free fix), `seed` (C without the sleeping sync: no released kernel). */
   readonly name: KernelVersion;
   /**
    * `irq_work_sync()` sleeps on the work's rcuwait where the irq_work policy
