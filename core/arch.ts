@@ -55,9 +55,7 @@ export interface ArchMachine {
 }
 
 /** What arch code may do to the hardware of the machine it runs on. */
-export interface ArchHw {
-  /** Number of CPUs (for cpumasks). */
-  readonly cpus: number;
+export interface ArchHw extends ArchMachine {
   /** Emit a trace event on `cpu` (an arch's own tracepoints, e.g. arm64's `ipi_raise`). */
   emit(cpu: Cpu, body: TraceBody): void;
   /** Latch IPI `kind` (id `ipi`) on `target`: after the arch's IPI latency, at once for a self-IPI. */

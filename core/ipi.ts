@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Arch, ArchHw, InterruptKind } from "./arch.ts";
+import type { Arch, ArchHw, ArchMachine, InterruptKind } from "./arch.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Kernel } from "./kernel.ts";
 import type { TraceBody, TraceHub } from "./trace.ts";
@@ -15,13 +15,16 @@ import type { TraceBody, TraceHub } from "./trace.ts";
 export class Ipis implements ArchHw {
   /** Number of CPUs. */
   readonly cpus: number;
+  /** An SMP build. */
+  readonly smp: boolean;
   #arch: Arch;
   #trace: TraceHub;
   #lines: Map<InterruptKind, number>;
 
-  /** IPIs between `cpus` CPUs of `arch`, traced on `trace`. */
-  constructor(arch: Arch, cpus: number, trace: TraceHub) {
-    this.cpus = cpus;
+  /** IPIs between the CPUs of `machine`, an `arch` machine, traced on `trace`. */
+  constructor(arch: Arch, machine: ArchMachine, trace: TraceHub) {
+    this.cpus = machine.cpus;
+    this.smp = machine.smp;
     this.#arch = arch;
     this.#trace = trace;
     this.#lines = new Map(arch.lines.map((line, i) => [line.kind, i]));

@@ -23,6 +23,7 @@ export type InterruptCounts = Record<InterruptKind | "nmi", number[]>;
 export function raiseHw(ipis: Ipis, timers: Timers): ArchRaiseHw {
   return {
     cpus: ipis.cpus,
+    smp: ipis.smp,
     emit: (cpu, body) => ipis.emit(cpu, body),
     deliverIpi: (from, target, kind, ipi) => ipis.deliverIpi(from, target, kind, ipi),
     fireTimerSoon: (cpu, delayNs) => timers.fireSoon(cpu.id, delayNs),

@@ -321,13 +321,13 @@ export function createMachine(options: MachineOptions): Machine {
   };
   const cpus = Array.from({ length: n }, (_, id) => new Cpu(env, id));
   const tasks = cpus.map((cpu) => cpu.idleTask);
-  const ipis = new Ipis(arch, n, trace);
+  const ipis = new Ipis(arch, { cpus: n, smp: smpBuild }, trace);
   const smp = new Smp(cpus, { memory, trace, ipis, profile, cpuRelaxNs });
   const wakeups = new Wakeups(cpus, trace, smp, ipis);
   const rcu = new Rcu(cpus, tasks, wakeups);
   const timers = new Timers(engine, cpus, ipis.lineOf("timer"));
   const hw = raiseHw(ipis, timers);
-  const hasIrqWorkInterrupt = arch.hasIrqWorkInterrupt({ cpus: n, smp: smpBuild });
+  const hasIrqWorkInterrupt = arch.hasIrqWorkInterrupt(ipis);
   // Callbacks get their CPU's scenario Context, made below once every part exists.
   const contexts: Context[] = [];
   const runLog = new RunLog(options.keepRuns ?? DEFAULT_KEEP_RUNS);
