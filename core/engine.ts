@@ -5,14 +5,13 @@
  * The queue is a binary heap kept in typed arrays, because the engine is the
  * hot path of every simulation: no object is allocated per event. An event
  * names a registered {@linkcode EventHandler} by number and carries one
- * integer argument, which is enough for every user in this project (a CPU's
- * continuation epoch, an interrupt vector, a process).
+ * integer argument, an owner (the CPU it belongs to) and a kind
+ * ({@linkcode EventKind}), which is enough for every user in this project.
  *
- * | operation          | cost     |
- * | ------------------ | -------- |
- * | `at` / `after`     | O(log n) |
- * | `step`             | O(log n) |
- * | `now`, `pending`   | O(1)     |
+ * Two additions serve an interleaving explorer: a chooser
+ * ({@linkcode Engine.chooser}) may pick which of several events due at the
+ * same instant fires first, and every event has an id by which it can be
+ * cancelled ({@linkcode Engine.cancel}).
  *
  * @module
  */
@@ -31,11 +30,96 @@ export const Priority = {
   NORMAL: 1,
 } as const;
 
+/**
+ * What an event is, so that a chooser (and anyone reading the
+ * queue) can tell events apart without knowing the handlers. The engine
+ * itself only stores the value; any whole number from 0 to 255 is accepted.
+ */
+export const EventKind = {
+  /** Scheduled without a kind. */
+  NONE: 0,
+  /** A CPU continues at a step boundary: after a step, or to take an interrupt or leave idle. */
+  STEP: 1,
+  /** A CPU's spend of CPU time ends. */
+  SPEND_END: 2,
+  /** An interrupt (a device line or an IPI) arrives at a CPU. */
+  INTERRUPT: 3,
+  /** A clock-event device (a CPU's timer) expires. */
+  TIMER: 4,
+  /** A one-off scripted callback ({@linkcode Engine.call}). */
+  CALL: 5,
+  /** A plain process ({@linkcode spawnProcess}) starts or wakes from a sleep. */
+  PROCESS: 6,
+} as const;
+
+/**
+ * Where each number of a ready event sits in the array a chooser gets (see
+ * {@linkcode Engine.chooser}): ready event `i` is the `STRIDE` numbers from
+ * `i * Ready.STRIDE`, so its owner is `ready[i * Ready.STRIDE + Ready.OWNER]`.
+ */
+export const Ready = {
+  /** The event's id, as {@linkcode Engine.at} returned it: its scheduling sequence number. */
+  ID: 0,
+  /** Owner: a CPU number, or -1 for none. */
+  OWNER: 1,
+  /** Kind: an {@linkcode EventKind} value. */
+  KIND: 2,
+  /** Handler number, or -1 for an {@linkcode Engine.call} callback. */
+  HANDLER: 3,
+  /** The handler's argument (for a callback, a number the engine uses internally). */
+  ARG: 4,
+  /** The time (ns) the event is due at: the same for every ready event. */
+  TIME: 5,
+  /** Its priority ({@linkcode Priority}): the same for every ready event. */
+  PRIORITY: 6,
+  /** Numbers per ready event. */
+  STRIDE: 7,
+} as const;
+
+/** Keys are `priority * SEQ_BITS + sequence`: one number orders priority, then scheduling order. */
 const SEQ_BITS = 2 ** 44;
+/** Largest priority: `(MAX_PRIORITY + 1) * SEQ_BITS` stays a safe integer. */
+const MAX_PRIORITY = 255;
+const MAX_KIND = 255;
+const MAX_OWNER = 2 ** 23 - 1;
+/**
+ * An event's handler, owner and kind share one Float64 ("meta"), so the heap
+ * moves four numbers per event, not six: `((owner + 1) * 256 + kind) *
+ * TARGET_SPAN + handler`, below 2 ** 51. The low 20 bits are the handler.
+ */
+const TARGET_SPAN = 2 ** 20;
+const TARGET_MASK = TARGET_SPAN - 1;
+/** The handler field of a one-off callback; also one more than the largest handler number. */
+const CALL_TARGET = TARGET_MASK;
 const INITIAL_CAPACITY = 256;
 
 /**
  * A deterministic discrete-event engine.
+ *
+ * Pending events live in a binary min-heap ordered by (time, priority,
+ * sequence), kept in typed arrays: time, key (priority and sequence),
+ * handler with labels, argument. Three things keep the common path close to
+ * a bare heap loop: when a handler schedules an event while it runs (a
+ * process rescheduling itself), the new event takes the fired one's place
+ * at the top (one sift instead of a removal and an insertion); the sift
+ * picks the smaller child without a branch; and the slot past the last
+ * event holds `Infinity`, so no child needs a bounds check. An event's id is
+ * its sequence number, a small integer, so returning it allocates nothing.
+ *
+ * {@linkcode Engine.cancel} finds the event by scanning the key array rather
+ * than keeping a position index up to date on every heap move: the scan is
+ * a few nanoseconds for the tens of events a machine model has pending, and
+ * the index costs every event, cancelled or not (measured: about a fifth of
+ * the engine's speed on `core/engine_bench.ts`).
+ *
+ * | operation                        | cost                                  |
+ * | -------------------------------- | ------------------------------------- |
+ * | `at` / `after` / `call`          | O(log n)                              |
+ * | `cancel`                         | O(n) scan, then O(log n)              |
+ * | `step`, no chooser               | O(log n)                              |
+ * | `step`, with a chooser           | O(log n + k log k) for k events ready |
+ * | `register`                       | O(1) amortised                        |
+ * | `now`, `pending`, `peekTime`     | O(1) (O(log n) after a handler threw) |
  *
  * @example Schedule two handlers and run until idle
  * ```ts
@@ -48,6 +132,18 @@ const INITIAL_CAPACITY = 256;
  * engine.runUntilIdle();
  * if (seen.join() !== "1,2" || engine.now !== 20) throw new Error("order");
  * ```
+ *
+ * @example Cancel an event, run a one-off callback
+ * ```ts
+ * import { Engine } from "./engine.ts";
+ * const engine = new Engine();
+ * const log: string[] = [];
+ * const early = engine.call(10, () => log.push("early"));
+ * engine.call(20, () => log.push(`late, cancelled again: ${engine.cancel(early)}`));
+ * engine.cancel(early);
+ * engine.runUntilIdle();
+ * if (log.join() !== "late, cancelled again: false") throw new Error(log.join());
+ * ```
  */
 export class Engine {
   #now = 0;
@@ -58,11 +154,30 @@ export class Engine {
   #stalled = false;
   #sameInstant = 0;
   #maxPerInstant: number;
-  #times = new Float64Array(INITIAL_CAPACITY);
+  /**
+   * The event at the top of the heap has fired and awaits removal, unless
+   * the next `at` takes its place.
+   */
+  #dead = false;
+  #choosing = false;
+  #chooser: ((ready: Float64Array, count: number) => number) | null = null;
+  /** What the chooser reads: `Ready.STRIDE` numbers per ready event. */
+  #ready = new Float64Array(16 * Ready.STRIDE);
+  /** Heap position of each ready event. */
+  #readyAt = new Int32Array(16);
+  /** Scratch heap of heap positions, for listing ready events in sequence order. */
+  #frontier = new Int32Array(16);
+
+  // The heap, by position. Times past the last event are Infinity.
+  #times = new Float64Array(INITIAL_CAPACITY).fill(Infinity);
   #keys = new Float64Array(INITIAL_CAPACITY);
-  #targets = new Int32Array(INITIAL_CAPACITY);
+  #metas = new Float64Array(INITIAL_CAPACITY);
   #args = new Float64Array(INITIAL_CAPACITY);
+
   #handlers: EventHandler[] = [];
+  /** Closures of pending `call` events, by the index in their argument; freed on fire or cancel. */
+  #closures: ((() => void) | undefined)[] = [];
+  #freeClosures: number[] = [];
 
   /**
    * `maxEventsPerInstant` bounds how many events may fire without the clock
@@ -83,9 +198,9 @@ export class Engine {
     return this.#now;
   }
 
-  /** How many events are waiting. */
+  /** How many events are waiting (exact: cancelled events are gone). */
   get pending(): number {
-    return this.#size;
+    return this.#dead ? this.#size - 1 : this.#size;
   }
 
   /** How many events have fired since the engine was made. */
@@ -93,59 +208,176 @@ export class Engine {
     return this.#fired;
   }
 
+  /**
+   * Who picks which event fires first among those tied on time and priority;
+   * `null` (the default) fires them in scheduling order at no extra cost.
+   *
+   * The chooser gets `ready`, a reused array describing the `count` tied
+   * events ({@linkcode Ready} says where each number sits), and returns the
+   * index (0 to `count - 1`) of the one to fire; anything else is a
+   * `RangeError`. The events are listed in the order the engine fires them
+   * without a chooser (ascending id), so 0 is the default choice and a
+   * recorded list of choices replays the same run. It is asked only when two
+   * or more events tie: a lone event, or one with a lower priority number (a
+   * {@linkcode Priority.HARDWARE} event), fires without asking. The chosen
+   * event fires; the others stay pending and are offered again at the next
+   * step, with any event scheduled meanwhile for the same instant.
+   *
+   * A chooser must be deterministic for the run to be, read `ready` only
+   * during the call (entries past `count` are stale), and not schedule,
+   * cancel or step (the engine throws if it tries). Set it between events.
+   *
+   * @example Fire tied events last-scheduled first
+   * ```ts
+   * import { Engine, Priority, Ready } from "./engine.ts";
+   * const engine = new Engine();
+   * const seen: number[] = [];
+   * const id = engine.register({ fire: (arg) => seen.push(arg) });
+   * for (let cpu = 0; cpu < 3; cpu++) engine.at(5, id, cpu, Priority.NORMAL, cpu);
+   * const owners: number[] = [];
+   * engine.chooser = (ready, count) => {
+   *   owners.push(ready[(count - 1) * Ready.STRIDE + Ready.OWNER]!);
+   *   return count - 1;
+   * };
+   * engine.runUntilIdle();
+   * if (seen.join() !== "2,1,0" || owners.join() !== "2,1") throw new Error(seen.join());
+   * ```
+   */
+  get chooser(): ((ready: Float64Array, count: number) => number) | null {
+    return this.#chooser;
+  }
+
+  set chooser(chooser: ((ready: Float64Array, count: number) => number) | null) {
+    if (this.#choosing) throw new Error("Cannot change the chooser from inside a chooser");
+    this.#chooser = chooser;
+  }
+
   /** Register a handler once; the returned number names it in {@linkcode Engine.at}. */
   register(handler: EventHandler): number {
+    if (this.#handlers.length === CALL_TARGET) {
+      throw new RangeError(`Cannot register more than ${CALL_TARGET} handlers`);
+    }
     this.#handlers.push(handler);
     return this.#handlers.length - 1;
   }
 
   /**
-   * Schedule `handler(arg)` at absolute time `time` (ns).
-   * Throws when `time` is in the past or not an integer.
+   * Schedule `handler(arg)` at absolute time `time` (ns) and return the
+   * event's id, for {@linkcode Engine.cancel}: its sequence number, which
+   * grows by one per scheduled event and is never reused.
+   *
+   * `owner` (a CPU number, or -1 for none) and `kind` ({@linkcode EventKind})
+   * only label the event for a chooser ({@linkcode Engine.chooser}). The
+   * optional parameters are positional, not an options object, because this
+   * is the hot path and must not allocate.
+   *
+   * Throws a `RangeError` when `time` is in the past or not an integer, or
+   * another argument is out of range.
    */
-  at(time: number, handler: number, arg = 0, priority: number = Priority.NORMAL): void {
-    if (!(time >= this.#now) || !Number.isSafeInteger(time)) {
-      throw new RangeError(
-        `Cannot schedule an event at ${time} ns: time must be a whole number of nanoseconds ` +
-          `no earlier than now (${this.#now} ns)`,
-      );
+  at(
+    time: number,
+    handler: number,
+    arg = 0,
+    priority: number = Priority.NORMAL,
+    owner = -1,
+    kind: number = EventKind.NONE,
+  ): number {
+    if (!(time >= this.#now) || !Number.isSafeInteger(time)) throw timeError(time, this.#now);
+    if ((handler >>> 0) !== handler || handler >= this.#handlers.length) {
+      throw handlerError(handler, this.#handlers.length);
     }
-    if (this.#size === this.#times.length) this.#grow();
-    this.#siftUp(this.#size++, time, priority * SEQ_BITS + this.#seq++, handler, arg);
+    return this.#insert(time, handler, arg, priority, owner, kind);
   }
 
-  /** Schedule `handler(arg)` after `delay` nanoseconds. */
-  after(delay: number, handler: number, arg = 0, priority: number = Priority.NORMAL): void {
+  /** Schedule `handler(arg)` after `delay` nanoseconds; otherwise as {@linkcode Engine.at}. */
+  after(
+    delay: number,
+    handler: number,
+    arg = 0,
+    priority: number = Priority.NORMAL,
+    owner = -1,
+    kind: number = EventKind.NONE,
+  ): number {
+    // Not through `at`: one call less on the path every process takes.
+    const time = this.#now + delay;
     if (!(delay >= 0)) {
       throw new RangeError(`Cannot schedule an event ${delay} ns from now: the delay must not be negative`);
     }
-    this.at(this.#now + delay, handler, arg, priority);
+    if (!Number.isSafeInteger(time)) throw timeError(time, this.#now);
+    if ((handler >>> 0) !== handler || handler >= this.#handlers.length) {
+      throw handlerError(handler, this.#handlers.length);
+    }
+    return this.#insert(time, handler, arg, priority, owner, kind);
+  }
+
+  /**
+   * Run `fn` once at absolute time `time` (ns) and return the event's id,
+   * without registering a handler: the engine keeps the closure in a table
+   * until it fires or is cancelled. The parameters after `fn` label and order
+   * the event as in {@linkcode Engine.at}; the kind defaults to
+   * {@linkcode EventKind.CALL}.
+   */
+  call(
+    time: number,
+    fn: () => void,
+    owner = -1,
+    kind: number = EventKind.CALL,
+    priority: number = Priority.NORMAL,
+  ): number {
+    if (!(time >= this.#now) || !Number.isSafeInteger(time)) throw timeError(time, this.#now);
+    if (typeof fn !== "function") {
+      throw new TypeError(`Cannot schedule a call of ${typeof fn}: fn must be a function`);
+    }
+    const free = this.#freeClosures, closures = this.#closures;
+    const index = free.length > 0 ? free[free.length - 1]! : closures.length;
+    const id = this.#insert(time, CALL_TARGET, index, priority, owner, kind);
+    if (index === closures.length) closures.push(fn);
+    else {
+      free.pop();
+      closures[index] = fn;
+    }
+    return id;
+  }
+
+  /**
+   * Remove a pending event. Returns true if it was pending, false if it has
+   * already fired (or is firing), was already cancelled, or was never
+   * scheduled. Ids are never reused, so a stale id cannot cancel another
+   * event. Throws a `RangeError` for a value that cannot be an id, or from
+   * inside a chooser.
+   */
+  cancel(id: number): boolean {
+    if (!Number.isSafeInteger(id) || id < 0) {
+      throw new RangeError(`Cannot cancel event ${id}: ids are whole numbers from 0, as at() returns them`);
+    }
+    if (this.#choosing) throw new RangeError(`Cannot cancel event ${id} from inside a chooser`);
+    if (id >= this.#seq) return false;
+    if (this.#dead) this.#dropFired();
+    const keys = this.#keys, n = this.#size;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      if (key - Math.floor(key / SEQ_BITS) * SEQ_BITS !== id) continue;
+      const meta = this.#metas[i]!;
+      if (((meta | 0) & TARGET_MASK) === CALL_TARGET) this.#takeClosure(this.#args[i]!);
+      this.#removeAt(i);
+      return true;
+    }
+    return false;
   }
 
   /** Time of the next event, or `Infinity` when the queue is empty. */
   peekTime(): number {
-    return this.#size === 0 ? Infinity : this.#times[0]!;
+    if (this.#dead) this.#dropFired();
+    return this.#times[0]!;
   }
 
   /** Fire the next event. Returns false when there was none. */
   step(): boolean {
+    if (this.#dead) this.#dropFired();
     if (this.#size === 0) return false;
-    const time = this.#times[0]!;
-    if (time !== this.#now) this.#sameInstant = 0;
-    else if (++this.#sameInstant > this.#maxPerInstant) {
-      this.#stalled = this.#stopped = true;
-      return false;
-    }
-    const target = this.#targets[0]!;
-    const arg = this.#args[0]!;
-    const last = --this.#size;
-    if (last > 0) {
-      this.#siftDown(this.#times[last]!, this.#keys[last]!, this.#targets[last]!, this.#args[last]!);
-    }
-    this.#now = time;
-    this.#fired++;
-    this.#handlers[target]!.fire(arg);
-    return true;
+    const fired = this.#fireNext();
+    if (this.#dead) this.#dropFired();
+    return fired;
   }
 
   /**
@@ -160,14 +392,14 @@ export class Engine {
       throw new RangeError(`Cannot run until ${time} ns: the clock is already at ${this.#now} ns`);
     }
     this.#stopped = false;
-    while (this.#size > 0 && this.#times[0]! <= time && !this.#stopped) this.step();
+    this.#run(time, Infinity);
     if (!this.#stopped) this.#now = time;
   }
 
   /** Run until no event is left, `maxEvents` have fired, or {@linkcode Engine.stop} is called. */
   runUntilIdle(maxEvents = Infinity): void {
     this.#stopped = false;
-    for (let n = 0; n < maxEvents && !this.#stopped && this.step(); n++);
+    this.#run(Infinity, maxEvents);
   }
 
   /** Ask a running `runUntil`/`runUntilIdle` to return after the current event. */
@@ -175,60 +407,289 @@ export class Engine {
     this.#stopped = true;
   }
 
-  #grow(): void {
-    const cap = this.#times.length * 2;
-    const grow = <T extends Float64Array | Int32Array>(a: T, b: T): T => (b.set(a), b);
-    this.#times = grow(this.#times, new Float64Array(cap));
-    this.#keys = grow(this.#keys, new Float64Array(cap));
-    this.#targets = grow(this.#targets, new Int32Array(cap));
-    this.#args = grow(this.#args, new Float64Array(cap));
+  /** Fire events due at or before `until`, at most `max` of them, until stopped. */
+  #run(until: number, max: number): void {
+    for (let n = 0; n < max && !this.#stopped; n++) {
+      if (this.#dead) this.#dropFired();
+      if (this.#size === 0 || this.#times[0]! > until || !this.#fireNext()) break;
+    }
+    if (this.#dead) this.#dropFired();
   }
 
-  #siftUp(i: number, time: number, key: number, target: number, arg: number): void {
-    const times = this.#times, keys = this.#keys, targets = this.#targets, args = this.#args;
+  /**
+   * Fire the first event (there is one), or the chooser's pick. Returns
+   * false, firing nothing, when the clock has stalled.
+   */
+  #fireNext(): boolean {
+    if (this.#chooser !== null) return this.#fireChosen();
+    const time = this.#times[0]!;
+    if (time !== this.#now) this.#sameInstant = 0;
+    else if (++this.#sameInstant > this.#maxPerInstant) {
+      this.#stalled = this.#stopped = true;
+      return false;
+    }
+    // Leave the event in the heap while it fires: if its handler schedules
+    // an event, `#insert` puts that one in its place.
+    this.#dead = true;
+    this.#now = time;
+    this.#fired++;
+    this.#fire(this.#metas[0]!, this.#args[0]!);
+    return true;
+  }
+
+  #fire(meta: number, arg: number): void {
+    const target = (meta | 0) & TARGET_MASK;
+    if (target !== CALL_TARGET) this.#handlers[target]!.fire(arg);
+    else this.#takeClosure(arg)();
+  }
+
+  /** The closure of a `call` event, dropped from the table. */
+  #takeClosure(index: number): () => void {
+    const fn = this.#closures[index]!;
+    this.#closures[index] = undefined;
+    this.#freeClosures.push(index);
+    return fn;
+  }
+
+  /** Validate the labels, give the event the next id, and put it in the heap. */
+  #insert(time: number, target: number, arg: number, priority: number, owner: number, kind: number): number {
+    const seq = this.#seq;
+    if (
+      (priority >>> 0) !== priority || priority > MAX_PRIORITY || ((owner + 1) >>> 0) !== owner + 1 ||
+      owner > MAX_OWNER || (kind >>> 0) !== kind || kind > MAX_KIND || this.#choosing || seq === SEQ_BITS
+    ) {
+      throw this.#insertError(time, priority, owner, kind);
+    }
+    this.#seq = seq + 1;
+    const key = priority * SEQ_BITS + seq;
+    const meta = ((owner + 1) * (MAX_KIND + 1) + kind) * TARGET_SPAN + target;
+    if (this.#dead) {
+      // A handler schedules while it runs: take the fired event's place.
+      this.#dead = false;
+      this.#siftDown(0, time, key, meta, arg);
+    } else {
+      if (this.#size + 1 === this.#times.length) this.#grow();
+      this.#siftUp(this.#size++, time, key, meta, arg);
+    }
+    return seq;
+  }
+
+  #insertError(time: number, priority: number, owner: number, kind: number): Error {
+    const what = `Cannot schedule an event at ${time} ns`;
+    if ((priority >>> 0) !== priority || priority > MAX_PRIORITY) {
+      return new RangeError(
+        `${what} with priority ${priority}: it must be a whole number from 0 to ${MAX_PRIORITY}`,
+      );
+    }
+    if (!Number.isInteger(owner) || owner < -1 || owner > MAX_OWNER) {
+      return new RangeError(
+        `${what} for owner ${owner}: the owner must be -1 (none) or a whole number from 0 to ${MAX_OWNER}`,
+      );
+    }
+    if (!Number.isInteger(kind) || kind < 0 || kind > MAX_KIND) {
+      return new RangeError(`${what} of kind ${kind}: the kind must be a whole number from 0 to ${MAX_KIND}`);
+    }
+    if (this.#choosing) return new RangeError(`${what} from inside a chooser: a chooser must only pick`);
+    return new RangeError(`${what}: all ${SEQ_BITS} event ids have been used`);
+  }
+
+  #grow(): void {
+    const cap = this.#times.length * 2;
+    this.#times = grown(this.#times, new Float64Array(cap).fill(Infinity));
+    this.#keys = grown(this.#keys, new Float64Array(cap));
+    this.#metas = grown(this.#metas, new Float64Array(cap));
+    this.#args = grown(this.#args, new Float64Array(cap));
+  }
+
+  /** Remove the fired event left at the top of the heap. */
+  #dropFired(): void {
+    this.#dead = false;
+    this.#removeAt(0);
+  }
+
+  /** Remove the event at heap position `i`, moving the last one into its place. */
+  #removeAt(i: number): void {
+    const times = this.#times, last = --this.#size;
+    const time = times[last]!, key = this.#keys[last]!, meta = this.#metas[last]!, arg = this.#args[last]!;
+    times[last] = Infinity;
+    if (i === last) return;
+    if (i > 0) {
+      const p = (i - 1) >> 1, pt = times[p]!;
+      if (time < pt || (time === pt && key < this.#keys[p]!)) return this.#siftUp(i, time, key, meta, arg);
+    }
+    this.#siftDown(i, time, key, meta, arg);
+  }
+
+  /** Put an event at position `i` or above, moving later parents down. */
+  #siftUp(i: number, time: number, key: number, meta: number, arg: number): void {
+    const times = this.#times, keys = this.#keys, metas = this.#metas, args = this.#args;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const pt = times[p]!;
-      if (pt < time || (pt === time && keys[p]! < key)) break;
+      const pt = times[p]!, pk = keys[p]!;
+      if (pt < time || (pt === time && pk < key)) break;
       times[i] = pt;
-      keys[i] = keys[p]!;
-      targets[i] = targets[p]!;
+      keys[i] = pk;
+      metas[i] = metas[p]!;
       args[i] = args[p]!;
       i = p;
     }
     times[i] = time;
     keys[i] = key;
-    targets[i] = target;
+    metas[i] = meta;
     args[i] = arg;
   }
 
-  #siftDown(time: number, key: number, target: number, arg: number): void {
-    const times = this.#times, keys = this.#keys, targets = this.#targets, args = this.#args, n = this.#size;
-    let i = 0;
+  /**
+   * Put an event at position `i` or below, moving earlier children up. The
+   * earlier child is picked with arithmetic, not a branch: which child wins
+   * is a coin toss the processor cannot predict. The right child of the last
+   * event is the Infinity past the end.
+   */
+  #siftDown(i: number, time: number, key: number, meta: number, arg: number): void {
+    const times = this.#times, keys = this.#keys, metas = this.#metas, args = this.#args;
+    const n = this.#size;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
-      let ct = times[c]!;
-      const r = c + 1;
-      if (r < n) {
-        const rt = times[r]!;
-        if (rt < ct || (rt === ct && keys[r]! < keys[c]!)) {
-          c = r;
-          ct = rt;
-        }
-      }
-      if (time < ct || (time === ct && key < keys[c]!)) break;
+      const lt = times[c]!, rt = times[c + 1]!;
+      c += +(rt < lt) | (+(rt === lt) & +(keys[c + 1]! < keys[c]!));
+      const ct = times[c]!, ck = keys[c]!;
+      if (time < ct || (time === ct && key < ck)) break;
       times[i] = ct;
-      keys[i] = keys[c]!;
-      targets[i] = targets[c]!;
+      keys[i] = ck;
+      metas[i] = metas[c]!;
       args[i] = args[c]!;
       i = c;
     }
     times[i] = time;
     keys[i] = key;
-    targets[i] = target;
+    metas[i] = meta;
     args[i] = arg;
   }
+
+  /** `#fireNext` with a chooser: list the ready events, ask, remove the chosen one, fire it. */
+  #fireChosen(): boolean {
+    if (this.#choosing) throw new Error("Cannot step the engine from inside a chooser");
+    const time = this.#times[0]!;
+    const sameInstant = time !== this.#now ? 0 : this.#sameInstant + 1;
+    if (sameInstant > this.#maxPerInstant) {
+      this.#sameInstant = sameInstant;
+      this.#stalled = this.#stopped = true;
+      return false;
+    }
+    const count = this.#gather();
+    let pick = 0;
+    if (count > 1) {
+      this.#choosing = true;
+      try {
+        pick = this.#chooser!(this.#ready, count);
+      } finally {
+        this.#choosing = false;
+      }
+      if (!Number.isInteger(pick) || pick < 0 || pick >= count) {
+        throw new RangeError(
+          `The chooser picked ${pick} among ${count} ready events: ` +
+            `it must return a whole number from 0 to ${count - 1}`,
+        );
+      }
+    }
+    const position = this.#readyAt[pick]!;
+    const meta = this.#metas[position]!, arg = this.#args[position]!;
+    this.#sameInstant = sameInstant;
+    this.#removeAt(position);
+    this.#now = time;
+    this.#fired++;
+    this.#fire(meta, arg);
+    return true;
+  }
+
+  /**
+   * Describe the events tied with the top on time and priority in `#ready`,
+   * in key order, and return how many there are. Ties form a subtree at the
+   * top of the heap; a small binary heap of its frontier yields them
+   * smallest key first.
+   */
+  #gather(): number {
+    const times = this.#times, keys = this.#keys, n = this.#size;
+    const time = times[0]!, topKey = keys[0]!;
+    const priority = Math.floor(topKey / SEQ_BITS);
+    const limit = (priority + 1) * SEQ_BITS;
+    let frontier = this.#frontier;
+    let pending = 1;
+    let count = 0;
+    frontier[0] = 0;
+    while (pending > 0) {
+      const position = frontier[0]!;
+      // Pop the frontier's smallest key: sift its last entry down from the root.
+      const moved = frontier[--pending]!, movedKey = keys[moved]!;
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= pending) break;
+        if (c + 1 < pending && keys[frontier[c + 1]!]! < keys[frontier[c]!]!) c++;
+        if (movedKey < keys[frontier[c]!]!) break;
+        frontier[i] = frontier[c]!;
+        i = c;
+      }
+      frontier[i] = moved;
+
+      if (count === this.#readyAt.length) {
+        this.#readyAt = grown(this.#readyAt, new Int32Array(count * 2));
+        this.#ready = grown(this.#ready, new Float64Array(count * 2 * Ready.STRIDE));
+      }
+      const meta = this.#metas[position]!,
+        tag = Math.floor(meta / TARGET_SPAN),
+        target = (meta | 0) & TARGET_MASK;
+      const ready = this.#ready, at = count * Ready.STRIDE;
+      this.#readyAt[count++] = position;
+      ready[at + Ready.ID] = keys[position]! - priority * SEQ_BITS;
+      ready[at + Ready.OWNER] = Math.floor(tag / (MAX_KIND + 1)) - 1;
+      ready[at + Ready.KIND] = tag & MAX_KIND;
+      ready[at + Ready.HANDLER] = target === CALL_TARGET ? -1 : target;
+      ready[at + Ready.ARG] = this.#args[position]!;
+      ready[at + Ready.TIME] = time;
+      ready[at + Ready.PRIORITY] = priority;
+
+      const end = Math.min(2 * position + 3, n);
+      for (let c = 2 * position + 1; c < end; c++) {
+        if (times[c] !== time || keys[c]! >= limit) continue;
+        if (pending === frontier.length) {
+          frontier = this.#frontier = grown(frontier, new Int32Array(pending * 2));
+        }
+        // Push c: sift up by key.
+        const key = keys[c]!;
+        let j = pending++;
+        while (j > 0) {
+          const p = (j - 1) >> 1;
+          if (keys[frontier[p]!]! < key) break;
+          frontier[j] = frontier[p]!;
+          j = p;
+        }
+        frontier[j] = c;
+      }
+    }
+    return count;
+  }
+}
+
+/** `to` with `from` copied into its start. */
+function grown<T extends Float64Array | Int32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+function timeError(time: number, now: number): RangeError {
+  return new RangeError(
+    `Cannot schedule an event at ${time} ns: time must be a whole number of nanoseconds ` +
+      `no earlier than now (${now} ns)`,
+  );
+}
+
+function handlerError(handler: number, count: number): RangeError {
+  return new RangeError(
+    `Cannot schedule an event for handler ${handler}: handlers are numbered 0 to ${count - 1}, ` +
+      `as register() returned them`,
+  );
 }
 
 /** A process body: a generator that yields how many nanoseconds to sleep. */
@@ -237,7 +698,8 @@ export type ProcessBody = Generator<number, void, void>;
 /**
  * Start a process that sleeps for each number it yields, until it returns.
  * This is the engine's plain process (SimPy's `Process` with only `Timeout`);
- * the machine's CPUs are richer processes built on the same handlers.
+ * the machine's CPUs are richer processes built on the same handlers. Its
+ * events have kind {@linkcode EventKind.PROCESS} and the given `owner`.
  *
  * @example
  * ```ts
@@ -248,9 +710,14 @@ export type ProcessBody = Generator<number, void, void>;
  * if (engine.now !== 12) throw new Error("time");
  * ```
  */
-export function spawnProcess(engine: Engine, body: ProcessBody, start: number = engine.now): void {
-  const process = new Process(engine, body);
-  engine.at(start, process.id);
+export function spawnProcess(
+  engine: Engine,
+  body: ProcessBody,
+  start: number = engine.now,
+  owner = -1,
+): void {
+  const process = new Process(engine, body, owner);
+  engine.at(start, process.id, 0, Priority.NORMAL, owner, EventKind.PROCESS);
 }
 
 /** One plain process; a class so that every process shares one `fire` (a monomorphic call). */
@@ -258,15 +725,17 @@ class Process implements EventHandler {
   readonly id: number;
   #engine: Engine;
   #body: ProcessBody;
+  #owner: number;
 
-  constructor(engine: Engine, body: ProcessBody) {
+  constructor(engine: Engine, body: ProcessBody, owner: number) {
     this.#engine = engine;
     this.#body = body;
+    this.#owner = owner;
     this.id = engine.register(this);
   }
 
   fire(): void {
     const r = this.#body.next();
-    if (!r.done) this.#engine.after(r.value, this.id);
+    if (!r.done) this.#engine.after(r.value, this.id, 0, Priority.NORMAL, this.#owner, EventKind.PROCESS);
   }
 }
