@@ -17,7 +17,7 @@
  */
 
 import { Cell, type Memory } from "./atomic.ts";
-import { type Engine, type EventHandler, Priority } from "./engine.ts";
+import { type Engine, type EventHandler, EventKind, Priority } from "./engine.ts";
 import type { Findings } from "./findings.ts";
 import { HALT, type Kernel, SCHEDULE, STEP } from "./kernel.ts";
 import { PRIO_IDLE, RunQueue, Task } from "./sched.ts";
@@ -119,7 +119,8 @@ export class Cpu implements EventHandler {
   #state = RunState.HALTED;
   #spendUntil = 0;
   #spendingStrand: Strand | null = null;
-  #epoch = 0;
+  /** The id of the pending continuation event (a step or the end of a spend), if any. */
+  #next = -1;
   #continuation: number;
   #arrival: number;
 
@@ -155,7 +156,8 @@ export class Cpu implements EventHandler {
   boot(idleLoop: Kernel): void {
     this.idleTask.gen = idleLoop;
     this.#state = RunState.STEPPING;
-    this.#env.engine.at(this.#env.engine.now, this.#continuation, this.#epoch);
+    const engine = this.#env.engine;
+    this.#next = engine.at(engine.now, this.#continuation, 0, Priority.NORMAL, this.id, EventKind.STEP);
   }
 
   /** Innermost context: `task`, `hardirq` or `nmi`. */
@@ -205,7 +207,7 @@ export class Cpu implements EventHandler {
       this.#ipis.set(ipi.id, ipi);
       arg += ipi.id * MAX_LINES;
     }
-    this.#env.engine.after(delay, this.#arrival, arg, Priority.HARDWARE);
+    this.#env.engine.after(delay, this.#arrival, arg, Priority.HARDWARE, this.id, EventKind.INTERRUPT);
   }
 
   /** Deliver an NMI whose handler body is `body` (delivered even with interrupts off). */
@@ -220,8 +222,8 @@ export class Cpu implements EventHandler {
   }
 
   /** Engine callback: a continuation is due. */
-  fire(epoch: number): void {
-    if (epoch !== this.#epoch) return;
+  fire(): void {
+    this.#next = -1;
     this.#env.lastCpu = this;
     this.#run();
   }
@@ -250,10 +252,12 @@ export class Cpu implements EventHandler {
     }
   }
 
+  /** Continue at once, before other steps due now; a spend this cuts short no longer ends by itself. */
   #continueNow(): void {
     const engine = this.#env.engine;
+    if (this.#next >= 0) engine.cancel(this.#next);
     this.#state = RunState.STEPPING;
-    engine.at(engine.now, this.#continuation, ++this.#epoch, Priority.HARDWARE);
+    this.#next = engine.at(engine.now, this.#continuation, 0, Priority.HARDWARE, this.id, EventKind.STEP);
   }
 
   #run(): void {
@@ -298,7 +302,7 @@ export class Cpu implements EventHandler {
       }
       if (op === STEP) {
         this.#state = RunState.STEPPING;
-        engine.at(engine.now, this.#continuation, this.#epoch);
+        this.#next = engine.at(engine.now, this.#continuation, 0, Priority.NORMAL, this.id, EventKind.STEP);
         return;
       }
       if (op === SCHEDULE) {
@@ -347,7 +351,14 @@ export class Cpu implements EventHandler {
     this.#state = RunState.SPENDING;
     this.#spendingStrand = strand;
     this.#spendUntil = engine.now + ns;
-    engine.at(this.#spendUntil, this.#continuation, this.#epoch);
+    this.#next = engine.at(
+      this.#spendUntil,
+      this.#continuation,
+      0,
+      Priority.NORMAL,
+      this.id,
+      EventKind.SPEND_END,
+    );
   }
 
   #pushFrame(kind: Frame["kind"], gen: Kernel): void {

@@ -249,7 +249,7 @@ export class Machine {
         `Cannot ${what} at ${at} ns: time must be a whole number of ns, not before now (${engine.now} ns)`,
       );
     }
-    engine.at(at, engine.register({ fire: fn }));
+    engine.call(at, fn);
   }
 
   /**

@@ -11,7 +11,7 @@
  */
 
 import type { Cpu } from "./cpu.ts";
-import type { Engine } from "./engine.ts";
+import { type Engine, EventKind, Priority } from "./engine.ts";
 import { type Kernel, type MaybeKernel, runCallback } from "./kernel.ts";
 
 /** A one-shot timer on one CPU. */
@@ -24,10 +24,9 @@ export interface Timer {
 
 interface Base {
   timers: Timer[];
-  generation: number;
+  /** The id of the expiry programmed into the clock-event device, or -1. */
+  programmed: number;
 }
-
-const GENERATIONS = 2 ** 20;
 
 /** The timers of all CPUs. */
 export class Timers {
@@ -46,8 +45,8 @@ export class Timers {
     this.#cpus = cpus;
     this.#line = timerLine;
     this.tickStopped = cpus.map(() => false);
-    this.#bases = cpus.map(() => ({ timers: [], generation: 0 }));
-    this.#expiry = engine.register({ fire: (arg) => this.#expire(arg) });
+    this.#bases = cpus.map(() => ({ timers: [], programmed: -1 }));
+    this.#expiry = engine.register({ fire: (cpu) => this.#expire(cpu) });
     this.#kick = engine.register({ fire: (cpu) => this.#raise(cpu) });
   }
 
@@ -79,7 +78,7 @@ export class Timers {
    * programmed later (powerpc's `set_dec(1)`, kept by `set_dec_or_work`).
    */
   fireSoon(cpu: number, delay: number): void {
-    this.#engine.after(delay, this.#kick, cpu);
+    this.#engine.after(delay, this.#kick, cpu, Priority.NORMAL, cpu, EventKind.TIMER);
   }
 
   /** `hrtimer_interrupt()`: run expired timers in expiry order, then reprogram. */
@@ -99,18 +98,20 @@ export class Timers {
     return base;
   }
 
+  /** Program `cpu`'s clock-event device for its earliest timer (replacing what was programmed). */
   #program(cpu: number): void {
     const base = this.#base(cpu);
-    const generation = ++base.generation % GENERATIONS;
+    const engine = this.#engine;
+    if (base.programmed >= 0) engine.cancel(base.programmed);
+    base.programmed = -1;
     const first = base.timers[0];
     if (first === undefined) return;
-    const at = Math.max(first.expires, this.#engine.now);
-    this.#engine.at(at, this.#expiry, cpu * GENERATIONS + generation);
+    const at = Math.max(first.expires, engine.now);
+    base.programmed = engine.at(at, this.#expiry, cpu, Priority.NORMAL, cpu, EventKind.TIMER);
   }
 
-  #expire(arg: number): void {
-    const cpu = Math.floor(arg / GENERATIONS);
-    if (arg % GENERATIONS !== this.#base(cpu).generation % GENERATIONS) return;
+  #expire(cpu: number): void {
+    this.#base(cpu).programmed = -1;
     this.#raise(cpu);
   }
 
