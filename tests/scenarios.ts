@@ -85,10 +85,17 @@ export function scenarioArb(maxCpus: number, spins = false): fc.Arbitrary<Scenar
 }
 
 /** Run `sc`; returns the machine, the works, the number of successful claims and the trace. */
-export function runScenario(cellIndex: number, kernel: KernelVersion, sc: Scenario, fastForward = true) {
+export function runScenario(
+  cellIndex: number,
+  kernel: KernelVersion,
+  sc: Scenario,
+  fastForward = true,
+  chooser: ((ready: Float64Array, count: number) => number) | null = null,
+) {
   const cell = CELLS[cellIndex]!;
   const tracer = ftrace();
   const m: Machine = cell.machine({ cpus: sc.cpus, kernel, fastForward, plugins: [tracer] });
+  m.kernel.engine.chooser = chooser;
   const locks = [new RawSpinlock("lock0"), new RawSpinlock("lock1")];
   const works = sc.works.map((flags, i) =>
     new IrqWork(
