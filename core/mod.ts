@@ -57,7 +57,15 @@ export {
   SEQUENTIAL_CONSISTENCY,
 } from "./atomic.ts";
 export { type Cpu, type Ipi, type IrqHandler, preemptEnable } from "./cpu.ts";
-export { Engine, type EventHandler, EventKind, Priority, type ProcessBody, Ready, spawnProcess } from "./engine.ts";
+export {
+  Engine,
+  type EventHandler,
+  EventKind,
+  Priority,
+  type ProcessBody,
+  Ready,
+  spawnProcess,
+} from "./engine.ts";
 export type { Findings, FindingSource } from "./findings.ts";
 export type { IdleMode } from "./idle.ts";
 export type { Ipis } from "./ipi.ts";
