@@ -716,26 +716,52 @@ export function spawnProcess(
   start: number = engine.now,
   owner = -1,
 ): void {
-  const process = new Process(engine, body, owner);
-  engine.at(start, process.id, 0, Priority.NORMAL, owner, EventKind.PROCESS);
+  let table = processTables.get(engine);
+  if (table === undefined) processTables.set(engine, table = new ProcessTable(engine));
+  table.spawn(body, start, owner);
 }
 
-/** One plain process; a class so that every process shares one `fire` (a monomorphic call). */
-class Process implements EventHandler {
-  readonly id: number;
-  #engine: Engine;
-  #body: ProcessBody;
-  #owner: number;
+/** Each engine's processes, made on its first `spawnProcess`. */
+const processTables = new WeakMap<Engine, ProcessTable>();
 
-  constructor(engine: Engine, body: ProcessBody, owner: number) {
+/**
+ * All plain processes of one engine behind one handler, whose argument is
+ * the process's index: one registration per engine, not per process, and a
+ * handler call that is the same at every event.
+ */
+class ProcessTable implements EventHandler {
+  #engine: Engine;
+  #id: number;
+  #bodies: (ProcessBody | undefined)[] = [];
+  #owners: number[] = [];
+  /** Indices of processes that have returned, for reuse. */
+  #free: number[] = [];
+
+  constructor(engine: Engine) {
     this.#engine = engine;
-    this.#body = body;
-    this.#owner = owner;
-    this.id = engine.register(this);
+    this.#id = engine.register(this);
   }
 
-  fire(): void {
-    const r = this.#body.next();
-    if (!r.done) this.#engine.after(r.value, this.id, 0, Priority.NORMAL, this.#owner, EventKind.PROCESS);
+  spawn(body: ProcessBody, start: number, owner: number): void {
+    const index = this.#free.length > 0 ? this.#free[this.#free.length - 1]! : this.#bodies.length;
+    this.#engine.at(start, this.#id, index, Priority.NORMAL, owner, EventKind.PROCESS);
+    if (index === this.#bodies.length) {
+      this.#bodies.push(body);
+      this.#owners.push(owner);
+    } else {
+      this.#free.pop();
+      this.#bodies[index] = body;
+      this.#owners[index] = owner;
+    }
+  }
+
+  fire(index: number): void {
+    const r = this.#bodies[index]!.next();
+    if (!r.done) {
+      this.#engine.after(r.value, this.#id, index, Priority.NORMAL, this.#owners[index]!, EventKind.PROCESS);
+    } else {
+      this.#bodies[index] = undefined;
+      this.#free.push(index);
+    }
   }
 }
