@@ -1,10 +1,17 @@
 /**
- * Timer-ping report: runs the engine and the bare-heap implementations from
- * `core/engine_bench.ts` once each (after a warm-up) with N = 1,000,000 timer
- * events and prints events/s for both.
+ * Timer-ping report: runs the implementations from `core/engine_bench.ts`
+ * with N = 1,000,000 timer events each, after a warm-up, for `--repeats`
+ * rounds that take them in turn, and prints each one's events/s and its
+ * ratio to the bare loop it is measured against, from the same round:
  *
- * A "timer event" is one fired event; each process's first wake-up at time 0
- * counts as one (see core/engine_bench.ts). Both implementations count alike.
+ * - the engine's fastest API (one handler; also with owner and kind labels)
+ *   against the bare typed-array binary heap, and
+ * - `spawnProcess` generators against the bare heap loop that resumes one
+ *   generator per process.
+ *
+ * A "timer event" is one wake-up; the processes' start-ups happen before the
+ * clock and are not counted (see core/engine_bench.ts). The final simulated
+ * time must be the same for all; the report throws if it is not.
  *
  * Then the irq_work cycle report: runs the local (`queue` + `sync` on CPU 0)
  * and remote (`queueOn(work, 1)` + `sync`) loops from `tests/irq_work_bench.ts`
@@ -13,8 +20,8 @@
  * simulated ns per cycle. A cycle is one completed callback run; the loops
  * throw unless exactly N ran.
  *
- * Usage: `deno run tools/bench_report.ts [--events N] [--warmup N] [--cycles N]
- * [--cycle-warmup N] [--cycle-repeats N]`
+ * Usage: `deno run tools/bench_report.ts [--events N] [--warmup N] [--repeats N]
+ * [--only timer-ping] [--cycles N] [--cycle-warmup N] [--cycle-repeats N]`
  *
  * @module
  */
@@ -24,7 +31,9 @@ import {
   TIMER_PING_EVENTS,
   TIMER_PING_PROCESSES,
   timerPingBare,
+  timerPingBareGenerators,
   timerPingEngine,
+  timerPingProcesses,
   type TimerPingResult,
 } from "../core/engine_bench.ts";
 import { type CycleResult, IRQ_WORK_CYCLES, localCycleRun, remoteCycleRun } from "../tests/irq_work_bench.ts";
@@ -34,6 +43,8 @@ const { values } = parseArgs({
   options: {
     events: { type: "string", default: String(TIMER_PING_EVENTS) },
     warmup: { type: "string", default: "200000" },
+    repeats: { type: "string", default: "5" },
+    only: { type: "string" },
     cycles: { type: "string", default: String(IRQ_WORK_CYCLES) },
     "cycle-warmup": { type: "string", default: "5000" },
     "cycle-repeats": { type: "string", default: "5" },
@@ -44,6 +55,13 @@ const warmupEvents = Number(values.warmup);
 if (!Number.isSafeInteger(events) || events <= 0) throw new RangeError(`--events must be a positive integer`);
 if (!Number.isSafeInteger(warmupEvents) || warmupEvents < 0) {
   throw new RangeError(`--warmup must be a non-negative integer`);
+}
+const repeats = Number(values.repeats);
+if (!Number.isSafeInteger(repeats) || repeats <= 0) {
+  throw new RangeError(`--repeats must be a positive integer`);
+}
+if (values.only !== undefined && values.only !== "timer-ping") {
+  throw new RangeError(`--only ${values.only}: the only section that runs alone is timer-ping`);
 }
 
 const cycles = Number(values.cycles);
@@ -57,56 +75,93 @@ if (!Number.isSafeInteger(cycleRepeats) || cycleRepeats <= 0) {
   throw new RangeError(`--cycle-repeats must be a positive integer`);
 }
 
-function timed(run: () => TimerPingResult): { result: TimerPingResult; ms: number } {
-  const start = performance.now();
-  const result = run();
-  return { result, ms: performance.now() - start };
+const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString("en-US");
+
+/** One implementation measured against a baseline in the same rounds. */
+interface Contender {
+  name: string;
+  baseline: string;
+  run: (processes: number, events: number) => TimerPingResult;
 }
 
-const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString("en-US");
+const BASELINES: Record<string, (processes: number, events: number) => TimerPingResult> = {
+  "bare heap": timerPingBare,
+  "bare generators": timerPingBareGenerators,
+};
+const CONTENDERS: Contender[] = [
+  { name: "engine, one handler", baseline: "bare heap", run: (p, n) => timerPingEngine(p, n) },
+  { name: "engine, owner+kind labels", baseline: "bare heap", run: (p, n) => timerPingEngine(p, n, true) },
+  { name: "engine + spawnProcess", baseline: "bare generators", run: timerPingProcesses },
+];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const rows: string[][] = [];
 for (const p of TIMER_PING_PROCESSES) {
-  // Warm-up: let the JIT compile both loops at this P.
-  timerPingEngine(p, warmupEvents);
-  timerPingBare(p, warmupEvents);
-
-  const engine = timed(() => timerPingEngine(p, events));
-  const bare = timed(() => timerPingBare(p, events));
-  if (engine.result.finalTime !== bare.result.finalTime || engine.result.events !== bare.result.events) {
-    throw new Error(
-      `P=${p}: implementations disagree: engine ${JSON.stringify(engine.result)}, bare ${
-        JSON.stringify(bare.result)
-      }`,
-    );
+  const all: [string, (processes: number, events: number) => TimerPingResult][] = [
+    ...Object.entries(BASELINES),
+    ...CONTENDERS.map((c) =>
+      [c.name, c.run] as [string, (processes: number, events: number) => TimerPingResult]
+    ),
+  ];
+  // Warm-up: let the JIT compile every loop at this P.
+  for (const [, run] of all) run(p, warmupEvents);
+  const ms = new Map<string, number[]>(all.map(([name]) => [name, []]));
+  let finalTime: number | undefined;
+  for (let round = 0; round < repeats; round++) {
+    for (const [name, run] of all) {
+      const start = performance.now();
+      const result = run(p, events);
+      ms.get(name)!.push(performance.now() - start);
+      finalTime ??= result.finalTime;
+      if (result.events !== events || result.finalTime !== finalTime) {
+        throw new Error(
+          `P=${p}: ${name} disagrees: ${JSON.stringify(result)}, expected final time ${finalTime}`,
+        );
+      }
+    }
   }
-  rows.push([
-    String(p),
-    String(engine.result.events),
-    rate(engine.result.events, engine.ms),
-    rate(bare.result.events, bare.ms),
-    (bare.ms / engine.ms).toFixed(2),
-    String(engine.result.finalTime),
-    String(bare.result.finalTime),
-  ]);
+  for (const [name] of Object.entries(BASELINES)) {
+    rows.push([String(p), name, "", rate(events, median(ms.get(name)!)), "", "", "", String(finalTime)]);
+  }
+  for (const c of CONTENDERS) {
+    const own = ms.get(c.name)!, base = ms.get(c.baseline)!;
+    const ratios = own.map((t, i) => base[i]! / t);
+    rows.push([
+      String(p),
+      c.name,
+      c.baseline,
+      rate(events, median(own)),
+      median(ratios).toFixed(2),
+      Math.min(...ratios).toFixed(2),
+      Math.max(...ratios).toFixed(2),
+      String(finalTime),
+    ]);
+  }
 }
 
 const header = [
   "P",
-  "events",
-  "engine events/s",
-  "bare events/s",
-  "engine/bare",
-  "engine final t (ns)",
-  "bare final t (ns)",
+  "implementation",
+  "vs",
+  "events/s (median)",
+  "ratio median",
+  "min",
+  "max",
+  "final t (ns)",
 ];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(" | ")} |`;
-console.log(`timer ping, N=${events} events per run (warm-up ${warmupEvents})`);
+console.log(
+  `timer ping, N=${events} timer events per run, ${repeats} rounds after a warm-up of ${warmupEvents}`,
+);
 console.log(line(header));
 console.log(`|${widths.map((w) => "-".repeat(w + 1) + ":").join("|")}|`);
 for (const r of rows) console.log(line(r));
-console.log("engine/bare = engine events/s divided by bare events/s (1.00 = no engine overhead)");
+console.log(
+  "ratio = the baseline's wall time over this one's, in the same round (1.00 = as fast as the bare loop)",
+);
+if (values.only === "timer-ping") Deno.exit(0);
 
 // irq_work queue-to-run cycles.
 
