@@ -66,50 +66,60 @@ function lcg(s: number): number {
 }
 
 /**
- * Timer ping on the {@linkcode Engine}'s fastest API: one registered
- * handler, the process number as its argument. With `labels`, every timer
- * also carries an owner (the process) and a kind, to measure what the labels
- * cost.
+ * How the engine version's handler schedules its next timer: `again`
+ * ({@linkcode Engine.again}, the fastest), `after`, or `after` with an owner
+ * and a kind (to measure what the labels cost).
  */
-export function timerPingEngine(processes: number, events: number, labels = false): TimerPingResult {
+export type TimerPingApi = "again" | "after" | "labels";
+
+/**
+ * Timer ping on the {@linkcode Engine}: one registered handler, the process
+ * number as its argument.
+ */
+export function timerPingEngine(
+  processes: number,
+  events: number,
+  api: TimerPingApi = "again",
+): TimerPingResult {
   const engine = new Engine();
-  const pinger = new Pinger(engine, processes, labels);
+  const pinger = new Pinger(engine, processes, api);
   for (let pid = 1; pid <= processes; pid++) pinger.start(pid);
   engine.runUntilIdle(events);
   return { events: engine.fired, finalTime: engine.now, checksum: pinger.checksum };
 }
 
-/** The engine version's processes: one handler, the process number as its argument. */
+/** The engine version's processes. */
 class Pinger implements EventHandler {
   checksum = 0;
   #engine: Engine;
   #id: number;
-  #labels: boolean;
+  #api: TimerPingApi;
   #state: Int32Array; // #state[pid] = that process's s
 
-  constructor(engine: Engine, processes: number, labels: boolean) {
+  constructor(engine: Engine, processes: number, api: TimerPingApi) {
     this.#engine = engine;
     this.#id = engine.register(this);
-    this.#labels = labels;
+    this.#api = api;
     this.#state = new Int32Array(processes + 1);
   }
 
   /** Start-up: the first step, and the first timer. */
   start(pid: number): void {
-    this.#state[pid] = pid;
-    this.#next(pid);
+    const s = lcg(pid);
+    this.#state[pid] = s;
+    if (this.#api === "labels") {
+      this.#engine.at(1 + s % 1000, this.#id, pid, Priority.NORMAL, pid, EventKind.TIMER);
+    } else this.#engine.at(1 + s % 1000, this.#id, pid);
   }
 
   fire(pid: number): void {
     this.checksum = mix(this.checksum, pid);
-    this.#next(pid);
-  }
-
-  #next(pid: number): void {
     const s = lcg(this.#state[pid]!);
     this.#state[pid] = s;
-    if (this.#labels) this.#engine.after(1 + s % 1000, this.#id, pid, Priority.NORMAL, pid, EventKind.TIMER);
-    else this.#engine.after(1 + s % 1000, this.#id, pid);
+    const engine = this.#engine, api = this.#api;
+    if (api === "again") engine.again(1 + s % 1000);
+    else if (api === "after") engine.after(1 + s % 1000, this.#id, pid);
+    else engine.after(1 + s % 1000, this.#id, pid, Priority.NORMAL, pid, EventKind.TIMER);
   }
 }
 
@@ -300,8 +310,9 @@ function bench(group: string, name: string, run: () => TimerPingResult, baseline
 for (const p of TIMER_PING_PROCESSES) {
   const n = TIMER_PING_EVENTS;
   const heap = `timer ping P=${p}`;
-  bench(heap, "engine, one handler", () => timerPingEngine(p, n));
-  bench(heap, "engine, one handler, owner and kind labels", () => timerPingEngine(p, n, true));
+  bench(heap, "engine, handler calls again()", () => timerPingEngine(p, n, "again"));
+  bench(heap, "engine, handler calls after()", () => timerPingEngine(p, n, "after"));
+  bench(heap, "engine, after() with owner and kind", () => timerPingEngine(p, n, "labels"));
   bench(heap, "bare typed-array heap", () => timerPingBare(p, n), true);
   const generators = `timer ping generators P=${p}`;
   bench(generators, "engine + spawnProcess", () => timerPingProcesses(p, n));

@@ -10,8 +10,9 @@ import {
 } from "./engine_bench.ts";
 
 const IMPLEMENTATIONS: [string, (processes: number, events: number) => TimerPingResult][] = [
-  ["engine", (p, n) => timerPingEngine(p, n)],
-  ["engine with labels", (p, n) => timerPingEngine(p, n, true)],
+  ["engine, again()", (p, n) => timerPingEngine(p, n, "again")],
+  ["engine, after()", (p, n) => timerPingEngine(p, n, "after")],
+  ["engine, after() with labels", (p, n) => timerPingEngine(p, n, "labels")],
   ["spawnProcess", timerPingProcesses],
   ["bare heap", timerPingBare],
   ["bare generators", timerPingBareGenerators],

@@ -4,8 +4,9 @@
  * rounds that take them in turn, and prints each one's events/s and its
  * ratio to the bare loop it is measured against, from the same round:
  *
- * - the engine's fastest API (one handler; also with owner and kind labels)
- *   against the bare typed-array binary heap, and
+ * - the engine (one handler rescheduling with `again()`, its fastest API;
+ *   with `after()`; with `after()` and owner and kind labels) against the
+ *   bare typed-array binary heap, and
  * - `spawnProcess` generators against the bare heap loop that resumes one
  *   generator per process.
  *
@@ -89,8 +90,9 @@ const BASELINES: Record<string, (processes: number, events: number) => TimerPing
   "bare generators": timerPingBareGenerators,
 };
 const CONTENDERS: Contender[] = [
-  { name: "engine, one handler", baseline: "bare heap", run: (p, n) => timerPingEngine(p, n) },
-  { name: "engine, owner+kind labels", baseline: "bare heap", run: (p, n) => timerPingEngine(p, n, true) },
+  { name: "engine, again()", baseline: "bare heap", run: (p, n) => timerPingEngine(p, n, "again") },
+  { name: "engine, after()", baseline: "bare heap", run: (p, n) => timerPingEngine(p, n, "after") },
+  { name: "engine, after() + labels", baseline: "bare heap", run: (p, n) => timerPingEngine(p, n, "labels") },
   { name: "engine + spawnProcess", baseline: "bare generators", run: timerPingProcesses },
 ];
 
