@@ -154,7 +154,10 @@ export class Engine {
    * the next `at` takes its place.
    */
   #dead = false;
-  /** Key, handler, tag and argument of the last event fired, for `again`; key -1 before any. */
+  /**
+   * Key, handler, tag and argument of the last event fired, for `again`
+   * once that event has left the top of the heap; key -1 before any.
+   */
   #lastKey = -1;
   #lastTarget = 0;
   #lastTag = 0;
@@ -364,6 +367,17 @@ export class Engine {
       throw new RangeError(`Cannot schedule an event ${delay} ns from now: the delay must not be negative`);
     }
     if (!Number.isSafeInteger(time)) throw timeError(time, this.#now);
+    if (this.#dead && this.#targets[0] !== CALL_TARGET) {
+      // The common case: a handler sleeps again. Its event is still at the
+      // top of the heap with everything it does: give it a new time and id.
+      const seq = this.#nextSeq(time), keys = this.#keys;
+      this.#dead = false;
+      this.#times[0] = time;
+      keys[0] = Math.floor(keys[0]! / SEQ_BITS) * SEQ_BITS + seq;
+      this.#siftDown(0, 0);
+      return seq;
+    }
+    if (this.#dead) this.#dropFired();
     const lastKey = this.#lastKey, target = this.#lastTarget;
     if (lastKey < 0 || target === CALL_TARGET) {
       throw new RangeError(
@@ -470,15 +484,19 @@ export class Engine {
     return true;
   }
 
-  /** Fire the event at heap position `i`, noting it for `again`. */
+  /** Fire the event at heap position `i`. */
   #fire(i: number): void {
     const target = this.#targets[i]!, arg = this.#args[i]!;
-    this.#lastKey = this.#keys[i]!;
-    this.#lastTarget = target;
-    this.#lastTag = this.#tags[i]!;
-    this.#lastArg = arg;
     if (target !== CALL_TARGET) this.#handlers[target]!.fire(arg);
     else this.#takeClosure(arg)();
+  }
+
+  /** Note the event at heap position `i`, which fired, for `again` after it leaves. */
+  #remember(i: number): void {
+    this.#lastKey = this.#keys[i]!;
+    this.#lastTarget = this.#targets[i]!;
+    this.#lastTag = this.#tags[i]!;
+    this.#lastArg = this.#args[i]!;
   }
 
   /** The closure of a `call` event, dropped from the table. */
@@ -502,17 +520,9 @@ export class Engine {
 
   /** Give an event the next id and put it in the heap. */
   #place(time: number, priority: number, target: number, tag: number, arg: number): number {
-    const seq = this.#seq;
-    if (this.#choosing || seq === SEQ_BITS) {
-      throw new RangeError(
-        `Cannot schedule an event at ${time} ns ` +
-          (this.#choosing
-            ? "from inside a chooser: a chooser must only pick"
-            : `: all ${SEQ_BITS} ids are used`),
-      );
-    }
-    this.#seq = seq + 1;
+    const seq = this.#nextSeq(time);
     if (this.#size + 2 >= this.#times.length) this.#grow();
+    if (this.#dead) this.#remember(0);
     // Stage the event past the sentinel (a handler scheduling while it runs:
     // it takes the fired event's place at the top), or append it.
     const at = this.#dead ? this.#size + 1 : this.#size;
@@ -531,6 +541,21 @@ export class Engine {
     return seq;
   }
 
+  /** The id for a new event at `time`. */
+  #nextSeq(time: number): number {
+    const seq = this.#seq;
+    if (this.#choosing || seq === SEQ_BITS) {
+      throw new RangeError(
+        `Cannot schedule an event at ${time} ns ` +
+          (this.#choosing
+            ? "from inside a chooser: a chooser must only pick"
+            : `: all ${SEQ_BITS} ids are used`),
+      );
+    }
+    this.#seq = seq + 1;
+    return seq;
+  }
+
   #grow(): void {
     const cap = this.#times.length * 2;
     this.#times = grown(this.#times, new Float64Array(cap).fill(Infinity));
@@ -543,6 +568,7 @@ export class Engine {
   /** Remove the fired event left at the top of the heap. */
   #dropFired(): void {
     this.#dead = false;
+    this.#remember(0);
     this.#removeAt(0);
   }
 
@@ -617,7 +643,7 @@ export class Engine {
       target = targets[from]!,
       tag = tags[from]!,
       arg = args[from]!;
-    times[from] = Infinity;
+    if (from !== i) times[from] = Infinity;
     const n = this.#size;
     for (;;) {
       let c = 2 * i + 1;
@@ -673,6 +699,7 @@ export class Engine {
     this.#fired++;
     const staged = this.#size + 1;
     this.#move(position, staged);
+    this.#remember(staged);
     this.#removeAt(position);
     this.#fire(staged);
     return true;
