@@ -306,6 +306,10 @@ function tokenize(src: string): Token[] {
       i++;
       if (braces.pop() === "template") readTemplate();
       else tokens.push({ kind: "punct", value: c });
+    } else if (c === "!" && /[\w$)\]]/.test(src[i - 1] ?? "")) {
+      // TypeScript's non-null assertion (`keys[0]! / n`): an operand ends here, so no regex follows.
+      tokens.push({ kind: "other", value: c });
+      i++;
     } else {
       tokens.push({ kind: "punct", value: c });
       i++;
