@@ -22,10 +22,7 @@
  */
 
 import { x86 } from "../arch/x86/mod.ts";
-import type { Context } from "../mod.ts";
-import { type IrqWork, irqWorkInit } from "../mod.ts";
-import type { Kernel } from "../mod.ts";
-import { createMachine } from "../mod.ts";
+import { type Context, createMachine, type IrqWork, irqWorkInit, type Kernel } from "../mod.ts";
 
 /** What one cycle loop produced. */
 export interface CycleResult {
@@ -40,11 +37,11 @@ const SLICE_NS = 100_000_000;
 
 type Step = (ctx: Context, work: IrqWork) => Kernel<boolean>;
 
-function cycles(n: number, step: Step, expectCpu: number): CycleResult {
+function cycles(n: number, step: Step, expectCpu: number, fastForward: boolean): CycleResult {
   if (!Number.isSafeInteger(n) || n < 0) {
     throw new RangeError(`cycle count must be a whole number >= 0, got ${n}`);
   }
-  const m = createMachine({ arch: x86(), cpus: 4, seed: 1 });
+  const m = createMachine({ arch: x86(), cpus: 4, seed: 1, fastForward });
   let callbacks = 0;
   const work = irqWorkInit(() => {
     callbacks++;
@@ -82,14 +79,35 @@ function cycles(n: number, step: Step, expectCpu: number): CycleResult {
   return { runs: m.runs.length, simulatedNs: end - start };
 }
 
-/** `n` local cycles (`queue` + `sync` on CPU 0); returns the completed runs and the simulated time. */
-export function localCycleRun(n: number): CycleResult {
-  return cycles(n, (ctx, work) => ctx.queue(work), 0);
+/**
+ * `n` local cycles (`queue` + `sync` on CPU 0); returns the completed runs and the simulated time.
+ * `fastForward: false` polls spin loops step by step.
+ */
+export function localCycleRun(n: number, fastForward = true): CycleResult {
+  return cycles(n, (ctx, work) => ctx.queue(work), 0, fastForward);
 }
 
 /** `n` remote cycles (`queueOn(work, 1)` + `sync` from CPU 0); returns the completed runs and the simulated time. */
-export function remoteCycleRun(n: number): CycleResult {
-  return cycles(n, (ctx, work) => ctx.queueOn(work, 1), 1);
+export function remoteCycleRun(n: number, fastForward = true): CycleResult {
+  return cycles(n, (ctx, work) => ctx.queueOn(work, 1), 1, fastForward);
+}
+
+/**
+ * The explorer's unit of work: a fresh 2-CPU x86 machine, one task doing
+ * `queueOn` + `sync`, one doing a local `queue`, run for 100 µs. Returns the
+ * number of runs (always 2).
+ */
+export function freshMachineRun(): number {
+  const m = createMachine({ arch: x86(), cpus: 2, seed: 1 });
+  const remote = irqWorkInit(() => {}, "remote"), local = irqWorkInit(() => {}, "local");
+  m.spawn({ cpu: 0, name: "r" }, function* (ctx) {
+    yield* ctx.queueOn(remote, 1);
+    yield* ctx.sync(remote);
+  });
+  m.spawn({ cpu: 1, name: "l" }, (ctx) => ctx.queue(local));
+  m.runUntil(100_000);
+  if (m.runs.length !== 2 || m.findings.length > 0) throw new Error(`fresh machine: ${m.runs.length} runs`);
+  return m.runs.length;
 }
 
 /** `n` local cycles; returns the number of completed runs (always `n`). */
@@ -119,4 +137,16 @@ Deno.bench({
   n: 20,
   warmup: 3,
   fn: () => void remoteCycles(IRQ_WORK_CYCLES),
+});
+Deno.bench({
+  name: `remote, polling step by step: queueOn(1) + sync from CPU 0, N=${IRQ_WORK_CYCLES}`,
+  group: "irq_work cycles",
+  n: 10,
+  warmup: 2,
+  fn: () => void remoteCycleRun(IRQ_WORK_CYCLES, false),
+});
+Deno.bench({
+  name: "fresh 2-CPU x86 machine + queueOn/sync + local queue, 100 µs",
+  group: "fresh machine",
+  fn: () => void freshMachineRun(),
 });
