@@ -87,6 +87,8 @@ const KIND_BITS = 8;
 /** The handler number of a one-off callback, whose closure is in the closure table. */
 const CALL_TARGET = -1;
 const INITIAL_CAPACITY = 256;
+/** States of the top of the heap (`Engine.#top`). */
+const SETTLED = 0, FIRED = 1, REKEYED = 2;
 
 /**
  * A deterministic discrete-event engine.
@@ -150,10 +152,12 @@ export class Engine {
   #sameInstant = 0;
   #maxPerInstant: number;
   /**
-   * The event at the top of the heap has fired and awaits removal, unless
-   * the next `at` takes its place.
+   * What the top of the heap holds besides a pending event: `FIRED`, the
+   * event that just fired, awaiting removal unless the next `at` takes its
+   * place; `REKEYED`, that event given a new time by `again`, awaiting its
+   * sift down (done after its handler returns, in the run loop's own code).
    */
-  #dead = false;
+  #top: number = SETTLED;
   /**
    * Key, handler, tag and argument of the last event fired, for `again`
    * once that event has left the top of the heap; key -1 before any.
@@ -205,7 +209,7 @@ export class Engine {
 
   /** How many events are waiting (exact: cancelled events are gone). */
   get pending(): number {
-    return this.#dead ? this.#size - 1 : this.#size;
+    return this.#top === FIRED ? this.#size - 1 : this.#size;
   }
 
   /** How many events have fired since the engine was made. */
@@ -367,17 +371,16 @@ export class Engine {
       throw new RangeError(`Cannot schedule an event ${delay} ns from now: the delay must not be negative`);
     }
     if (!Number.isSafeInteger(time)) throw timeError(time, this.#now);
-    if (this.#dead && this.#targets[0] !== CALL_TARGET) {
+    if (this.#top === FIRED && this.#targets[0] !== CALL_TARGET) {
       // The common case: a handler sleeps again. Its event is still at the
       // top of the heap with everything it does: give it a new time and id.
       const seq = this.#nextSeq(time), keys = this.#keys;
-      this.#dead = false;
+      this.#top = REKEYED;
       this.#times[0] = time;
       keys[0] = Math.floor(keys[0]! / SEQ_BITS) * SEQ_BITS + seq;
-      this.#siftDown(0, 0);
       return seq;
     }
-    if (this.#dead) this.#dropFired();
+    if (this.#top !== SETTLED) this.#settle();
     const lastKey = this.#lastKey, target = this.#lastTarget;
     if (lastKey < 0 || target === CALL_TARGET) {
       throw new RangeError(
@@ -400,7 +403,7 @@ export class Engine {
     }
     if (this.#choosing) throw new RangeError(`Cannot cancel event ${id} from inside a chooser`);
     if (id >= this.#seq) return false;
-    if (this.#dead) this.#dropFired();
+    if (this.#top !== SETTLED) this.#settle();
     const keys = this.#keys, n = this.#size;
     for (let i = 0; i < n; i++) {
       const key = keys[i]!;
@@ -414,16 +417,16 @@ export class Engine {
 
   /** Time of the next event, or `Infinity` when the queue is empty. */
   peekTime(): number {
-    if (this.#dead) this.#dropFired();
+    if (this.#top !== SETTLED) this.#settle();
     return this.#times[0]!;
   }
 
   /** Fire the next event. Returns false when there was none. */
   step(): boolean {
-    if (this.#dead) this.#dropFired();
+    if (this.#top !== SETTLED) this.#settle();
     if (this.#size === 0) return false;
     const fired = this.#fireNext();
-    if (this.#dead) this.#dropFired();
+    if (this.#top !== SETTLED) this.#settle();
     return fired;
   }
 
@@ -457,10 +460,10 @@ export class Engine {
   /** Fire events due at or before `until`, at most `max` of them, until stopped. */
   #run(until: number, max: number): void {
     for (let n = 0; n < max && !this.#stopped; n++) {
-      if (this.#dead) this.#dropFired();
+      if (this.#top !== SETTLED) this.#settle();
       if (this.#size === 0 || this.#times[0]! > until || !this.#fireNext()) break;
     }
-    if (this.#dead) this.#dropFired();
+    if (this.#top !== SETTLED) this.#settle();
   }
 
   /**
@@ -477,7 +480,7 @@ export class Engine {
     }
     // Leave the event in the heap while it fires: if its handler schedules
     // an event, `#insert` puts that one in its place.
-    this.#dead = true;
+    this.#top = FIRED;
     this.#now = time;
     this.#fired++;
     this.#fire(0);
@@ -522,17 +525,19 @@ export class Engine {
   #place(time: number, priority: number, target: number, tag: number, arg: number): number {
     const seq = this.#nextSeq(time);
     if (this.#size + 2 >= this.#times.length) this.#grow();
-    if (this.#dead) this.#remember(0);
+    if (this.#top === REKEYED) this.#settle();
+    const replace = this.#top === FIRED;
+    if (replace) this.#remember(0);
     // Stage the event past the sentinel (a handler scheduling while it runs:
     // it takes the fired event's place at the top), or append it.
-    const at = this.#dead ? this.#size + 1 : this.#size;
+    const at = replace ? this.#size + 1 : this.#size;
     this.#times[at] = time;
     this.#keys[at] = priority * SEQ_BITS + seq;
     this.#targets[at] = target;
     this.#tags[at] = tag;
     this.#args[at] = arg;
-    if (this.#dead) {
-      this.#dead = false;
+    if (replace) {
+      this.#top = SETTLED;
       this.#siftDown(0, at);
     } else {
       this.#size = at + 1;
@@ -565,11 +570,17 @@ export class Engine {
     this.#args = grown(this.#args, new Float64Array(cap));
   }
 
-  /** Remove the fired event left at the top of the heap. */
-  #dropFired(): void {
-    this.#dead = false;
+  /**
+   * Bring the top of the heap back to a pending event: sift down an event
+   * that `again` re-keyed, or remove one that fired. Either way, note it for
+   * `again` first.
+   */
+  #settle(): void {
     this.#remember(0);
-    this.#removeAt(0);
+    const rekeyed = this.#top === REKEYED;
+    this.#top = SETTLED;
+    if (rekeyed) this.#siftDown(0, 0);
+    else this.#removeAt(0);
   }
 
   /** Remove the event at heap position `i`, moving the last one into its place. */
