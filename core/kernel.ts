@@ -76,9 +76,16 @@ export function* spend(ns: number): Kernel {
  */
 export type MaybeKernel = Generator<Op, unknown, void> | void;
 
-/** Run a callback that is either a plain function's result or a generator. */
-export function* runCallback(result: MaybeKernel): Kernel {
-  if (result !== undefined) yield* result;
+/** Nothing to run: what a plain function's result delegates to. */
+const NOTHING: readonly Op[] = Object.freeze([]);
+
+/**
+ * Run a callback that is either a plain function's result or a generator:
+ * `yield* runCallback(f())`. It returns the generator itself (or an empty
+ * list), so delegating to it adds no generator level to every later resume.
+ */
+export function runCallback(result: MaybeKernel): Iterable<Op> {
+  return result ?? NOTHING;
 }
 
 /** Kernel code that does nothing: the kernel's empty weak defaults. */
