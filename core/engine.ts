@@ -4,9 +4,10 @@
  *
  * The queue is a binary heap kept in typed arrays, because the engine is the
  * hot path of every simulation: no object is allocated per event. An event
- * names a registered {@linkcode EventHandler} by number and carries one
- * integer argument, an owner (the CPU it belongs to) and a kind
- * ({@linkcode EventKind}), which is enough for every user in this project.
+ * names a registered {@linkcode EventHandler} by number (or is a one-off
+ * closure, {@linkcode Engine.call}) and carries one numeric argument, an
+ * owner (the CPU it belongs to) and a kind ({@linkcode EventKind}), which is
+ * enough for every user in this project.
  *
  * Two additions serve an interleaving explorer: a chooser
  * ({@linkcode Engine.chooser}) may pick which of several events due at the
@@ -94,29 +95,37 @@ const SETTLED = 0, FIRED = 1, REKEYED = 2;
  * A deterministic discrete-event engine.
  *
  * Pending events live in a binary min-heap ordered by (time, priority,
- * sequence), kept in typed arrays: time, key (priority and sequence),
- * handler with labels, argument. Three things keep the common path close to
- * a bare heap loop: when a handler schedules an event while it runs (a
- * process rescheduling itself), the new event takes the fired one's place
- * at the top (one sift instead of a removal and an insertion); the sift
- * picks the smaller child without a branch; and the slot past the last
- * event holds `Infinity`, so no child needs a bounds check. An event's id is
- * its sequence number, a small integer, so returning it allocates nothing.
+ * sequence), kept in typed arrays by heap position: time, key (priority and
+ * sequence), handler, tag (owner and kind), argument. What keeps the common
+ * path close to a bare heap loop:
+ *
+ * - a handler that schedules while it runs (a process or timer sleeping
+ *   again) puts the new event in the fired one's place at the top: one
+ *   sift instead of a removal and an insertion; with {@linkcode Engine.again}
+ *   the event keeps its place and its data, and the run loop sifts it after
+ *   the handler returns;
+ * - the sift picks the earlier child with arithmetic, not a branch, and the
+ *   position past the last event holds `Infinity`, so no child needs a
+ *   bounds check;
+ * - an event's id is its sequence number, a small integer: returning it
+ *   allocates nothing, and nothing else crosses a call as a boxed double.
  *
  * {@linkcode Engine.cancel} finds the event by scanning the key array rather
- * than keeping a position index up to date on every heap move: the scan is
- * a few nanoseconds for the tens of events a machine model has pending, and
- * the index costs every event, cancelled or not (measured: about a fifth of
- * the engine's speed on `core/engine_bench.ts`).
+ * than keeping a position index up to date on every heap move: the scan
+ * costs a few nanoseconds for the tens of events a machine model has
+ * pending, while an index (a slot per event, a position written at every
+ * move) costs every event, cancelled or not: 15 to 20% of the engine's
+ * speed in the timer-ping benchmark (`core/engine_bench.ts`).
  *
- * | operation                        | cost                                  |
- * | -------------------------------- | ------------------------------------- |
- * | `at` / `after` / `call`          | O(log n)                              |
- * | `cancel`                         | O(n) scan, then O(log n)              |
- * | `step`, no chooser               | O(log n)                              |
- * | `step`, with a chooser           | O(log n + k log k) for k events ready |
- * | `register`                       | O(1) amortised                        |
- * | `now`, `pending`, `peekTime`     | O(1) (O(log n) after a handler threw) |
+ * | operation                          | cost                                  |
+ * | ---------------------------------- | ------------------------------------- |
+ * | `at` / `after` / `call` / `again`  | O(log n)                              |
+ * | `cancel`                           | O(n) scan, then O(log n)              |
+ * | `step`, no chooser                 | O(log n)                              |
+ * | `step`, with a chooser             | O(log n + k log k) for k events ready |
+ * | `register`                         | O(1) amortised                        |
+ * | `now`, `pending`, `fired`          | O(1)                                  |
+ * | `peekTime`                         | O(1); O(log n) first in a handler     |
  *
  * @example Schedule two handlers and run until idle
  * ```ts
@@ -304,7 +313,7 @@ export class Engine {
     owner = -1,
     kind: number = EventKind.NONE,
   ): number {
-    // Not through `at`: one call less on the path every process takes.
+    // Not through `at`: one call less on a hot path.
     const time = this.#now + delay;
     if (!(delay >= 0)) {
       throw new RangeError(`Cannot schedule an event ${delay} ns from now: the delay must not be negative`);
@@ -374,10 +383,10 @@ export class Engine {
     if (this.#top === FIRED && this.#targets[0] !== CALL_TARGET) {
       // The common case: a handler sleeps again. Its event is still at the
       // top of the heap with everything it does: give it a new time and id.
-      const seq = this.#nextSeq(time), keys = this.#keys;
+      const seq = this.#nextSeq(time), oldKey = this.#keys[0]!;
       this.#top = REKEYED;
       this.#times[0] = time;
-      keys[0] = Math.floor(keys[0]! / SEQ_BITS) * SEQ_BITS + seq;
+      this.#keys[0] = Math.floor(oldKey / SEQ_BITS) * SEQ_BITS + seq;
       return seq;
     }
     if (this.#top !== SETTLED) this.#settle();
@@ -703,7 +712,7 @@ export class Engine {
         );
       }
     }
-    // Fire it from the staging position, out of the heap, so that it cannot move while it runs.
+    // Fire it from the staging position, out of the heap, where nothing moves it while it runs.
     const position = this.#readyAt[pick]!;
     this.#sameInstant = sameInstant;
     this.#now = time;

@@ -128,7 +128,7 @@ for (const p of TIMER_PING_PROCESSES) {
   }
   for (const c of CONTENDERS) {
     const own = ms.get(c.name)!, base = ms.get(c.baseline)!;
-    const ratios = own.map((t, i) => base[i]! / t);
+    const ratios = own.map((t, i) => (base[i] ?? NaN) / t);
     rows.push([
       String(p),
       c.name,
