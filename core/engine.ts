@@ -315,9 +315,7 @@ export class Engine {
   ): number {
     // Not through `at`: one call less on a hot path.
     const time = this.#now + delay;
-    if (!(delay >= 0)) {
-      throw new RangeError(`Cannot schedule an event ${delay} ns from now: the delay must not be negative`);
-    }
+    if (!(delay >= 0)) throw delayError(delay);
     if (!Number.isSafeInteger(time)) throw timeError(time, this.#now);
     if ((handler >>> 0) !== handler || handler >= this.#handlers.length) {
       throw handlerError(handler, this.#handlers.length);
@@ -376,19 +374,20 @@ export class Engine {
    */
   again(delay: number): number {
     const time = this.#now + delay;
-    if (!(delay >= 0)) {
-      throw new RangeError(`Cannot schedule an event ${delay} ns from now: the delay must not be negative`);
-    }
+    if (!(delay >= 0)) throw delayError(delay);
     if (!Number.isSafeInteger(time)) throw timeError(time, this.#now);
-    if (this.#top === FIRED && this.#targets[0] !== CALL_TARGET) {
-      // The common case: a handler sleeps again. Its event is still at the
-      // top of the heap with everything it does: give it a new time and id.
-      const seq = this.#nextSeq(time), oldKey = this.#keys[0]!;
-      this.#top = REKEYED;
-      this.#times[0] = time;
-      this.#keys[0] = Math.floor(oldKey / SEQ_BITS) * SEQ_BITS + seq;
-      return seq;
-    }
+    if (this.#top !== FIRED || this.#targets[0] === CALL_TARGET) return this.#againLater(time);
+    // The common case: a handler sleeps again. Its event is still at the
+    // top of the heap with everything it does: give it a new time and id.
+    const seq = this.#nextSeq(time), oldKey = this.#keys[0]!;
+    this.#top = REKEYED;
+    this.#times[0] = time;
+    this.#keys[0] = Math.floor(oldKey / SEQ_BITS) * SEQ_BITS + seq;
+    return seq;
+  }
+
+  /** `again` once the last event fired has left the top of the heap. */
+  #againLater(time: number): number {
     if (this.#top !== SETTLED) this.#settle();
     const lastKey = this.#lastKey, target = this.#lastTarget;
     if (lastKey < 0 || target === CALL_TARGET) {
@@ -558,14 +557,7 @@ export class Engine {
   /** The id for a new event at `time`. */
   #nextSeq(time: number): number {
     const seq = this.#seq;
-    if (this.#choosing || seq === SEQ_BITS) {
-      throw new RangeError(
-        `Cannot schedule an event at ${time} ns ` +
-          (this.#choosing
-            ? "from inside a chooser: a chooser must only pick"
-            : `: all ${SEQ_BITS} ids are used`),
-      );
-    }
+    if (this.#choosing || seq === SEQ_BITS) throw seqError(time, this.#choosing);
     this.#seq = seq + 1;
     return seq;
   }
@@ -802,6 +794,17 @@ function timeError(time: number, now: number): RangeError {
   return new RangeError(
     `Cannot schedule an event at ${time} ns: time must be a whole number of nanoseconds ` +
       `no earlier than now (${now} ns)`,
+  );
+}
+
+function delayError(delay: number): RangeError {
+  return new RangeError(`Cannot schedule an event ${delay} ns from now: the delay must not be negative`);
+}
+
+function seqError(time: number, choosing: boolean): RangeError {
+  return new RangeError(
+    `Cannot schedule an event at ${time} ns ` +
+      (choosing ? "from inside a chooser: a chooser must only pick" : `: all ${SEQ_BITS} ids are used`),
   );
 }
 
