@@ -20,9 +20,10 @@
  *
  * Four implementations:
  *
- * - {@linkcode timerPingEngine}: the engine's fastest API, one registered
- *   handler whose argument is the process; start-ups are plain code before
- *   the run.
+ * - {@linkcode timerPingEngine}: one registered handler whose argument is
+ *   the process, sleeping again with {@linkcode Engine.again} (the engine's
+ *   fastest API), with `after`, or with `after` and owner and kind labels;
+ *   start-ups are plain code before the run.
  * - {@linkcode timerPingBare}: the same on a hand-written typed-array
  *   binary heap ordered by (time, sequence).
  * - {@linkcode timerPingProcesses}: one {@linkcode spawnProcess} generator

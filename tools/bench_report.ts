@@ -96,7 +96,9 @@ const CONTENDERS: Contender[] = [
   { name: "engine + spawnProcess", baseline: "bare generators", run: timerPingProcesses },
 ];
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
 
 const rows: string[][] = [];
 for (const p of TIMER_PING_PROCESSES) {
