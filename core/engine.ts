@@ -88,6 +88,10 @@ const KIND_BITS = 8;
 /** The handler number of a one-off callback, whose closure is in the closure table. */
 const CALL_TARGET = -1;
 const INITIAL_CAPACITY = 256;
+/** Bytes per heap position: time, key and argument (Float64), handler and tag (Int32). */
+const HEAP_BYTES_PER_EVENT = 32;
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_I32 = new Int32Array(0);
 /** States of the top of the heap (`Engine.#top`). */
 const SETTLED = 0, FIRED = 1, REKEYED = 2;
 
@@ -177,20 +181,24 @@ export class Engine {
   #lastArg = 0;
   #choosing = false;
   #chooser: ((ready: Float64Array, count: number) => number) | null = null;
+  // The chooser's arrays start empty and grow on first use: an engine that
+  // never chooses (most of them) allocates none. Typed arrays are costly to
+  // allocate, and a fresh machine per explored run makes that count.
   /** What the chooser reads: `Ready.STRIDE` numbers per ready event. */
-  #ready = new Float64Array(16 * Ready.STRIDE);
+  #ready: Float64Array = EMPTY_F64;
   /** Heap position of each ready event. */
-  #readyAt = new Int32Array(16);
+  #readyAt: Int32Array = EMPTY_I32;
   /** Scratch heap of heap positions, for listing ready events in sequence order. */
-  #frontier = new Int32Array(16);
+  #frontier: Int32Array = EMPTY_I32;
 
-  // The heap, by position. Times past the last event are Infinity; the
-  // position after that stages an event on its way in.
-  #times = new Float64Array(INITIAL_CAPACITY).fill(Infinity);
-  #keys = new Float64Array(INITIAL_CAPACITY);
-  #targets = new Int32Array(INITIAL_CAPACITY);
-  #tags = new Int32Array(INITIAL_CAPACITY);
-  #args = new Float64Array(INITIAL_CAPACITY);
+  // The heap, by position, as views of one buffer (one allocation). Times
+  // past the last event are Infinity; the position after that stages an
+  // event on its way in.
+  #times!: Float64Array;
+  #keys!: Float64Array;
+  #targets!: Int32Array;
+  #tags!: Int32Array;
+  #args!: Float64Array;
 
   #handlers: EventHandler[] = [];
   /** Closures of pending `call` events, by the index in their argument; freed on fire or cancel. */
@@ -204,6 +212,7 @@ export class Engine {
    */
   constructor(maxEventsPerInstant = 1_000_000) {
     this.#maxPerInstant = maxEventsPerInstant;
+    this.#allocate(INITIAL_CAPACITY);
   }
 
   /** True once more than `maxEventsPerInstant` events fired at one instant. */
@@ -563,12 +572,27 @@ export class Engine {
   }
 
   #grow(): void {
-    const cap = this.#times.length * 2;
-    this.#times = grown(this.#times, new Float64Array(cap).fill(Infinity));
-    this.#keys = grown(this.#keys, new Float64Array(cap));
-    this.#targets = grown(this.#targets, new Int32Array(cap));
-    this.#tags = grown(this.#tags, new Int32Array(cap));
-    this.#args = grown(this.#args, new Float64Array(cap));
+    const times = this.#times,
+      keys = this.#keys,
+      targets = this.#targets,
+      tags = this.#tags,
+      args = this.#args;
+    this.#allocate(times.length * 2);
+    this.#times.set(times);
+    this.#keys.set(keys);
+    this.#targets.set(targets);
+    this.#tags.set(tags);
+    this.#args.set(args);
+  }
+
+  /** Fresh heap arrays of `cap` positions, all views of one buffer; every time Infinity. */
+  #allocate(cap: number): void {
+    const buffer = new ArrayBuffer(cap * HEAP_BYTES_PER_EVENT);
+    this.#times = new Float64Array(buffer, 0, cap).fill(Infinity);
+    this.#keys = new Float64Array(buffer, cap * 8, cap);
+    this.#args = new Float64Array(buffer, cap * 16, cap);
+    this.#targets = new Int32Array(buffer, cap * 24, cap);
+    this.#tags = new Int32Array(buffer, cap * 28, cap);
   }
 
   /**
@@ -729,6 +753,7 @@ export class Engine {
     const priority = Math.floor(topKey / SEQ_BITS);
     const limit = (priority + 1) * SEQ_BITS;
     let frontier = this.#frontier;
+    if (frontier.length === 0) frontier = this.#frontier = new Int32Array(16);
     let pending = 1;
     let count = 0;
     frontier[0] = 0;
@@ -748,8 +773,9 @@ export class Engine {
       frontier[i] = moved;
 
       if (count === this.#readyAt.length) {
-        this.#readyAt = grown(this.#readyAt, new Int32Array(count * 2));
-        this.#ready = grown(this.#ready, new Float64Array(count * 2 * Ready.STRIDE));
+        const cap = Math.max(16, count * 2);
+        this.#readyAt = grown(this.#readyAt, new Int32Array(cap));
+        this.#ready = grown(this.#ready, new Float64Array(cap * Ready.STRIDE));
       }
       const tag = this.#tags[position]!;
       const ready = this.#ready, at = count * Ready.STRIDE;
@@ -766,7 +792,7 @@ export class Engine {
       for (let c = 2 * position + 1; c < end; c++) {
         if (times[c] !== time || keys[c]! >= limit) continue;
         if (pending === frontier.length) {
-          frontier = this.#frontier = grown(frontier, new Int32Array(pending * 2));
+          frontier = this.#frontier = grown(frontier, new Int32Array(Math.max(16, pending * 2)));
         }
         // Push c: sift up by key.
         const key = keys[c]!;
