@@ -2,8 +2,9 @@
  * Machine-level performance report, all figures from one process:
  *
  * 1. irq_work queue-to-run cycles on 4-CPU x86 (tests/irq_work_bench.ts),
- *    local and remote, with the spin fast-forward and polling step by step:
- *    cycles per second of wall time (median of `--repeats`) and the speed-up.
+ *    local and remote, with the spin fast-forward and polling step by step,
+ *    timed in turn: cycles per second of wall time (median of `--repeats`)
+ *    and the speed-up.
  * 2. Fresh machines per second: a new 2-CPU x86 machine, one `queueOn` +
  *    `sync` and one local `queue`, run for 100 µs (the explorer's unit).
  * 3. Memory after one simulated minute on 64 CPUs under a queue storm: each
@@ -45,16 +46,18 @@ function count(name: keyof typeof values): number {
 const cycles = count("cycles"), repeats = count("repeats"), machines = count("machines");
 const stormSeconds = count("storm-seconds"), stormSleepUs = count("storm-sleep");
 
-/** Median wall ms of `repeats` runs of `fn`, after one warm-up. */
-function medianMs(fn: () => void): number {
-  fn();
-  const times: number[] = [];
+/** Median wall ms of `repeats` runs of each of `fns`, after a warm-up of each, taken in turn so that drift hits all alike. */
+function medianMs(...fns: (() => void)[]): number[] {
+  for (const fn of fns) fn();
+  const times = fns.map((): number[] => []);
   for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    fn();
-    times.push(performance.now() - start);
+    fns.forEach((fn, k) => {
+      const start = performance.now();
+      fn();
+      times[k]!.push(performance.now() - start);
+    });
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
 }
 
 const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000).toLocaleString("en");
@@ -63,8 +66,7 @@ console.log(`irq_work cycles on 4-CPU x86, N=${cycles}, median of ${repeats} run
 console.log("| cycle  | fast-forward cycles/s | step-by-step cycles/s | speed-up | sim ns/cycle |");
 console.log("|--------|----------------------:|----------------------:|---------:|-------------:|");
 for (const [name, run] of [["local", localCycleRun], ["remote", remoteCycleRun]] as const) {
-  const fast = medianMs(() => run(cycles, true));
-  const slow = medianMs(() => run(cycles, false));
+  const [fast, slow] = medianMs(() => run(cycles, true), () => run(cycles, false)) as [number, number];
   const sim = run(cycles, true).simulatedNs / cycles;
   if (sim !== run(cycles, false).simulatedNs / cycles) {
     throw new Error(`${name}: fast-forward changed the clock`);
@@ -78,9 +80,9 @@ for (const [name, run] of [["local", localCycleRun], ["remote", remoteCycleRun]]
   console.log(`| ${name.padEnd(6)} | ${cells.map((c, i) => c.padStart([21, 21, 8, 12][i]!)).join(" | ")} |`);
 }
 
-const fresh = medianMs(() => {
+const [fresh] = medianMs(() => {
   for (let i = 0; i < machines; i++) freshMachineRun();
-});
+}) as [number];
 console.log(
   `\nfresh 2-CPU x86 machine + queueOn/sync + local queue, 100 µs: ${
     perSecond(machines, fresh)
