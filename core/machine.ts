@@ -323,7 +323,7 @@ export function createMachine(options: MachineOptions): Machine {
   const tasks = cpus.map((cpu) => cpu.idleTask);
   const ipis = new Ipis(arch, { cpus: n, smp: smpBuild }, trace);
   const smp = new Smp(cpus, { memory, trace, ipis, profile, cpuRelaxNs });
-  const wakeups = new Wakeups(cpus, trace, smp, ipis);
+  const wakeups = new Wakeups(cpus, { memory, trace, smp, ipis });
   const rcu = new Rcu(cpus, tasks, wakeups);
   const timers = new Timers(engine, cpus, ipis.lineOf("timer"));
   const hw = raiseHw(ipis, timers);

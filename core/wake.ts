@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Memory } from "./atomic.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Ipis } from "./ipi.ts";
 import { type Kernel, STEP } from "./kernel.ts";
@@ -16,16 +17,18 @@ import type { TraceHub } from "./trace.ts";
 /** Task wake-ups of one machine. */
 export class Wakeups {
   #cpus: readonly Cpu[];
+  #memory: Memory;
   #trace: TraceHub;
   #smp: Smp;
   #ipis: Ipis;
 
   /** Wake-ups among `cpus`, through `smp`'s wake lists and `ipis`' reschedule IPIs. */
-  constructor(cpus: readonly Cpu[], trace: TraceHub, smp: Smp, ipis: Ipis) {
+  constructor(cpus: readonly Cpu[], parts: { memory: Memory; trace: TraceHub; smp: Smp; ipis: Ipis }) {
     this.#cpus = cpus;
-    this.#trace = trace;
-    this.#smp = smp;
-    this.#ipis = ipis;
+    this.#memory = parts.memory;
+    this.#trace = parts.trace;
+    this.#smp = parts.smp;
+    this.#ipis = parts.ipis;
   }
 
   /**
@@ -67,7 +70,7 @@ export class Wakeups {
     this.activateTask(cpu, task);
     const target = this.#cpus[task.cpu]!;
     if (target === cpu || !target.needResched) return;
-    if (target.polling.value) {
+    if (this.#memory.peek(cpu.id, target.polling)) {
       target.kick();
       this.#trace.emit(cpu, { type: "sched_wake_idle_without_ipi", target: target.id });
       return;
