@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Cpu, preemptEnable } from "./cpu.ts";
+import { checkCpu, type Cpu, preemptEnable } from "./cpu.ts";
 import type { IrqWork } from "./irq_work.ts";
 import { type Kernel, SCHEDULE, spend, STEP } from "./kernel.ts";
 import type { KObject } from "./kmem.ts";
@@ -212,16 +212,8 @@ export class Context {
 
   /** `smp_call_function_single(cpu, func, wait)`. */
   callFunctionSingle(cpu: number, func: (ctx: Context) => Kernel | void, wait: boolean): Kernel {
-    this.#checkCpu(cpu, "call a function on");
+    checkCpu(this.#k.cpus.length, cpu, "call a function on");
     const csd = new CallSingleData((c) => func(this.#contextOf(c.id)), func.name || "csd_func");
     return this.#k.smp.callFunctionSingle(this.#cpu, cpu, csd, wait);
-  }
-
-  /** Throw a clear error unless `cpu` names a CPU of this machine. */
-  #checkCpu(cpu: number, action: string): void {
-    const n = this.#k.cpus.length;
-    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= n) {
-      throw new RangeError(`Cannot ${action} CPU ${cpu}: the machine has ${n} CPUs`);
-    }
   }
 }

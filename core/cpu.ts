@@ -467,6 +467,13 @@ export class Cpu implements EventHandler {
   }
 }
 
+/** Throw a clear error unless `cpu` names one of a machine's `n` CPUs. */
+export function checkCpu(n: number, cpu: number, action: string): void {
+  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= n) {
+    throw new RangeError(`Cannot ${action} CPU ${cpu}: the machine has ${n} CPUs`);
+  }
+}
+
 /** `preempt_enable()`: drop the count and reschedule here if something asked for it. */
 export function* preemptEnable(cpu: Cpu): Kernel {
   cpu.current.preemptCount--;

@@ -22,7 +22,7 @@
 import type { Arch, ArchRaiseHw } from "./arch.ts";
 import { Cell, type Memory } from "./atomic.ts";
 import type { Context } from "./context.ts";
-import { type Cpu, preemptEnable } from "./cpu.ts";
+import { checkCpu, type Cpu, preemptEnable } from "./cpu.ts";
 import type { Findings } from "./findings.ts";
 import { type Kernel, type MaybeKernel, runCallback, SCHEDULE, STEP } from "./kernel.ts";
 import type { KObject } from "./kmem.ts";
@@ -458,9 +458,7 @@ export class IrqWorkCore {
   *irqWorkQueueOn(cpu: Cpu, work: IrqWork, target: number): Kernel<boolean> {
     const p = this.parts;
     if (!p.smpBuild) return yield* this.irqWorkQueue(cpu, work);
-    if (!Number.isInteger(target) || target < 0 || target >= p.cpus.length) {
-      throw new RangeError(`Cannot queue work on CPU ${target}: the machine has ${p.cpus.length} CPUs`);
-    }
+    checkCpu(p.cpus.length, target, "queue work on");
     if (!p.cpus[target]!.online) p.findings.warnOnce(cpu, "WARNING: irq_work_queue_on: target CPU offline");
     if (!(yield* this.irqWorkClaim(cpu, work))) return false;
     cpu.current.preemptCount++;
@@ -553,18 +551,17 @@ export class IrqWorkCore {
 
   /**
    * Does the runner wake the work's waiter after the release? The kernel
-   * reads the flags again only where non-HARD waiters sleep (PREEMPT_RT);
-   * elsewhere it is a question about the arch alone (rules 6.5, 11.3).
+   * reads the flags again only where the answer depends on them (non-HARD
+   * waiters sleep: PREEMPT_RT); elsewhere the arch alone decides (rules 6.5, 11.3).
    */
   *#wakesWaiter(cpu: Cpu, work: IrqWork): Kernel<boolean> {
     const p = this.parts;
-    if (!p.profile.sleepingSync) return false;
-    if (p.policy.nonHardWaitersSleep) {
-      const flags = yield* p.memory.read(cpu.id, work.aFlags);
-      this.#checkAccess(cpu, work, "irq_work_single");
-      if (!(flags & IRQ_WORK_HARD_IRQ)) return true;
+    if (!p.profile.sleepingSync || !p.policy.nonHardWaitersSleep) {
+      return this.#waitersSleep(IRQ_WORK_HARD_IRQ);
     }
-    return !p.hasIrqWorkInterrupt;
+    const flags = yield* p.memory.read(cpu.id, work.aFlags);
+    this.#checkAccess(cpu, work, "irq_work_single");
+    return this.#waitersSleep(flags);
   }
 
   /** `irq_work_run_list()`: take the whole list and run it newest first (rule 7.1). */
@@ -604,7 +601,7 @@ export class IrqWorkCore {
     if (p.profile.sleepingSync && cpu.atomic) {
       p.findings.mightSleep(cpu, "kernel/irq_work.c (irq_work_sync)");
     }
-    if (this.#waitersSleep(cpu, work)) {
+    if (this.#waitersSleep(p.memory.peek(cpu.id, work.aFlags))) {
       yield* this.#rcuwaitWaitEvent(cpu, work);
       if (p.profile.rcuProtectedSync) yield* p.rcu.synchronize(cpu);
       return;
@@ -627,11 +624,10 @@ export class IrqWorkCore {
   }
 
   /** Does a syncer of `work` sleep (C+), rather than spin (A-B)? (rule 11.3) */
-  #waitersSleep(cpu: Cpu, work: IrqWork): boolean {
+  #waitersSleep(flags: number): boolean {
     const p = this.parts;
-    if (!p.profile.sleepingSync) return false;
-    const flags = p.memory.peek(cpu.id, work.aFlags);
-    return (p.policy.nonHardWaitersSleep && !(flags & IRQ_WORK_HARD_IRQ)) || !p.hasIrqWorkInterrupt;
+    return p.profile.sleepingSync &&
+      ((p.policy.nonHardWaitersSleep && !(flags & IRQ_WORK_HARD_IRQ)) || !p.hasIrqWorkInterrupt);
   }
 
   /**

@@ -12,7 +12,7 @@
 import type { InterruptKind } from "./arch.ts";
 import { Memory, SEQUENTIAL_CONSISTENCY } from "./atomic.ts";
 import { Context } from "./context.ts";
-import { Cpu, type CpuEnv } from "./cpu.ts";
+import { checkCpu, Cpu, type CpuEnv } from "./cpu.ts";
 import { Engine } from "./engine.ts";
 import { Findings } from "./findings.ts";
 import { takeCpuDown } from "./hotplug.ts";
@@ -154,17 +154,9 @@ export class Machine {
     return this.kernel.trace.observe(observer);
   }
 
-  /** Throw a clear error unless `cpu` names a CPU of this machine. */
-  #checkCpu(cpu: number, action: string): void {
-    const n = this.kernel.cpus.length;
-    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= n) {
-      throw new RangeError(`Cannot ${action} CPU ${cpu}: the machine has ${n} CPUs`);
-    }
-  }
-
   /** Set `cpu`'s bit in `cpu_online_mask` (`set_cpu_online`); tasks and timers are untouched. */
   setCpuOnline(cpu: number, online: boolean): void {
-    this.#checkCpu(cpu, "set online state of");
+    checkCpu(this.kernel.cpus.length, cpu, "set online state of");
     this.kernel.cpus[cpu]!.online = online;
   }
 
@@ -175,7 +167,7 @@ export class Machine {
    * then `irq_work_run()`, rule 8.4), and the CPU stops for good.
    */
   cpuDown(cpu: number, at: number): void {
-    this.#checkCpu(cpu, "take down");
+    checkCpu(this.kernel.cpus.length, cpu, "take down");
     const { cpus, flush, irqWork } = this.kernel;
     if (cpus.length === 1) throw new RangeError("Cannot take down CPU 0: it is the machine's only CPU");
     const target = cpus[cpu]!;
@@ -188,7 +180,7 @@ export class Machine {
   /** Create a task; it is first woken at `options.at`. */
   spawn(options: TaskOptions, body: TaskBody): Task {
     const where = `Task "${options.name}"`;
-    this.#checkCpu(options.cpu, `spawn ${where} on`);
+    checkCpu(this.kernel.cpus.length, options.cpu, `spawn ${where} on`);
     const policy = options.policy ?? "other";
     if (policy !== "fifo" && policy !== "rr" && policy !== "other") {
       throw new RangeError(`${where}: unknown policy "${policy}" (use fifo, rr or other)`);
@@ -232,7 +224,7 @@ export class Machine {
 
   /** Deliver an NMI to `cpu` at `at`, whose handler runs `body`. */
   nmi(cpu: number, at: number, body: TaskBody): void {
-    this.#checkCpu(cpu, "send an NMI to");
+    checkCpu(this.kernel.cpus.length, cpu, "send an NMI to");
     const target = this.kernel.cpus[cpu]!;
     const counts = this.interrupts.nmi;
     const ctx = this.#contexts[cpu]!;
