@@ -115,7 +115,8 @@ export class Cpu implements EventHandler {
   #pendingLines = 0;
   #pendingNmis: Kernel[] = [];
   #nextNmi = 0;
-  #ipis = new Map<number, Ipi>();
+  /** IPIs on their way to this CPU, by id (made on the first). */
+  #ipis: Map<number, Ipi> | null = null;
   #state = RunState.HALTED;
   #spendUntil = 0;
   #spendingStrand: Strand | null = null;
@@ -204,7 +205,7 @@ export class Cpu implements EventHandler {
   raiseLine(line: number, delay = 0, ipi: Ipi | null = null): void {
     let arg = line;
     if (ipi !== null) {
-      this.#ipis.set(ipi.id, ipi);
+      (this.#ipis ??= new Map()).set(ipi.id, ipi);
       arg += ipi.id * MAX_LINES;
     }
     this.#env.engine.after(delay, this.#arrival, arg, Priority.HARDWARE, this.id, EventKind.INTERRUPT);
@@ -232,8 +233,8 @@ export class Cpu implements EventHandler {
     const line = arg % MAX_LINES;
     const id = (arg - line) / MAX_LINES;
     if (id !== NO_IPI) {
-      const ipi = this.#ipis.get(id)!;
-      this.#ipis.delete(id);
+      const ipi = this.#ipis!.get(id)!;
+      this.#ipis!.delete(id);
       this.#env.trace.emit(this, { type: "ipi_arrive", ipi: id, from: ipi.from, kind: ipi.kind });
     }
     this.#pendingLines |= 1 << line;
@@ -301,6 +302,10 @@ export class Cpu implements EventHandler {
         return;
       }
       if (op === STEP) {
+        if (engine.fireInPlace(this.#continuation, 0, this.id, EventKind.STEP)) {
+          env.lastCpu = this;
+          continue;
+        }
         this.#state = RunState.STEPPING;
         this.#next = engine.at(engine.now, this.#continuation, 0, Priority.NORMAL, this.id, EventKind.STEP);
         return;

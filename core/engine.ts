@@ -87,7 +87,7 @@ const MAX_OWNER = 2 ** 23 - 1;
 const KIND_BITS = 8;
 /** The handler number of a one-off callback, whose closure is in the closure table. */
 const CALL_TARGET = -1;
-const INITIAL_CAPACITY = 256;
+const INITIAL_CAPACITY = 64;
 /** Bytes per heap position: time, key and argument (Float64), handler and tag (Int32). */
 const HEAP_BYTES_PER_EVENT = 32;
 const EMPTY_F64 = new Float64Array(0);
@@ -164,6 +164,8 @@ export class Engine {
   #stalled = false;
   #sameInstant = 0;
   #maxPerInstant: number;
+  /** `#fired` at which the current run or step must return: no event fires in place past it. */
+  #limit = 0;
   /**
    * What the top of the heap holds besides a pending event: `FIRED`, the
    * event that just fired, awaiting removal unless the next `at` takes its
@@ -442,6 +444,7 @@ export class Engine {
   step(): boolean {
     if (this.#top !== SETTLED) this.#settle();
     if (this.#size === 0) return false;
+    this.#limit = this.#fired + 1;
     const fired = this.#fireNext();
     if (this.#top !== SETTLED) this.#settle();
     return fired;
@@ -476,11 +479,37 @@ export class Engine {
 
   /** Fire events due at or before `until`, at most `max` of them, until stopped. */
   #run(until: number, max: number): void {
-    for (let n = 0; n < max && !this.#stopped; n++) {
+    this.#limit = this.#fired + max;
+    while (this.#fired < this.#limit && !this.#stopped) {
       if (this.#top !== SETTLED) this.#settle();
       if (this.#size === 0 || this.#times[0]! > until || !this.#fireNext()) break;
     }
     if (this.#top !== SETTLED) this.#settle();
+  }
+
+  /**
+   * Called by a handler that would schedule `handler(arg)` now at
+   * {@linkcode Priority.NORMAL} and return: if that event would be the next
+   * to fire anyway, count it as fired and return true, and the caller goes on
+   * as its handler, skipping the trip through the heap. That is the case
+   * when no chooser is set, the run is neither stopped nor at its event
+   * limit, and nothing else is due at this instant. Otherwise returns false
+   * and the caller schedules the event. The event takes its id and counts
+   * towards the events per instant as if scheduled, so runs are identical
+   * either way.
+   */
+  fireInPlace(handler: number, arg: number, owner: number, kind: number): boolean {
+    if (this.#chooser !== null || this.#stopped || this.#fired >= this.#limit) return false;
+    if (this.#top !== SETTLED) this.#settle();
+    if (this.#times[0]! <= this.#now || this.#sameInstant >= this.#maxPerInstant) return false;
+    const seq = this.#nextSeq(this.#now);
+    this.#sameInstant++;
+    this.#fired++;
+    this.#lastKey = Priority.NORMAL * SEQ_BITS + seq;
+    this.#lastTarget = handler;
+    this.#lastTag = (owner << KIND_BITS) | kind;
+    this.#lastArg = arg;
+    return true;
   }
 
   /**

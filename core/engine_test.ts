@@ -992,3 +992,73 @@ Deno.test("spawnProcess shares one handler per engine", () => {
   engine.runUntilIdle();
   assert.equal(wakes.at(-1), "late@100");
 });
+
+Deno.test("Engine.fireInPlace", async (t) => {
+  /** A handler that steps `n` times at one instant, in place where it can, logging each step. */
+  function stepper(engine: Engine, log: string[], name: string, n: number) {
+    let left = n;
+    const id: number = engine.register({
+      fire: () => {
+        for (;;) {
+          log.push(`${name}@${engine.now}`);
+          if (--left === 0) return;
+          if (!engine.fireInPlace(id, 0, -1, EventKind.STEP)) return void engine.after(0, id);
+        }
+      },
+    });
+    return id;
+  }
+
+  await t.step("a lone step goes on in place; the ids and the count are as if scheduled", () => {
+    const engine = new Engine();
+    const log: string[] = [];
+    engine.at(5, stepper(engine, log, "a", 3));
+    engine.runUntil(10);
+    assert.deepEqual(log, ["a@5", "a@5", "a@5"]);
+    assert.equal(engine.fired, 3);
+    assert.equal(engine.at(10, engine.register({ fire: () => {} })), 3);
+  });
+
+  await t.step("anything else due now goes first: steps of two handlers interleave as scheduled", () => {
+    const engine = new Engine();
+    const log: string[] = [];
+    engine.at(5, stepper(engine, log, "a", 2));
+    engine.at(5, stepper(engine, log, "b", 2));
+    engine.runUntilIdle();
+    assert.deepEqual(log, ["a@5", "b@5", "a@5", "b@5"]);
+  });
+
+  await t.step("not with a chooser, after stop(), past a step() or the events-per-instant bound", () => {
+    const chosen = new Engine();
+    chosen.chooser = () => 0;
+    const log: string[] = [];
+    chosen.at(1, stepper(chosen, log, "a", 2));
+    chosen.step();
+    assert.deepEqual(log, ["a@1"]);
+    chosen.step();
+    assert.deepEqual(log, ["a@1", "a@1"]);
+
+    const stepped = new Engine();
+    stepped.at(1, stepper(stepped, log, "s", 2));
+    assert.equal(stepped.step(), true);
+    assert.equal(stepped.fired, 1, "step() fires one event, none in place");
+
+    const stopped = new Engine();
+    let inPlace = true;
+    const id = stopped.register({
+      fire: () => {
+        stopped.stop();
+        inPlace = stopped.fireInPlace(id, 0, -1, 0);
+      },
+    });
+    stopped.at(1, id);
+    stopped.runUntilIdle();
+    assert.equal(inPlace, false);
+
+    const bounded = new Engine(3);
+    bounded.at(1, stepper(bounded, log, "x", 10));
+    bounded.runUntil(2);
+    assert.equal(bounded.stalled, true);
+    assert.equal(bounded.fired, 4, "the bound counts steps in place as it counts the others");
+  });
+});

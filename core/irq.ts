@@ -43,14 +43,14 @@ export function requestArchIrqs(
   },
 ): InterruptCounts {
   const { arch, trace, timers, flush, irqWork } = parts;
+  const zeros = () => cpus.map(() => 0);
   const counts: InterruptCounts = {
-    timer: [],
-    reschedule: [],
-    call_function_single: [],
-    irq_work: [],
-    nmi: [],
+    timer: zeros(),
+    reschedule: zeros(),
+    call_function_single: zeros(),
+    irq_work: zeros(),
+    nmi: zeros(),
   };
-  for (const list of Object.values(counts)) list.push(...new Array<number>(cpus.length).fill(0));
   const hw: ArchIrqHw = {
     ...parts.raiseHw,
     *core(cpu: Cpu, kind: InterruptKind): Kernel {

@@ -311,7 +311,8 @@ export function createMachine(options: MachineOptions): Machine {
     fastForward: options.fastForward ?? true,
     horizon: 0,
   };
-  const cpus = Array.from({ length: n }, (_, id) => new Cpu(env, id));
+  const cpus: Cpu[] = [];
+  for (let id = 0; id < n; id++) cpus.push(new Cpu(env, id));
   const tasks = cpus.map((cpu) => cpu.idleTask);
   const ipis = new Ipis(arch, { cpus: n, smp: smpBuild }, trace);
   const smp = new Smp(cpus, { memory, trace, ipis, profile, cpuRelaxNs });

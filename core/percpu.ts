@@ -21,7 +21,8 @@ export class PerCpu<T> {
 
   /** Make `cpus` values with `make(cpu)`. */
   constructor(cpus: number, make: (cpu: number) => T) {
-    this.#values = Array.from({ length: cpus }, (_, cpu) => make(cpu));
+    this.#values = [];
+    for (let cpu = 0; cpu < cpus; cpu++) this.#values.push(make(cpu));
   }
 
   /** The value of `cpu` (`per_cpu(var, cpu)`). */

@@ -379,7 +379,8 @@ export class TraceHub {
   #dispatching = false;
   #recent: TraceEvent[] = [];
   #recentNext = 0;
-  #workIds = new WeakMap<object, number>();
+  /** Made on first use: a weak map is costly to make, and a machine without observers never asks. */
+  #workIds: WeakMap<object, number> | null = null;
   #nextWorkId = 1;
   #nextIpiId = 1;
 
@@ -449,8 +450,9 @@ export class TraceHub {
 
   /** A work's id on this machine: numbered in the order the machine first meets them, from 1. */
   workId(work: object): number {
-    let id = this.#workIds.get(work);
-    if (id === undefined) this.#workIds.set(work, id = this.#nextWorkId++);
+    const ids = this.#workIds ??= new WeakMap();
+    let id = ids.get(work);
+    if (id === undefined) ids.set(work, id = this.#nextWorkId++);
     return id;
   }
 
