@@ -10,6 +10,7 @@
 import type { Cpu } from "./cpu.ts";
 import type { IrqWorkCore } from "./irq_work.ts";
 import { type Kernel, STEP } from "./kernel.ts";
+import type { Rcu } from "./rcu.ts";
 import type { SmpFlush } from "./smp_flush.ts";
 
 /** The dying-CPU hook of irq_work: flush the call-single queue without warning, then run (rule 8.4). */
@@ -18,11 +19,16 @@ export function* smpcfdDyingCpu(cpu: Cpu, flush: SmpFlush, irqWork: IrqWorkCore)
   yield* irqWork.irqWorkRun(cpu);
 }
 
-/** What `migration/N` does to take its CPU down (`take_cpu_down`). */
-export function* takeCpuDown(cpu: Cpu, flush: SmpFlush, irqWork: IrqWorkCore): Kernel {
+/**
+ * What `migration/N` does to take its CPU down (`take_cpu_down`); the dead
+ * CPU then reports itself to RCU (`rcutree_report_cpu_dead`), so that no
+ * grace period waits for it.
+ */
+export function* takeCpuDown(cpu: Cpu, flush: SmpFlush, irqWork: IrqWorkCore, rcu: Rcu): Kernel {
   cpu.irqsOff = true;
   cpu.online = false;
   yield* smpcfdDyingCpu(cpu, flush, irqWork);
   cpu.dead = true;
+  rcu.reportDead(cpu);
   yield STEP;
 }

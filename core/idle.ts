@@ -36,7 +36,7 @@ export function* doIdle(
     memory.poke(cpu.id, cpu.polling, poll);
     while (!cpu.needResched) {
       if (!poll) ticks.idleStopTick(cpu); // idle=poll never stops the tick
-      rcu.quiescent(cpu);
+      rcu.idleEnter(cpu);
       yield HALT;
     }
     ticks.idleExit(cpu);

@@ -27,7 +27,7 @@ import { fillSlot, type MachineOptions, validate } from "./options.ts";
 import type { KernelParts } from "./parts.ts";
 import { KERNEL_PROFILES } from "./profile.ts";
 import { Random } from "./random.ts";
-import { Rcu } from "./rcu.ts";
+import { defaultRcuTiming, Rcu } from "./rcu.ts";
 import { RunLog } from "./run_log.ts";
 import { internalPrio, type SchedPolicy, Task } from "./sched.ts";
 import { Smp } from "./smp.ts";
@@ -164,16 +164,17 @@ export class Machine {
    * Take `cpu` down at time `at`, as CPU hotplug does: its stopper thread
    * (`migration/N`, FIFO 99) disables interrupts, clears the CPU's online
    * bit, runs the dying hooks (flush the call-single queue without warning,
-   * then `irq_work_run()`, rule 8.4), and the CPU stops for good.
+   * then `irq_work_run()`, rule 8.4), and the CPU stops for good, telling
+   * RCU it is gone (rule 17.6).
    */
   cpuDown(cpu: number, at: number): void {
     checkCpu(this.kernel.cpus.length, cpu, "take down");
-    const { cpus, flush, irqWork } = this.kernel;
+    const { cpus, flush, irqWork, rcu } = this.kernel;
     if (cpus.length === 1) throw new RangeError("Cannot take down CPU 0: it is the machine's only CPU");
     const target = cpus[cpu]!;
     this.spawn(
       { cpu, name: `migration/${cpu}`, policy: "fifo", priority: 99, at },
-      () => takeCpuDown(target, flush, irqWork),
+      () => takeCpuDown(target, flush, irqWork, rcu),
     );
   }
 
@@ -317,8 +318,11 @@ export function createMachine(options: MachineOptions): Machine {
   const ipis = new Ipis(arch, { cpus: n, smp: smpBuild }, trace);
   const smp = new Smp(cpus, { memory, trace, ipis, profile, cpuRelaxNs });
   const wakeups = new Wakeups(cpus, { memory, trace, smp, ipis });
-  const rcu = new Rcu(cpus, tasks, wakeups);
+  const hz = options.hz ?? 250;
+  const jiffyNs = Math.round(1e9 / hz);
   const timers = new Timers(engine, cpus, ipis.lineOf("timer"));
+  const rcuTiming = { ...defaultRcuTiming(hz, n), ...options.rcu };
+  const rcu = new Rcu({ cpus, engine, timers, wakeups, jiffyNs, timing: rcuTiming });
   const hw = raiseHw(ipis, timers);
   const hasIrqWorkInterrupt = arch.hasIrqWorkInterrupt(ipis);
   // Callbacks get their CPU's scenario Context, made below once every part exists.
@@ -347,7 +351,7 @@ export function createMachine(options: MachineOptions): Machine {
   });
   const ticks = new Ticks(
     { cpus, timers, trace, rcu, irqWork, tickNs: timing.tickNs, now },
-    options.hz ?? 250,
+    jiffyNs,
     options.nohz ?? true,
   );
   const flush = new SmpFlush({ memory, smp, irqWork, wakeups, findings });

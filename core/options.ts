@@ -9,6 +9,7 @@
 import type { Arch } from "./arch.ts";
 import type { IdleMode } from "./idle.ts";
 import type { Plugin } from "./parts.ts";
+import type { RcuTiming } from "./rcu.ts";
 import { KERNEL_PROFILES, type KernelVersion } from "./profile.ts";
 import { DEFAULT_TIMING, type MachineTiming } from "./timing.ts";
 
@@ -55,6 +56,13 @@ export interface MachineOptions {
   readonly keepRuns?: number;
   /** Override some of {@linkcode DEFAULT_TIMING}. */
   readonly timing?: Partial<MachineTiming>;
+  /**
+   * RCU's force-quiescent-state intervals in jiffies, as the
+   * `rcutree.jiffies_till_first_fqs` and `rcutree.jiffies_till_next_fqs`
+   * boot parameters set them (default: the kernel's, 1 jiffy at HZ=250,
+   * 2 above 250, 3 above 500, plus 1 per 256 CPUs).
+   */
+  readonly rcu?: Partial<RcuTiming>;
   /** Plugins, in order. */
   readonly plugins?: readonly Plugin[];
 }
@@ -71,6 +79,7 @@ const KNOWN_OPTIONS = new Set([
   "fastForward",
   "keepRuns",
   "timing",
+  "rcu",
   "plugins",
 ]);
 const MAX_CPUS = 1024;
@@ -145,6 +154,19 @@ export function validate(options: MachineOptions): Arch {
     }
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new RangeError(`Timing ${key} must be a whole number of ns >= 0, got ${value}`);
+    }
+  }
+  const rcu: unknown = options.rcu ?? {};
+  if (typeof rcu !== "object" || rcu === null || Array.isArray(rcu)) {
+    throw new TypeError(`Machine option rcu must be an object of jiffy counts, got ${JSON.stringify(rcu)}`);
+  }
+  for (const [key, value] of Object.entries(rcu)) {
+    if (key !== "jiffiesTillFirstFqs" && key !== "jiffiesTillNextFqs") {
+      throw new TypeError(`Unknown rcu option "${key}"; known: jiffiesTillFirstFqs, jiffiesTillNextFqs`);
+    }
+    if (!Number.isSafeInteger(value) || value < 1 || value > hz) {
+      // The kernel clamps these parameters to 1..HZ; a value outside is surely a mistake here.
+      throw new RangeError(`RCU option ${key} must be a whole number of jiffies 1..${hz} (HZ), got ${value}`);
     }
   }
   return arch;

@@ -40,11 +40,11 @@ export class Ticks {
   #ticks: Timer[];
   #nohz: boolean;
 
-  /** Arms every CPU's tick at `hz`; with `nohz`, idle CPUs stop theirs when allowed. */
-  constructor(parts: TickParts, hz: number, nohz: boolean) {
+  /** Arms every CPU's tick every `periodNs`; with `nohz`, idle CPUs stop theirs when allowed. */
+  constructor(parts: TickParts, periodNs: number, nohz: boolean) {
     this.#parts = parts;
     this.#nohz = nohz;
-    this.periodNs = Math.round(1e9 / hz);
+    this.periodNs = periodNs;
     this.#ticks = parts.cpus.map(() => ({ expires: this.periodNs, fn: (c: Cpu) => this.#tickSchedTimer(c) }));
     for (const cpu of parts.cpus) parts.timers.add(cpu.id, this.#ticks[cpu.id]!);
   }
@@ -61,14 +61,15 @@ export class Ticks {
 
   /**
    * The idle loop's tick decision (`tick_nohz_idle_stop_tick`): stop the tick
-   * unless `irq_work_needs_cpu()` (rule 10.2); if it is stopped but work is
-   * pending, keep it stopped and program the next period so the tick still runs.
+   * unless `irq_work_needs_cpu()` (rule 10.2) or `rcu_needs_cpu()` (rule
+   * 17.3); if it is stopped but work is pending, keep it stopped and program
+   * the next period so the tick still runs.
    */
   idleStopTick(cpu: Cpu): void {
     if (!this.#nohz) return;
-    const { timers, irqWork, trace } = this.#parts;
+    const { timers, irqWork, rcu, trace } = this.#parts;
     const tick = this.#ticks[cpu.id]!;
-    if (irqWork.irqWorkNeedsCpu(cpu)) {
+    if (irqWork.irqWorkNeedsCpu(cpu) || rcu.needsCpu(cpu)) {
       if (timers.tickStopped[cpu.id] && !timers.armed(cpu.id, tick)) this.#armTick(cpu.id);
       return;
     }
@@ -101,7 +102,9 @@ export class Ticks {
     rcu.schedClockIrq(cpu);
     if (cpu.inHardirq) yield* irqWork.irqWorkTick(cpu);
     this.#schedulerTick(cpu);
-    if (!timers.tickStopped[cpu.id] || irqWork.irqWorkNeedsCpu(cpu)) this.#armTick(cpu.id);
+    if (!timers.tickStopped[cpu.id] || irqWork.irqWorkNeedsCpu(cpu) || rcu.needsCpu(cpu)) {
+      this.#armTick(cpu.id);
+    }
   }
 
   /** `sched_tick()`: round-robin among equal-priority SCHED_RR and SCHED_OTHER tasks. */

@@ -59,7 +59,7 @@ function remoteSync(arch: Arch): string {
     yield* ctx.sync(work);
     waited = ctx.now - start;
   });
-  m.runUntil(10_000_000);
+  m.runUntil(100_000_000);
   return `${slept ? "sleeps (D)" : "spins     "} ${us(waited).padStart(8)}`;
 }
 
@@ -100,7 +100,8 @@ for (const [name, init] of [["plain", irqWorkInit], ["HARD", irqWorkInitHard]] a
 console.log(`
 Why: with a self-interrupt the work runs from its own interrupt (x86 vector 246,
 the arm64 IRQ-work IPI, powerpc's decrementer forced to fire); without one it
-waits for irq_work_tick(), and irq_work_sync() sleeps instead of spinning.
+waits for irq_work_tick(), and irq_work_sync() sleeps instead of spinning; a
+D kernel then also waits for an RCU grace period, which takes a few jiffies.
 Remote works travel by the call-function IPI, whatever the arch. On PREEMPT_RT
 every work not flagged HARD runs in the irq_work/N thread at FIFO 1.
 More: examples/hello.ts, examples/remote.ts, examples/rt_threaded.ts`);

@@ -556,12 +556,12 @@ for (const kernel of ["C", "D"] as const) {
             nestingAtGpEnd = thread.rcuNesting;
           },
         );
-        yield* ctx.spend(2_000_000);
+        yield* ctx.spend(40_000_000); // ten jiffies: room for a whole grace period inside the callback
       }, "w");
       m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
         yield* ctx.queue(w);
       });
-      m.runUntil(20_000_000);
+      m.runUntil(100_000_000);
       const r = runOf(m, w);
       assertThreaded(m, r, 0);
       assert.ok(gpStart > r.startedAt && gpStart < r.endedAt, "synchronize_rcu() started inside the drain");
@@ -761,7 +761,7 @@ for (const kernel of ["C", "D"] as const) {
       yield* ctx.sync(w);
       syncReturn = ctx.now;
     });
-    m.runUntil(20_000_000);
+    m.runUntil(40_000_000); // D adds a grace period of a few jiffies (rule 17.1)
     assert.equal(pendingAtSync, true);
     assert.equal(busyAtSync, true);
     const r = runOf(m, w);

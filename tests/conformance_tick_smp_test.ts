@@ -542,7 +542,7 @@ matrixTest(
       yield* ctx.callFunctionSingle(1, (c) => void log.push(`sync1:${c.context}:${c.irqsDisabled}`), true);
       log.push("poster done");
     });
-    m.runUntil(T0 + PERIOD);
+    m.runUntil(T0 + 10 * PERIOD); // D: T's sync then waits a grace period of a few jiffies (rule 11.4)
     const wakeupQueued = events.filter((e) =>
       e.type === "csd_queue_cpu" && e.target === 1 && e.func === "sched_ttwu_pending"
     );
@@ -852,7 +852,7 @@ matrixTest("rule 13: sync with IRQs disabled warns (lockdep), whatever the work'
     returned = true;
     yield* ctx.irqEnable();
   });
-  m.runUntil(T0 + PERIOD);
+  m.runUntil(T0 + 5 * PERIOD); // D: a sleeping sync then waits a grace period of a few jiffies (rule 11.4)
   assert.equal(returned, true);
   const lockdep = m.findings.filter((f) => f.message.includes("irqs_enabled"));
   assert.equal(lockdep.length, 1);
