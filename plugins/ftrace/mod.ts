@@ -1,6 +1,7 @@
 /**
  * The ftrace text tracer: records every trace event as the line the kernel's
- * `trace` file would show, under the same column header.
+ * `trace` file would show, under the same column header, in a ring buffer of
+ * `bufferSizeKb` per CPU (1408 KiB, the kernel's default `buffer_size_kb`).
  *
  * @example
  * ```ts
