@@ -112,3 +112,34 @@ export function checkOptions(
     }
   }
 }
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+/** `text` holds a control character (a newline, an escape...), which would break a line of the trace. */
+export function hasControl(text: string): boolean {
+  return CONTROL.test(text);
+}
+
+/**
+ * Throw a clear error unless `name` is a name a trace line can print: a
+ * non-empty string without control characters (a newline in a work's or a
+ * lock's name would forge a line of the trace). `what` names it.
+ *
+ * @example
+ * ```ts
+ * import { checkName } from "./describe.ts";
+ * checkName("A lock name", "rq->lock");
+ * try {
+ *   checkName("A lock name", "rq\nlock");
+ * } catch (e) {
+ *   if (!(e instanceof RangeError)) throw e;
+ * }
+ * ```
+ */
+export function checkName(what: string, name: unknown): asserts name is string {
+  if (typeof name === "string" && name !== "" && !hasControl(name)) return;
+  throw new (typeof name === "string" ? RangeError : TypeError)(
+    `${what} must be a non-empty string without control characters, got ${describe(name)}`,
+  );
+}

@@ -23,7 +23,7 @@ import type { Arch, ArchRaiseHw } from "./arch.ts";
 import { Cell, type Memory } from "./atomic.ts";
 import type { Context } from "./context.ts";
 import { checkCpu, type Cpu, preemptEnable } from "./cpu.ts";
-import { describe } from "./describe.ts";
+import { checkName, checkWhole, describe } from "./describe.ts";
 import type { Findings } from "./findings.ts";
 import { type Kernel, type MaybeKernel, runCallback, SCHEDULE, STEP } from "./kernel.ts";
 import type { KObject } from "./kmem.ts";
@@ -140,7 +140,12 @@ export class IrqWork implements LlistNode {
   machine: object | null = null;
 
   /** Prefer the initialisers; this is the raw constructor. */
-  constructor(func: IrqWorkFunc, flags = 0, name = func.name || "irq_work") {
+  constructor(func: IrqWorkFunc, flags = 0, name = func?.name || "irq_work") {
+    if (typeof func !== "function") {
+      throw new TypeError(`An irq_work's callback must be a function of (work, ctx), got ${describe(func)}`);
+    }
+    checkWhole("An irq_work's flags", flags, 0, 0xffffffff);
+    checkName("An irq_work's name", name);
     this.func = func;
     this.aFlags = new Cell(flags);
     this.name = name;
@@ -213,6 +218,12 @@ export function irqWorkInitHard(func: IrqWorkFunc, name?: string): IrqWork {
  * ```
  */
 export function initIrqWork(work: IrqWork, func: IrqWorkFunc): void {
+  if (!(work instanceof IrqWork)) {
+    throw new TypeError(`initIrqWork needs an IrqWork, got ${describe(work)}`);
+  }
+  if (typeof func !== "function") {
+    throw new TypeError(`An irq_work's callback must be a function of (work, ctx), got ${describe(func)}`);
+  }
   work.func = func;
   work.aFlags.value = 0;
   work.next = null;

@@ -179,6 +179,9 @@ export class Machine {
   /** Set `cpu`'s bit in `cpu_online_mask` (`set_cpu_online`); tasks and timers are untouched. */
   setCpuOnline(cpu: number, online: boolean): void {
     checkCpu(this.kernel.cpus.length, cpu, "set online state of");
+    if (typeof online !== "boolean") {
+      throw new TypeError(`Cannot set CPU ${cpu} online to ${describe(online)}: it must be true or false`);
+    }
     this.kernel.cpus[cpu]!.online = online;
   }
 
@@ -258,6 +261,11 @@ export class Machine {
   /** Deliver an NMI to `cpu` at `at`, whose handler runs `body`. */
   nmi(cpu: number, at: number, body: TaskBody): void {
     checkCpu(this.kernel.cpus.length, cpu, "send an NMI to");
+    if (typeof body !== "function") {
+      throw new TypeError(
+        `Cannot send an NMI to CPU ${cpu}: its handler must be a function, got ${describe(body)}`,
+      );
+    }
     const target = this.kernel.cpus[cpu]!;
     const counts = this.interrupts.nmi;
     const ctx = this.#contexts[cpu]!;
@@ -270,10 +278,12 @@ export class Machine {
   at(at: number, what: string, fn: () => void): void {
     const engine = this.kernel.engine;
     if (!Number.isSafeInteger(at) || at < engine.now) {
-      throw new RangeError(
-        `Cannot ${what} at ${at} ns: time must be a whole number of ns, not before now (${engine.now} ns)`,
+      throw new (typeof at === "number" ? RangeError : TypeError)(
+        `Cannot ${what} at ${typeof at === "number" ? `${at} ns` : describe(at)}: time must be a whole ` +
+          `number of ns, not before now (${engine.now} ns)`,
       );
     }
+    if (typeof fn !== "function") throw new TypeError(`Cannot ${what}: ${describe(fn)} is not a function`);
     engine.call(at, fn);
   }
 

@@ -10,7 +10,7 @@
  */
 
 import { Cell } from "./atomic.ts";
-import { describe } from "./describe.ts";
+import { describe, hasControl } from "./describe.ts";
 import type { Kernel } from "./kernel.ts";
 import type { LlistNode } from "./llist.ts";
 
@@ -128,8 +128,6 @@ export function internalPrio(policy: SchedPolicy, priority: unknown, where: stri
 }
 
 const UTF8 = new TextEncoder();
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x1f\x7f]/;
 
 /** `TASK_COMM_LEN`: a task name's buffer, NUL included. */
 export const TASK_COMM_LEN = 16;
@@ -143,7 +141,7 @@ export const TASK_COMM_LEN = 16;
  */
 export function checkComm(comm: unknown, what: string): asserts comm is string {
   const max = TASK_COMM_LEN - 1;
-  if (typeof comm !== "string" || comm === "" || UTF8.encode(comm).length > max || CONTROL.test(comm)) {
+  if (typeof comm !== "string" || comm === "" || UTF8.encode(comm).length > max || hasControl(comm)) {
     throw new (typeof comm === "string" ? RangeError : TypeError)(
       `${what} must be a string of 1 to ${max} bytes (UTF-8) without control characters ` +
         `(the kernel's TASK_COMM_LEN is ${TASK_COMM_LEN}, NUL included), got ${describe(comm)}`,

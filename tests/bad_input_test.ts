@@ -5,7 +5,20 @@
  */
 
 import assert from "node:assert/strict";
-import { type Arch, createMachine, irqWorkInit, type Machine, type Plugin, ScenarioError } from "../mod.ts";
+import {
+  type Arch,
+  type Context,
+  createMachine,
+  initIrqWork,
+  type IrqWork,
+  irqWorkInit,
+  type Kernel,
+  type Machine,
+  type Plugin,
+  RawSpinlock,
+  ScenarioError,
+  Spinlock,
+} from "../mod.ts";
 import { NON_RT_LOCKING } from "../core/mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
 import { arm64 } from "../arch/arm64/mod.ts";
@@ -438,5 +451,81 @@ Deno.test("bad input: task names the kernel could not hold are refused", async (
   await t.step("15 bytes is the longest name", () => {
     const m = machine4();
     assert.equal(m.spawn({ cpu: 0, name: "fifteen_chars_x" }, () => {}).comm, "fifteen_chars_x");
+  });
+});
+
+Deno.test("bad input: works, locks and objects with names that would forge trace lines, and wrong types", () => {
+  for (const name of ["a\nb", "", "\x1b[31mred"]) {
+    assert.throws(() => irqWorkInit(() => {}, name), {
+      name: "RangeError",
+      message: `An irq_work's name must be a non-empty string without control characters, got ${
+        JSON.stringify(name)
+      } (string)`,
+    });
+    assert.throws(() => new RawSpinlock(name), { name: "RangeError", message: /^A lock's name must be/ });
+    assert.throws(() => new Spinlock(name), { name: "RangeError", message: /^A lock's name must be/ });
+  }
+  assert.throws(() => irqWorkInit("cb" as unknown as () => void), {
+    name: "TypeError",
+    message: 'An irq_work\'s callback must be a function of (work, ctx), got "cb" (string)',
+  });
+  assert.throws(() => initIrqWork({} as IrqWork, () => {}), {
+    name: "TypeError",
+    message: "initIrqWork needs an IrqWork, got {} (object)",
+  });
+  const m = machine4();
+  m.spawn({ cpu: 0, name: "k" }, function* (ctx) {
+    yield* ctx.kmalloc("obj\nforged");
+  });
+  assert.throws(() => m.runUntil(1_000_000), {
+    name: "ScenarioError",
+    message:
+      /A kmalloc\(\)ed object's name must be a non-empty string without control characters, got "obj\\nforged" \(string\)$/,
+  });
+});
+
+Deno.test("bad input: scenario calls with values of the wrong type", async (t) => {
+  await t.step("NMI, scripted call and online state", () => {
+    const m = machine4();
+    assert.throws(() => m.nmi(0, "5" as unknown as number, () => {}), {
+      name: "TypeError",
+      message: /^Cannot NMI on CPU 0 at "5" \(string\): time must be a whole number of ns/,
+    });
+    assert.throws(() => m.nmi(0, 5, "handler" as unknown as () => void), {
+      name: "TypeError",
+      message: 'Cannot send an NMI to CPU 0: its handler must be a function, got "handler" (string)',
+    });
+    assert.throws(() => m.setCpuOnline(1, "no" as unknown as boolean), {
+      name: "TypeError",
+      message: 'Cannot set CPU 1 online to "no" (string): it must be true or false',
+    });
+    assert.throws(() => m.spawn({ cpu: 0, name: "t" }, "body" as unknown as () => void), {
+      name: "TypeError",
+      message: 'Task "t": the body must be a function of a Context, got "body" (string)',
+    });
+  });
+  await t.step("sleep, spend and callFunctionSingle in a task", () => {
+    const cases: [string, (ctx: Context) => Kernel, RegExp][] = [
+      [
+        "sleep",
+        (ctx) => ctx.sleep("10" as unknown as number),
+        /Cannot sleep "10" \(string\): need whole ns >= 0$/,
+      ],
+      [
+        "spend",
+        (ctx) => ctx.spend("10" as unknown as number),
+        /Cannot spend "10" \(string\): CPU time must be/,
+      ],
+      [
+        "callFunctionSingle",
+        (ctx) => ctx.callFunctionSingle(1, () => {}, "yes" as unknown as boolean),
+        /callFunctionSingle\(1, func, wait\) needs a function and true or false, got a function and "yes" \(string\)$/,
+      ],
+    ];
+    for (const [what, body, message] of cases) {
+      const m = machine4();
+      m.spawn({ cpu: 0, name: "t" }, body);
+      assert.throws(() => m.runUntil(1_000_000), { name: "ScenarioError", message }, what);
+    }
   });
 });
