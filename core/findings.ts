@@ -89,13 +89,13 @@ export class Findings {
 
   /** Record a kernel BUG and stop the machine. */
   bug(cpu: FindingSource, message: string): void {
-    this.#record(cpu, "BUG", message);
+    this.#record(cpu, "BUG", message, true);
     this.#stop();
   }
 
   /** Record a livelock the emulator detected (the kernel would just hang) and stop the machine. */
   livelock(cpu: FindingSource, message: string): void {
-    this.#record(cpu, "LIVELOCK", `livelock: ${message}`);
+    this.#record(cpu, "LIVELOCK", `livelock: ${message}`, true);
     this.#stop();
   }
 
@@ -104,8 +104,9 @@ export class Findings {
     this.#halt();
   }
 
-  #record(cpu: FindingSource, level: Finding["level"], message: string): void {
-    if (this.list.length >= this.#keep && level === "WARN") this.dropped++;
+  /** Keep the finding unless the list is full and it does not `stop` the machine; trace it either way. */
+  #record(cpu: FindingSource, level: Finding["level"], message: string, stops = false): void {
+    if (this.list.length >= this.#keep && !stops) this.dropped++;
     else this.#keepFinding(cpu, level, message);
     this.#trace.emit(cpu, { type: "finding", level, message });
   }
