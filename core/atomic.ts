@@ -43,6 +43,7 @@ export const Access = {
   /** A full barrier (`smp_mb`). */
   FENCE: 3,
 } as const;
+Object.freeze(Access);
 
 /** One of {@linkcode Access}. */
 export type AccessKind = typeof Access[keyof typeof Access];
@@ -63,14 +64,14 @@ export interface MemoryModel {
 }
 
 /** Sequential consistency: every store is visible at once; fences do nothing. */
-export const SEQUENTIAL_CONSISTENCY: MemoryModel = {
+export const SEQUENTIAL_CONSISTENCY: MemoryModel = Object.freeze({
   name: "SC",
   load: <T>(_cpu: number, cell: Cell<T>): T => cell.value,
   store: <T>(_cpu: number, cell: Cell<T>, value: T): void => {
     cell.value = value;
   },
   fence: () => {},
-};
+});
 
 /**
  * The shared memory of one machine, under one {@linkcode MemoryModel}.

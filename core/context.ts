@@ -8,6 +8,7 @@
  */
 
 import { checkCpu, type Cpu, preemptEnable } from "./cpu.ts";
+import { describe } from "./describe.ts";
 import type { IrqWork } from "./irq_work.ts";
 import { type Kernel, SCHEDULE, spend, STEP } from "./kernel.ts";
 import type { KObject } from "./kmem.ts";
@@ -153,7 +154,9 @@ export class Context {
   *sleep(ns: number): Kernel {
     const cpu = this.#cpu;
     if (!(ns >= 0) || !Number.isSafeInteger(ns)) {
-      throw new RangeError(`Cannot sleep ${ns} ns: need whole ns >= 0`);
+      throw new (typeof ns === "number" ? RangeError : TypeError)(
+        `Cannot sleep ${typeof ns === "number" ? `${ns} ns` : describe(ns)}: need whole ns >= 0`,
+      );
     }
     if (cpu.context !== "task") throw new Error(`CPU ${cpu.id}: sleep() called from ${cpu.context} context`);
     const k = this.#k;
@@ -213,6 +216,12 @@ export class Context {
   /** `smp_call_function_single(cpu, func, wait)`. */
   callFunctionSingle(cpu: number, func: (ctx: Context) => Kernel | void, wait: boolean): Kernel {
     checkCpu(this.#k.cpus.length, cpu, "call a function on");
+    if (typeof func !== "function" || typeof wait !== "boolean") {
+      throw new TypeError(
+        `callFunctionSingle(${cpu}, func, wait) needs a function and true or false, got ` +
+          `${describe(func)} and ${describe(wait)}`,
+      );
+    }
     const csd = new CallSingleData((c) => func(this.#contextOf(c.id)), func.name || "csd_func");
     return this.#k.smp.callFunctionSingle(this.#cpu, cpu, csd, wait);
   }

@@ -17,6 +17,7 @@
  */
 
 import { Cell, type Memory } from "./atomic.ts";
+import { describe } from "./describe.ts";
 import { type Engine, type EventHandler, EventKind, Priority } from "./engine.ts";
 import type { Findings } from "./findings.ts";
 import { HALT, type Kernel, SCHEDULE, STEP } from "./kernel.ts";
@@ -129,7 +130,14 @@ export class Cpu implements EventHandler {
   constructor(env: CpuEnv, id: number) {
     this.#env = env;
     this.id = id;
-    this.idleTask = new Task({ pid: 0, comm: `swapper/${id}`, cpu: id, policy: "other", prio: PRIO_IDLE });
+    this.idleTask = new Task({
+      pid: 0,
+      comm: `swapper/${id}`,
+      cpu: id,
+      policy: "other",
+      prio: PRIO_IDLE,
+      machine: env.engine,
+    });
     this.idleTask.state = "running";
     this.idleTask.preemptCount = 1;
     this.current = this.idleTask;
@@ -241,9 +249,13 @@ export class Cpu implements EventHandler {
     this.#interruptible(false);
   }
 
-  /** An interrupt is latched: cut into a spend or a halt if it can be delivered now. */
+  /**
+   * An interrupt is latched: cut into a spend or a halt if it can be
+   * delivered now. An NMI cannot while another runs (it waits in the queue),
+   * so NMIs arriving during one cost O(1): no spend is cut and resumed.
+   */
   #interruptible(nmi: boolean): void {
-    if (this.irqsOff && !nmi) return;
+    if (nmi ? this.inNmi : this.irqsOff) return;
     if (this.#state === RunState.SPENDING) {
       this.#spendingStrand!.remaining = this.#spendUntil - this.#env.engine.now;
       this.#spendingStrand = null;
@@ -473,7 +485,10 @@ export class Cpu implements EventHandler {
 }
 
 /** Throw a clear error unless `cpu` names one of a machine's `n` CPUs. */
-export function checkCpu(n: number, cpu: number, action: string): void {
+export function checkCpu(n: number, cpu: unknown, action: string): asserts cpu is number {
+  if (typeof cpu !== "number") {
+    throw new TypeError(`Cannot ${action} CPU ${describe(cpu)}: a CPU is a number 0..${n - 1}`);
+  }
   if (!Number.isInteger(cpu) || cpu < 0 || cpu >= n) {
     throw new RangeError(`Cannot ${action} CPU ${cpu}: the machine has ${n} CPUs`);
   }

@@ -30,6 +30,7 @@ export const Priority = {
   /** Everything else. */
   NORMAL: 1,
 } as const;
+Object.freeze(Priority);
 
 /**
  * What an event is, so that a chooser (and anyone reading the
@@ -52,6 +53,7 @@ export const EventKind = {
   /** A plain process ({@linkcode spawnProcess}) starts or wakes from a sleep. */
   PROCESS: 6,
 } as const;
+Object.freeze(EventKind);
 
 /**
  * Where each number of a ready event sits in the array a chooser gets (see
@@ -76,6 +78,7 @@ export const Ready = {
   /** Numbers per ready event. */
   STRIDE: 7,
 } as const;
+Object.freeze(Ready);
 
 /** Keys are `priority * SEQ_BITS + sequence`: one number orders priority, then scheduling order. */
 const SEQ_BITS = 2 ** 44;

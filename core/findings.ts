@@ -4,6 +4,12 @@
  * itself detects. A finding is recorded with where it happened and the trace
  * that led to it; a BUG or a livelock stops the machine, as BUG() stops a CPU.
  *
+ * The list is bounded, so that a WARN in a loop cannot fill the memory: it
+ * keeps the first findings (the first report is the one that explains the
+ * rest, as lockdep's "first splat only" knows) up to a cap, and always the
+ * BUG or livelock that stops the machine; the others are counted. Each
+ * finding holds its own list of the last 32 trace events (`RECENT_EVENTS`).
+ *
  * @module
  */
 
@@ -22,8 +28,11 @@ export interface FindingSource extends TraceSource {
 
 /** The findings of one machine. */
 export class Findings {
-  /** Every finding so far, oldest first. */
+  /** The findings kept, oldest first. */
   readonly list: Finding[] = [];
+  /** Findings not kept in {@linkcode Findings.list}: past the cap. */
+  dropped = 0;
+  #keep: number;
   #trace: TraceHub;
   #now: () => number;
   #halt: () => void;
@@ -31,8 +40,12 @@ export class Findings {
   #lastMightSleep = -Infinity;
   #halted = false;
 
-  /** Findings stamped with `now()`, traced through `trace`; `halt()` stops the machine after a BUG or livelock. */
-  constructor(trace: TraceHub, now: () => number, halt: () => void) {
+  /**
+   * Findings stamped with `now()`, traced through `trace`; `halt()` stops the
+   * machine after a BUG or livelock; `keep` caps the list (`Infinity`: no cap).
+   */
+  constructor(trace: TraceHub, now: () => number, halt: () => void, keep = Infinity) {
+    this.#keep = keep;
     this.#trace = trace;
     this.#now = now;
     this.#halt = halt;
@@ -76,13 +89,13 @@ export class Findings {
 
   /** Record a kernel BUG and stop the machine. */
   bug(cpu: FindingSource, message: string): void {
-    this.#record(cpu, "BUG", message);
+    this.#record(cpu, "BUG", message, true);
     this.#stop();
   }
 
   /** Record a livelock the emulator detected (the kernel would just hang) and stop the machine. */
   livelock(cpu: FindingSource, message: string): void {
-    this.#record(cpu, "LIVELOCK", `livelock: ${message}`);
+    this.#record(cpu, "LIVELOCK", `livelock: ${message}`, true);
     this.#stop();
   }
 
@@ -91,7 +104,14 @@ export class Findings {
     this.#halt();
   }
 
-  #record(cpu: FindingSource, level: Finding["level"], message: string): void {
+  /** Keep the finding unless the list is full and it does not `stop` the machine; trace it either way. */
+  #record(cpu: FindingSource, level: Finding["level"], message: string, stops = false): void {
+    if (this.list.length >= this.#keep && !stops) this.dropped++;
+    else this.#keepFinding(cpu, level, message);
+    this.#trace.emit(cpu, { type: "finding", level, message });
+  }
+
+  #keepFinding(cpu: FindingSource, level: Finding["level"], message: string): void {
     const task = cpu.current;
     this.list.push({
       level,
@@ -103,6 +123,5 @@ export class Findings {
       pid: task.pid,
       trace: this.#trace.active ? this.#trace.recent() : [],
     });
-    this.#trace.emit(cpu, { type: "finding", level, message });
   }
 }

@@ -23,6 +23,7 @@ import type { Arch, ArchRaiseHw } from "./arch.ts";
 import { Cell, type Memory } from "./atomic.ts";
 import type { Context } from "./context.ts";
 import { checkCpu, type Cpu, preemptEnable } from "./cpu.ts";
+import { checkName, checkWhole, describe } from "./describe.ts";
 import type { Findings } from "./findings.ts";
 import { type Kernel, type MaybeKernel, runCallback, SCHEDULE, STEP } from "./kernel.ts";
 import type { KObject } from "./kmem.ts";
@@ -130,9 +131,21 @@ export class IrqWork implements LlistNode {
   object: KObject | null = null;
   /** Emulator bookkeeping: when the latest successful claim happened, in ns. */
   queuedAt: number = -1;
+  /**
+   * Emulator bookkeeping: the machine the work belongs to (its identity),
+   * set by the first machine that queues or syncs it. A work's flags, link
+   * and waiter are one machine's memory: another machine that queues or
+   * syncs it gets an error, until {@linkcode initIrqWork} frees it.
+   */
+  machine: object | null = null;
 
   /** Prefer the initialisers; this is the raw constructor. */
-  constructor(func: IrqWorkFunc, flags = 0, name = func.name || "irq_work") {
+  constructor(func: IrqWorkFunc, flags = 0, name = func?.name || "irq_work") {
+    if (typeof func !== "function") {
+      throw new TypeError(`An irq_work's callback must be a function of (work, ctx), got ${describe(func)}`);
+    }
+    checkWhole("An irq_work's flags", flags, 0, 0xffffffff);
+    checkName("An irq_work's name", name);
     this.func = func;
     this.aFlags = new Cell(flags);
     this.name = name;
@@ -192,7 +205,8 @@ export function irqWorkInitHard(func: IrqWorkFunc, name?: string): IrqWork {
 /**
  * `init_irq_work(work, func)`: overwrite the whole work, whatever its state.
  * Re-initialising a queued work silently clears PENDING/BUSY and its link
- * (rule 1.4; the root of bug H5).
+ * (rule 1.4; the root of bug H5). The work then belongs to no machine: the
+ * next one to queue it owns it.
  *
  * @example
  * ```ts
@@ -204,10 +218,17 @@ export function irqWorkInitHard(func: IrqWorkFunc, name?: string): IrqWork {
  * ```
  */
 export function initIrqWork(work: IrqWork, func: IrqWorkFunc): void {
+  if (!(work instanceof IrqWork)) {
+    throw new TypeError(`initIrqWork needs an IrqWork, got ${describe(work)}`);
+  }
+  if (typeof func !== "function") {
+    throw new TypeError(`An irq_work's callback must be a function of (work, ctx), got ${describe(func)}`);
+  }
   work.func = func;
   work.aFlags.value = 0;
   work.next = null;
   work.irqwait.value = null;
+  work.machine = null;
 }
 
 /**
@@ -366,6 +387,8 @@ export interface IrqWorkParts {
   readonly cpuRelaxNs: number;
   /** A sync spinning this long is a livelock. */
   readonly spinLimitNs: number;
+  /** The machine's identity, which the works it queues belong to. */
+  readonly machine: object;
   /** The current time. */
   now(): number;
   /** The callback context of `cpu` (what scenario code gets). */
@@ -399,11 +422,28 @@ export class IrqWorkCore {
 
   /** `irq_work_claim()`: one atomic fetch-or; succeeds iff PENDING was clear (rule 3). */
   *irqWorkClaim(cpu: Cpu, work: IrqWork): Kernel<boolean> {
+    this.#own(work, "queue");
     const old = yield* this.parts.memory.fetchOr(cpu.id, work.aFlags, IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK);
     this.#checkAccess(cpu, work, "irq_work_claim");
     if (old & IRQ_WORK_PENDING) return false;
     work.queuedAt = this.parts.now();
     return true;
+  }
+
+  /** Make `work` this machine's, or throw if it is another machine's (an emulator rule, not a kernel one). */
+  #own(work: IrqWork, action: string): void {
+    if (!(work instanceof IrqWork)) {
+      throw new TypeError(`Cannot ${action} ${describe(work)}: it is not an IrqWork (use irqWorkInit())`);
+    }
+    if (work.machine === this.parts.machine) return;
+    if (work.machine !== null) {
+      throw new Error(
+        `Cannot ${action} work "${work.name}" on this machine: it belongs to another machine, the first ` +
+          "that queued it (its flags, link and waiter are that machine's memory); make one work per " +
+          "machine, or initIrqWork() it first",
+      );
+    }
+    work.machine = this.parts.machine;
   }
 
   /** A read or write of `work` by the irq_work code: report it if the work's object was freed. */
@@ -596,6 +636,7 @@ export class IrqWorkCore {
    * says waiters sleep, otherwise spins (rule 11).
    */
   *irqWorkSync(cpu: Cpu, work: IrqWork): Kernel {
+    this.#own(work, "sync");
     const p = this.parts;
     if (cpu.irqsOff) p.findings.warnOnce(cpu, "WARNING: irq_work_sync: lockdep_assert_irqs_enabled() failed");
     if (p.profile.sleepingSync && cpu.atomic) {

@@ -12,6 +12,8 @@
  * @module
  */
 
+import { describe } from "./describe.ts";
+
 /** What kernel code yields to the CPU it runs on. */
 export type Op = number;
 
@@ -53,8 +55,9 @@ export const HALT: Op = -2;
  */
 export function* spend(ns: number): Kernel {
   if (!(ns >= 0) || !Number.isSafeInteger(ns)) {
-    throw new RangeError(
-      `Cannot spend ${ns} ns: CPU time must be a whole, non-negative number of nanoseconds`,
+    throw new (typeof ns === "number" ? RangeError : TypeError)(
+      `Cannot spend ${typeof ns === "number" ? `${ns} ns` : describe(ns)}: ` +
+        "CPU time must be a whole, non-negative number of nanoseconds",
     );
   }
   yield ns;

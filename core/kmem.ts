@@ -6,6 +6,7 @@
  * @module
  */
 
+import { checkName } from "./describe.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Findings } from "./findings.ts";
 import { type Kernel, STEP } from "./kernel.ts";
@@ -47,6 +48,7 @@ export class Kmem {
 
   /** `kmalloc()`. */
   *kmalloc(cpu: Cpu, name: string): Kernel<KObject> {
+    checkName("A kmalloc()ed object's name", name);
     yield STEP;
     this.#trace.emit(cpu, { type: "kmalloc", object: name });
     return new KObject(name);

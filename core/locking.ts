@@ -13,6 +13,7 @@
 
 import { Cell, type Memory } from "./atomic.ts";
 import { type Cpu, preemptEnable } from "./cpu.ts";
+import { checkName } from "./describe.ts";
 import type { Kernel } from "./kernel.ts";
 import type { Rcu } from "./rcu.ts";
 import type { Task } from "./sched.ts";
@@ -60,7 +61,9 @@ export class RawSpinlock {
   /** The holder (in interrupt context: the interrupted task), or null: the lock word. */
   readonly owner: Cell<Task | null> = new Cell<Task | null>(null);
   /** A lock named as in the kernel, e.g. `rq->lock`. */
-  constructor(readonly name: string) {}
+  constructor(readonly name: string) {
+    checkName("A lock's name", name);
+  }
 }
 
 /**
@@ -86,7 +89,9 @@ export class Spinlock {
   /** Tasks sleeping on the lock (PREEMPT_RT), best priority first. */
   readonly waiters: Task[] = [];
   /** A lock named as in the kernel, e.g. `log_wait.lock`. */
-  constructor(readonly name: string) {}
+  constructor(readonly name: string) {
+    checkName("A lock's name", name);
+  }
 }
 
 /** What the locks of a machine are built from. */

@@ -23,13 +23,15 @@ import { IrqWorkCore, NON_RT_POLICY, type WorkRun } from "./irq_work.ts";
 import { type Kernel, type MaybeKernel, runCallback } from "./kernel.ts";
 import { Kmem } from "./kmem.ts";
 import { Locking, NON_RT_LOCKING } from "./locking.ts";
+import { describe } from "./describe.ts";
 import { fillSlot, type MachineOptions, validate } from "./options.ts";
+import { claimPlugins } from "./plugin_check.ts";
 import type { KernelParts } from "./parts.ts";
 import { KERNEL_PROFILES } from "./profile.ts";
 import { Random } from "./random.ts";
 import { defaultRcuTiming, Rcu } from "./rcu.ts";
 import { RunLog } from "./run_log.ts";
-import { internalPrio, type SchedPolicy, Task } from "./sched.ts";
+import { checkComm, internalPrio, type SchedPolicy, Task } from "./sched.ts";
 import { Smp } from "./smp.ts";
 import { SmpFlush } from "./smp_flush.ts";
 import { smpbootThreadFn, type SmpHotplugThread } from "./smpboot.ts";
@@ -78,6 +80,10 @@ export type TaskBody = (ctx: Context) => MaybeKernel;
 
 /** How many irq_work runs a machine keeps unless told (`keepRuns`). */
 const DEFAULT_KEEP_RUNS = 100_000;
+/** How many findings a machine keeps unless told (`keepFindings`). */
+const DEFAULT_KEEP_FINDINGS = 1_000;
+/** How many events may fire at one instant unless told (`maxEventsPerInstant`). */
+const DEFAULT_MAX_EVENTS_PER_INSTANT = 1_000_000;
 
 /**
  * An emulated machine. Build one with {@linkcode createMachine}.
@@ -103,6 +109,11 @@ export class Machine {
   #contexts: readonly Context[];
   #env: CpuEnv;
   #nextPid: number;
+  #maxEventsPerInstant: number;
+  /** Inside `runUntil`: the machine's own code is running. */
+  #running = false;
+  /** Why the machine stopped after an error thrown out of its code, or null. */
+  #failure: string | null = null;
 
   /** @internal Use {@linkcode createMachine}. */
   constructor(
@@ -113,6 +124,7 @@ export class Machine {
       interrupts: Record<InterruptKind | "nmi", number[]>;
       contexts: readonly Context[];
       env: CpuEnv;
+      maxEventsPerInstant: number;
     },
   ) {
     this.kernel = built.kernel;
@@ -122,6 +134,7 @@ export class Machine {
     this.#contexts = built.contexts;
     this.#env = built.env;
     this.#nextPid = 1;
+    this.#maxEventsPerInstant = built.maxEventsPerInstant;
   }
 
   /** The current simulated time in ns. */
@@ -139,9 +152,18 @@ export class Machine {
     return this.#runLog.total;
   }
 
-  /** Every WARN/BUG/livelock so far. */
+  /**
+   * The WARN/BUG/livelock findings so far, oldest first: the first
+   * `keepFindings` (1,000 by default), and always the BUG or livelock that
+   * stopped the machine.
+   */
   get findings(): readonly Finding[] {
     return this.kernel.findings.list;
+  }
+
+  /** How many findings were not kept in {@linkcode Machine.findings} (past `keepFindings`). */
+  get droppedFindings(): number {
+    return this.kernel.findings.dropped;
   }
 
   /** A BUG or a livelock stopped the machine. */
@@ -157,6 +179,9 @@ export class Machine {
   /** Set `cpu`'s bit in `cpu_online_mask` (`set_cpu_online`); tasks and timers are untouched. */
   setCpuOnline(cpu: number, online: boolean): void {
     checkCpu(this.kernel.cpus.length, cpu, "set online state of");
+    if (typeof online !== "boolean") {
+      throw new TypeError(`Cannot set CPU ${cpu} online to ${describe(online)}: it must be true or false`);
+    }
     this.kernel.cpus[cpu]!.online = online;
   }
 
@@ -180,18 +205,27 @@ export class Machine {
 
   /** Create a task; it is first woken at `options.at`. */
   spawn(options: TaskOptions, body: TaskBody): Task {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`Machine.spawn needs task options (cpu, name, ...), got ${describe(options)}`);
+    }
+    checkComm(options.name, "Machine.spawn: a task name");
     const where = `Task "${options.name}"`;
     checkCpu(this.kernel.cpus.length, options.cpu, `spawn ${where} on`);
+    if (typeof body !== "function") {
+      throw new TypeError(`${where}: the body must be a function of a Context, got ${describe(body)}`);
+    }
     const policy = options.policy ?? "other";
     if (policy !== "fifo" && policy !== "rr" && policy !== "other") {
-      throw new RangeError(`${where}: unknown policy "${policy}" (use fifo, rr or other)`);
+      const shown = typeof policy === "string" ? `"${policy}"` : describe(policy);
+      throw new RangeError(`${where}: unknown policy ${shown} (use fifo, rr or other)`);
     }
     const prio = internalPrio(policy, options.priority ?? (policy === "other" ? 0 : 1), where);
     const now = this.now;
     const at = options.at ?? now;
     if (!Number.isSafeInteger(at) || at < now) {
-      throw new RangeError(
-        `${where}: start time ${at} ns must be a whole number of ns, not before now (${now} ns)`,
+      throw new (typeof at === "number" ? RangeError : TypeError)(
+        `${where}: start time ${typeof at === "number" ? `${at} ns` : describe(at)} must be a whole number ` +
+          `of ns, not before now (${now} ns)`,
       );
     }
     const { timers, wakeups, tasks } = this.kernel;
@@ -202,6 +236,7 @@ export class Machine {
       policy,
       prio,
       gen: deferred(body, this.#contexts[options.cpu]!),
+      machine: this.kernel.engine,
     });
     tasks.push(task);
     timers.add(options.cpu, { expires: at, fn: (c) => wakeups.wakeUpProcess(c, task) });
@@ -218,6 +253,7 @@ export class Machine {
       policy: thread.policy,
       prio: internalPrio(thread.policy, thread.priority, `Thread "${name}"`),
       gen: smpbootThreadFn(this.kernel, cpu, thread),
+      machine: this.kernel.engine,
     });
     this.kernel.tasks.push(task);
     thread.store(cpu, task);
@@ -226,6 +262,11 @@ export class Machine {
   /** Deliver an NMI to `cpu` at `at`, whose handler runs `body`. */
   nmi(cpu: number, at: number, body: TaskBody): void {
     checkCpu(this.kernel.cpus.length, cpu, "send an NMI to");
+    if (typeof body !== "function") {
+      throw new TypeError(
+        `Cannot send an NMI to CPU ${cpu}: its handler must be a function, got ${describe(body)}`,
+      );
+    }
     const target = this.kernel.cpus[cpu]!;
     const counts = this.interrupts.nmi;
     const ctx = this.#contexts[cpu]!;
@@ -238,34 +279,83 @@ export class Machine {
   at(at: number, what: string, fn: () => void): void {
     const engine = this.kernel.engine;
     if (!Number.isSafeInteger(at) || at < engine.now) {
-      throw new RangeError(
-        `Cannot ${what} at ${at} ns: time must be a whole number of ns, not before now (${engine.now} ns)`,
+      throw new (typeof at === "number" ? RangeError : TypeError)(
+        `Cannot ${what} at ${typeof at === "number" ? `${at} ns` : describe(at)}: time must be a whole ` +
+          `number of ns, not before now (${engine.now} ns)`,
       );
     }
+    if (typeof fn !== "function") throw new TypeError(`Cannot ${what}: ${describe(fn)} is not a function`);
     engine.call(at, fn);
   }
 
   /**
    * Run until simulated time `ns`, or until a BUG stops the machine, or until
    * the modelled code livelocks (time stops advancing: recorded as a
-   * `LIVELOCK` finding).
+   * `LIVELOCK` finding). A machine stopped by a BUG, a livelock or an error
+   * thrown out of its code refuses to run again (its state is not consistent
+   * after an exception cut through kernel code): build a new one. Called
+   * from inside the machine (a task body, a callback, an observer, a
+   * scripted call), it throws: the scenario runs the machine, between runs.
    */
   runUntil(ns: number): void {
-    if (this.panicked) return;
     const engine = this.kernel.engine;
-    this.#env.horizon = ns;
-    engine.runUntil(ns);
+    if (typeof ns !== "number" || !Number.isSafeInteger(ns)) {
+      throw new (typeof ns === "number" ? RangeError : TypeError)(
+        `Cannot run until ${typeof ns === "number" ? `${ns} ns` : describe(ns)}: ` +
+          "time must be a whole number of nanoseconds",
+      );
+    }
+    if (ns < engine.now) {
+      throw new RangeError(`Cannot run until ${ns} ns: the clock is already at ${engine.now} ns`);
+    }
+    if (this.#running) {
+      throw new Error(
+        `Cannot run until ${ns} ns from inside the machine (a task body, callback, observer or scripted ` +
+          "call): runUntil and runFor are for the scenario, between runs",
+      );
+    }
+    const stopped = this.#stopped();
+    if (stopped !== null) throw new Error(`Cannot run until ${ns} ns: ${stopped}; build a new machine`);
+    this.#running = true;
+    try {
+      this.#env.horizon = ns;
+      engine.runUntil(ns);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#failure = `the machine stopped at ${engine.now} ns after an error thrown out of its code ` +
+        `(${message}), which leaves its state inconsistent`;
+      throw error;
+    } finally {
+      this.#running = false;
+    }
     if (engine.stalled) {
       this.kernel.findings.livelock(
         this.#env.lastCpu ?? this.kernel.cpus[0]!,
-        `simulated time stopped advancing at ${engine.now} ns (too many steps at one instant)`,
+        `simulated time stopped advancing at ${engine.now} ns (more than ${this.#maxEventsPerInstant} ` +
+          "events at one instant; machine option maxEventsPerInstant)",
       );
     }
   }
 
+  /** Why the machine may not run again, or null. */
+  #stopped(): string | null {
+    if (this.#failure !== null) return this.#failure;
+    if (!this.panicked) return null;
+    const last = this.findings[this.findings.length - 1];
+    const what = last?.level === "LIVELOCK" ? "a livelock" : "a BUG";
+    return `the machine stopped at ${last?.time ?? this.now} ns after ${what} (${
+      last?.message.split("\n")[0] ?? "see findings"
+    })`;
+  }
+
   /** Run for `ns` more nanoseconds. */
   runFor(ns: number): void {
-    if (!(ns >= 0)) throw new RangeError(`Cannot run for ${ns} ns: the duration must not be negative`);
+    if (typeof ns !== "number" || !(ns >= 0)) {
+      throw new (typeof ns === "number" ? RangeError : TypeError)(
+        `Cannot run for ${typeof ns === "number" ? `${ns} ns` : describe(ns)}: ` +
+          "the duration must be a whole number of ns >= 0",
+      );
+    }
     this.runUntil(this.now + ns);
   }
 }
@@ -295,10 +385,16 @@ export function createMachine(options: MachineOptions): Machine {
   const idleMode = options.idle ?? "halt";
   const { cpuRelaxNs } = timing;
 
-  const engine = new Engine();
+  const maxEventsPerInstant = options.maxEventsPerInstant ?? DEFAULT_MAX_EVENTS_PER_INSTANT;
+  const engine = new Engine(maxEventsPerInstant);
   const now = () => engine.now;
   const trace = new TraceHub(now);
-  const findings = new Findings(trace, now, () => engine.stop());
+  const findings = new Findings(
+    trace,
+    now,
+    () => engine.stop(),
+    options.keepFindings ?? DEFAULT_KEEP_FINDINGS,
+  );
   const memory = new Memory(memoryModel);
   const env: CpuEnv = {
     engine,
@@ -317,7 +413,7 @@ export function createMachine(options: MachineOptions): Machine {
   const tasks = cpus.map((cpu) => cpu.idleTask);
   const ipis = new Ipis(arch, { cpus: n, smp: smpBuild }, trace);
   const smp = new Smp(cpus, { memory, trace, ipis, profile, cpuRelaxNs });
-  const wakeups = new Wakeups(cpus, { memory, trace, smp, ipis });
+  const wakeups = new Wakeups(cpus, { memory, trace, smp, ipis, machine: engine });
   const hz = options.hz ?? 250;
   const jiffyNs = Math.round(1e9 / hz);
   const timers = new Timers(engine, cpus, ipis.lineOf("timer"));
@@ -345,6 +441,7 @@ export function createMachine(options: MachineOptions): Machine {
     smpBuild,
     cpuRelaxNs,
     spinLimitNs: timing.spinLimitNs,
+    machine: engine,
     now,
     contextOf: (cpu) => contexts[cpu.id]!,
     recordRun: (run) => runLog.push(run),
@@ -389,7 +486,9 @@ export function createMachine(options: MachineOptions): Machine {
     interrupts,
     contexts,
     env,
+    maxEventsPerInstant,
   });
+  claimPlugins(plugins);
   for (const plugin of plugins) {
     for (const thread of plugin.threads ?? []) for (const cpu of cpus) machine.createThread(cpu, thread);
     for (const o of plugin.observers ?? []) trace.observe(o);

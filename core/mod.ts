@@ -57,6 +57,7 @@ export {
   SEQUENTIAL_CONSISTENCY,
 } from "./atomic.ts";
 export { type Cpu, type Ipi, type IrqHandler, preemptEnable } from "./cpu.ts";
+export { checkName, checkOptions, checkWhole, describe } from "./describe.ts";
 export {
   Engine,
   type EventHandler,

@@ -7,10 +7,13 @@
  */
 
 import type { Arch } from "./arch.ts";
+import { checkArch } from "./arch_check.ts";
+import { checkWhole, describe } from "./describe.ts";
 import type { IdleMode } from "./idle.ts";
 import type { Plugin } from "./parts.ts";
-import type { RcuTiming } from "./rcu.ts";
+import { checkPlugins } from "./plugin_check.ts";
 import { KERNEL_PROFILES, type KernelVersion } from "./profile.ts";
+import type { RcuTiming } from "./rcu.ts";
 import { DEFAULT_TIMING, type MachineTiming } from "./timing.ts";
 
 /**
@@ -31,7 +34,7 @@ export interface MachineOptions {
   readonly cpus?: number;
   /** An SMP build (default: true when `cpus` > 1); a uniprocessor build has one CPU (rules 0.1, 5.1). */
   readonly smp?: boolean;
-  /** Seed of the machine's random numbers (default 1). */
+  /** Seed of the machine's random numbers, a whole number 0..2^32-1 (default 1). */
   readonly seed?: number;
   /** Tick frequency (default 250). */
   readonly hz?: number;
@@ -54,6 +57,18 @@ export interface MachineOptions {
    * `Machine.runCount` counts them all.
    */
   readonly keepRuns?: number;
+  /**
+   * How many findings `Machine.findings` keeps (default 1,000; `Infinity`
+   * keeps all): the first ones, and always the BUG or livelock that stops
+   * the machine; `Machine.droppedFindings` counts the others.
+   */
+  readonly keepFindings?: number;
+  /**
+   * How many events may fire at one instant of simulated time before the
+   * run is reported as a livelock (time stopped advancing) and stopped
+   * (default 1,000,000).
+   */
+  readonly maxEventsPerInstant?: number;
   /** Override some of {@linkcode DEFAULT_TIMING}. */
   readonly timing?: Partial<MachineTiming>;
   /**
@@ -78,108 +93,99 @@ const KNOWN_OPTIONS = new Set([
   "idle",
   "fastForward",
   "keepRuns",
+  "keepFindings",
+  "maxEventsPerInstant",
   "timing",
   "rcu",
   "plugins",
 ]);
 const MAX_CPUS = 1024;
+/** The largest seed: seeds are 32 bits (`Random`). */
+const MAX_SEED = 2 ** 32 - 1;
 
-/** Check `options`; returns the arch, or throws an error naming the bad option. */
+/**
+ * Check `options`; returns the arch, or throws an error naming the bad
+ * option, its value and type, and what is allowed. Plugins are checked as
+ * a whole here too (core/plugin_check.ts).
+ */
 export function validate(options: MachineOptions): Arch {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError("createMachine needs an options object");
+    throw new TypeError(`createMachine needs an options object, got ${describe(options)}`);
   }
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) {
       throw new TypeError(`Unknown machine option "${key}"; known: ${[...KNOWN_OPTIONS].join(", ")}`);
     }
   }
-  const arch = options.arch;
-  if (!isArch(arch)) {
-    throw new TypeError(
-      "Machine option arch must be an Arch (name, maxCpus, timing, lines, hasIrqWorkInterrupt(), irqWorkRaise(), " +
-        "optional sendIpi() and handle()), e.g. x86() from arch/x86/mod.ts",
-    );
-  }
   const n = options.cpus ?? 1;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_CPUS) {
-    throw new RangeError(`Machine option cpus must be 1..${MAX_CPUS}, got ${n}`);
-  }
-  if (options.smp !== undefined && typeof options.smp !== "boolean") {
-    throw new TypeError(`Machine option smp must be true or false, got ${JSON.stringify(options.smp)}`);
-  }
+  checkWhole("Machine option cpus", n, 1, MAX_CPUS);
+  const arch: unknown = options.arch;
+  checkArch(arch, n);
+  checkBoolean("smp", options.smp);
   if (options.smp === false && n > 1) {
     throw new RangeError(`A uniprocessor build (smp: false) has one CPU, asked for ${n}`);
   }
-  if (n > arch.maxCpus) {
-    throw new RangeError(`Arch ${arch.name} supports at most ${arch.maxCpus} CPU(s), asked for ${n}`);
-  }
-  const hz = options.hz ?? 250;
-  if (!Number.isInteger(hz) || hz < 1 || hz > 10_000) {
-    throw new RangeError(`Machine option hz must be 1..10000, got ${hz}`);
-  }
-  if (options.kernel !== undefined && !Object.hasOwn(KERNEL_PROFILES, options.kernel)) {
-    throw new RangeError(
-      `Unknown kernel profile "${options.kernel}"; known: ${Object.keys(KERNEL_PROFILES).join(", ")}`,
-    );
+  checkWhole("Machine option seed", options.seed ?? 1, 0, MAX_SEED);
+  checkWhole("Machine option hz", options.hz ?? 250, 1, 10_000);
+  const kernel: unknown = options.kernel;
+  if (kernel !== undefined && (typeof kernel !== "string" || !Object.hasOwn(KERNEL_PROFILES, kernel))) {
+    const known = Object.keys(KERNEL_PROFILES).join(", ");
+    throw typeof kernel === "string"
+      ? new RangeError(`Unknown kernel profile "${kernel}"; known: ${known}`)
+      : new TypeError(`Machine option kernel must be one of ${known}, got ${describe(kernel)}`);
   }
   if (options.idle !== undefined && options.idle !== "halt" && options.idle !== "poll") {
-    throw new RangeError(`Machine option idle must be "halt" or "poll", got "${options.idle}"`);
+    throw new RangeError(`Machine option idle must be "halt" or "poll", got ${describe(options.idle)}`);
   }
-  if (options.fastForward !== undefined && typeof options.fastForward !== "boolean") {
-    throw new TypeError(
-      `Machine option fastForward must be true or false, got ${JSON.stringify(options.fastForward)}`,
-    );
+  checkBoolean("fastForward", options.fastForward);
+  checkBoolean("nohz", options.nohz);
+  checkKeep("keepRuns", options.keepRuns);
+  checkKeep("keepFindings", options.keepFindings);
+  if (options.maxEventsPerInstant !== undefined) {
+    checkWhole("Machine option maxEventsPerInstant", options.maxEventsPerInstant, 1, Number.MAX_SAFE_INTEGER);
   }
-  const keep = options.keepRuns;
-  if (keep !== undefined && keep !== Infinity && !(Number.isSafeInteger(keep) && keep >= 0)) {
-    throw new RangeError(`Machine option keepRuns must be a whole number >= 0 or Infinity, got ${keep}`);
-  }
-  if (options.nohz !== undefined && typeof options.nohz !== "boolean") {
-    throw new TypeError(`Machine option nohz must be true or false, got ${JSON.stringify(options.nohz)}`);
-  }
-  const plugins: unknown = options.plugins ?? [];
-  if (!Array.isArray(plugins) || !plugins.every((p) => typeof p?.name === "string")) {
-    throw new TypeError("Machine option plugins must be an array of plugins, each with a name");
-  }
+  checkPlugins(options.plugins ?? [], n);
   const timing: unknown = options.timing ?? {};
   if (typeof timing !== "object" || timing === null || Array.isArray(timing)) {
-    throw new TypeError(
-      `Machine option timing must be an object of costs in ns, got ${JSON.stringify(timing)}`,
-    );
+    throw new TypeError(`Machine option timing must be an object of costs in ns, got ${describe(timing)}`);
   }
   for (const [key, value] of Object.entries(timing)) {
-    if (!(key in DEFAULT_TIMING)) {
+    // Own keys only: `toString` is on every object, but is no cost.
+    if (!Object.hasOwn(DEFAULT_TIMING, key)) {
       throw new TypeError(`Unknown timing "${key}"; known: ${Object.keys(DEFAULT_TIMING).join(", ")}`);
     }
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new RangeError(`Timing ${key} must be a whole number of ns >= 0, got ${value}`);
-    }
+    // A spin loop that polls every 0 ns would never let time advance.
+    checkWhole(`Timing ${key}`, value, key === "cpuRelaxNs" ? 1 : 0, Number.MAX_SAFE_INTEGER, "ns");
   }
   const rcu: unknown = options.rcu ?? {};
   if (typeof rcu !== "object" || rcu === null || Array.isArray(rcu)) {
-    throw new TypeError(`Machine option rcu must be an object of jiffy counts, got ${JSON.stringify(rcu)}`);
+    throw new TypeError(`Machine option rcu must be an object of jiffy counts, got ${describe(rcu)}`);
   }
+  const hz = options.hz ?? 250;
   for (const [key, value] of Object.entries(rcu)) {
     if (key !== "jiffiesTillFirstFqs" && key !== "jiffiesTillNextFqs") {
       throw new TypeError(`Unknown rcu option "${key}"; known: jiffiesTillFirstFqs, jiffiesTillNextFqs`);
     }
-    if (!Number.isSafeInteger(value) || value < 1 || value > hz) {
-      // The kernel clamps these parameters to 1..HZ; a value outside is surely a mistake here.
-      throw new RangeError(`RCU option ${key} must be a whole number of jiffies 1..${hz} (HZ), got ${value}`);
-    }
+    // The kernel clamps these parameters to 1..HZ; a value outside is surely a mistake here.
+    checkWhole(`RCU option ${key} (jiffies, 1..HZ)`, value, 1, hz);
   }
   return arch;
 }
 
-function isArch(arch: unknown): arch is Arch {
-  const a = arch as Partial<Arch> | null;
-  const optional = (f: unknown) => f === undefined || typeof f === "function";
-  return typeof a === "object" && a !== null && typeof a.name === "string" &&
-    typeof a.hasIrqWorkInterrupt === "function" && Number.isInteger(a.maxCpus) &&
-    typeof a.timing === "object" &&
-    Array.isArray(a.lines) && typeof a.irqWorkRaise === "function" && optional(a.handle) &&
-    optional(a.sendIpi);
+function checkBoolean(option: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new TypeError(`Machine option ${option} must be true or false, got ${describe(value)}`);
+  }
+}
+
+/** A count of records to keep: a whole number >= 0, or `Infinity` (keep all). */
+function checkKeep(option: string, value: unknown): void {
+  if (value === undefined || value === Infinity) return;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new (typeof value === "number" ? RangeError : TypeError)(
+      `Machine option ${option} must be a whole number >= 0 or Infinity, got ${describe(value)}`,
+    );
+  }
 }
 
 /** Fill slot `key` from the plugins: at most one may supply it. */

@@ -42,9 +42,9 @@ export interface KernelProfile {
   readonly ipiTracepoints: boolean;
 }
 
-/** Every profile by name. */
-export const KERNEL_PROFILES: Readonly<Record<KernelVersion, KernelProfile>> = {
-  seed: { name: "seed", sleepingSync: false, rcuProtectedSync: false, ipiTracepoints: false },
-  C: { name: "C", sleepingSync: true, rcuProtectedSync: false, ipiTracepoints: true },
-  D: { name: "D", sleepingSync: true, rcuProtectedSync: true, ipiTracepoints: true },
-};
+/** Every profile by name (frozen: a machine's answers cannot be changed behind its back). */
+export const KERNEL_PROFILES: Readonly<Record<KernelVersion, KernelProfile>> = Object.freeze({
+  seed: Object.freeze({ name: "seed", sleepingSync: false, rcuProtectedSync: false, ipiTracepoints: false }),
+  C: Object.freeze({ name: "C", sleepingSync: true, rcuProtectedSync: false, ipiTracepoints: true }),
+  D: Object.freeze({ name: "D", sleepingSync: true, rcuProtectedSync: true, ipiTracepoints: true }),
+});

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { checkWhole } from "./describe.ts";
+
 /**
  * A xoshiro128** generator.
  *
@@ -23,9 +25,10 @@ export class Random {
   #s2: number;
   #s3: number;
 
-  /** Seed the generator; equal seeds give equal sequences. */
+  /** Seed the generator with a 32-bit seed (0..2^32-1); equal seeds give equal sequences. */
   constructor(seed: number) {
-    if (!Number.isInteger(seed)) throw new RangeError(`Random seed must be an integer, got ${seed}`);
+    // A wider seed would be cut to 32 bits silently (2^32 + 1 would give the stream of 1).
+    checkWhole("Random seed", seed, 0, 2 ** 32 - 1);
     let x = seed >>> 0;
     const next = () => {
       x = (x + 0x9e3779b9) >>> 0;

@@ -49,12 +49,12 @@ Deno.test("Random determinism", async (t) => {
     assert.notDeepEqual(sa, sb);
   });
 
-  await t.step("seed 0 and negative seeds work", () => {
+  await t.step("seed 0 and the largest 32-bit seed work", () => {
     const zero = new Random(0);
     const values = Array.from({ length: 16 }, () => zero.u32());
     assert.ok(values.some((v) => v !== 0));
-    const neg = new Random(-1), wrapped = new Random(0xffffffff);
-    for (let i = 0; i < 16; i++) assert.equal(neg.u32(), wrapped.u32());
+    const top = new Random(0xffffffff), other = new Random(0xfffffffe);
+    assert.notDeepEqual([top.u32(), top.u32()], [other.u32(), other.u32()]);
   });
 
   await t.step("the reference implementation reproduces the published xoshiro128** vector", () => {
@@ -130,11 +130,15 @@ Deno.test("Random ranges", async (t) => {
   });
 });
 
-Deno.test("Random rejects a non-integer seed", () => {
-  for (const bad of [1.5, NaN, Infinity, -0.1]) {
+Deno.test("Random rejects a seed that is not a whole 32-bit number, rather than cut it", () => {
+  for (const bad of [1.5, NaN, Infinity, -0.1, -1, 2 ** 32, 2 ** 32 + 1]) {
     assert.throws(() => new Random(bad), {
       name: "RangeError",
-      message: `Random seed must be an integer, got ${bad}`,
+      message: `Random seed must be 0..4294967295, got ${bad} (number)`,
     });
   }
+  assert.throws(() => new Random("7" as unknown as number), {
+    name: "TypeError",
+    message: 'Random seed must be 0..4294967295, got "7" (string)',
+  });
 });

@@ -23,7 +23,7 @@ Deno.test("runs: a machine keeps the last keepRuns runs and counts them all", ()
 Deno.test("runs: keepRuns must be a whole number or Infinity", () => {
   for (const keepRuns of [-1, 1.5, NaN]) {
     assert.throws(() => createMachine({ arch: fixtureArch(), keepRuns }), {
-      message: `Machine option keepRuns must be a whole number >= 0 or Infinity, got ${keepRuns}`,
+      message: `Machine option keepRuns must be a whole number >= 0 or Infinity, got ${keepRuns} (number)`,
     });
   }
 });

@@ -10,6 +10,7 @@
  */
 
 import { Cell } from "./atomic.ts";
+import { describe, hasControl } from "./describe.ts";
 import type { Kernel } from "./kernel.ts";
 import type { LlistNode } from "./llist.ts";
 
@@ -70,10 +71,24 @@ export class Task implements LlistNode {
 
   /** When the task's current run on its CPU started (for round-robin slices). */
   sliceStart = 0;
+  /**
+   * The identity of the machine the task belongs to (its engine): a
+   * wake-up from another machine is refused, since the task's run queue,
+   * clock and CPU are this machine's.
+   */
+  readonly machine: object;
 
   /** Made by the scheduler for spawned tasks and threads; an idle task gets its code when its CPU boots. */
   constructor(
-    options: { pid: number; comm: string; cpu: number; policy: SchedPolicy; prio: number; gen?: Kernel },
+    options: {
+      pid: number;
+      comm: string;
+      cpu: number;
+      policy: SchedPolicy;
+      prio: number;
+      machine: object;
+      gen?: Kernel;
+    },
   ) {
     this.pid = options.pid;
     this.comm = options.comm;
@@ -81,6 +96,7 @@ export class Task implements LlistNode {
     this.policy = options.policy;
     this.prio = options.prio;
     this.normalPrio = options.prio;
+    this.machine = options.machine;
     this.gen = options.gen ?? notBooted(options.comm);
   }
 
@@ -97,15 +113,40 @@ function* notBooted(comm: string): Kernel {
 }
 
 /** Kernel-internal priority for a policy and user priority; throws on a bad pair. */
-export function internalPrio(policy: SchedPolicy, priority: number, where: string): number {
+export function internalPrio(policy: SchedPolicy, priority: unknown, where: string): number {
+  const Kind = typeof priority === "number" ? RangeError : TypeError;
   if (policy === "other") {
-    if (priority !== 0) throw new RangeError(`${where}: SCHED_OTHER takes priority 0, got ${priority}`);
+    if (priority !== 0) throw new Kind(`${where}: SCHED_OTHER takes priority 0, got ${describe(priority)}`);
     return PRIO_OTHER;
   }
-  if (!Number.isInteger(priority) || priority < 1 || priority > 99) {
-    throw new RangeError(`${where}: SCHED_${policy.toUpperCase()} priority must be 1..99, got ${priority}`);
+  if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 1 || priority > 99) {
+    throw new Kind(
+      `${where}: SCHED_${policy.toUpperCase()} priority must be 1..99, got ${describe(priority)}`,
+    );
   }
   return 99 - priority;
+}
+
+const UTF8 = new TextEncoder();
+
+/** `TASK_COMM_LEN`: a task name's buffer, NUL included. */
+export const TASK_COMM_LEN = 16;
+
+/**
+ * Throw a clear error unless `comm` is a task name the kernel can hold: a
+ * string of 1 to `TASK_COMM_LEN - 1` (15) bytes with no control
+ * characters (a newline would forge a line of the trace). The kernel
+ * truncates a longer name silently; the model refuses it, so that traces
+ * and reports never show a name the kernel could not have.
+ */
+export function checkComm(comm: unknown, what: string): asserts comm is string {
+  const max = TASK_COMM_LEN - 1;
+  if (typeof comm !== "string" || comm === "" || UTF8.encode(comm).length > max || hasControl(comm)) {
+    throw new (typeof comm === "string" ? RangeError : TypeError)(
+      `${what} must be a string of 1 to ${max} bytes (UTF-8) without control characters ` +
+        `(the kernel's TASK_COMM_LEN is ${TASK_COMM_LEN}, NUL included), got ${describe(comm)}`,
+    );
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { internalPrio, PRIO_OTHER, RunQueue, type SchedPolicy, Task } from "./sched.ts";
 
 const EMPTY = (function* () {})();
+const MACHINE = {};
 let pid = 1;
 function task(policy: SchedPolicy, priority: number): Task {
   return new Task({
@@ -11,6 +12,7 @@ function task(policy: SchedPolicy, priority: number): Task {
     policy,
     prio: internalPrio(policy, priority, "test"),
     gen: EMPTY,
+    machine: MACHINE,
   });
 }
 

@@ -21,9 +21,17 @@ export class Wakeups {
   #trace: TraceHub;
   #smp: Smp;
   #ipis: Ipis;
+  #machine: object;
 
-  /** Wake-ups among `cpus`, through `smp`'s wake lists and `ipis`' reschedule IPIs. */
-  constructor(cpus: readonly Cpu[], parts: { memory: Memory; trace: TraceHub; smp: Smp; ipis: Ipis }) {
+  /**
+   * Wake-ups among `cpus`, through `smp`'s wake lists and `ipis`' reschedule
+   * IPIs, of the tasks of `machine` (an identity: see `Task.machine`).
+   */
+  constructor(
+    cpus: readonly Cpu[],
+    parts: { memory: Memory; trace: TraceHub; smp: Smp; ipis: Ipis; machine: object },
+  ) {
+    this.#machine = parts.machine;
     this.#cpus = cpus;
     this.#memory = parts.memory;
     this.#trace = parts.trace;
@@ -38,6 +46,7 @@ export class Wakeups {
    * false if it was already running.
    */
   *wakeUpProcess(cpu: Cpu, task: Task): Kernel<boolean> {
+    this.#checkMachine(task);
     yield STEP;
     if (task.state === "running" || task.state === "dead") return false;
     task.state = "running";
@@ -64,6 +73,7 @@ export class Wakeups {
    * that CPU a reschedule IPI (a polling idle CPU is woken without one).
    */
   wakeUpNow(cpu: Cpu, task: Task): void {
+    this.#checkMachine(task);
     if (task.state === "running" || task.state === "dead") return;
     task.state = "running";
     if (task.onRq) return;
@@ -76,6 +86,16 @@ export class Wakeups {
       return;
     }
     this.#ipis.sendNow(cpu, target, "reschedule");
+  }
+
+  /** A wake-up never crosses machines: the task's run queue, clock and CPU are its own machine's. */
+  #checkMachine(task: Task): void {
+    if (task.machine !== this.#machine) {
+      throw new Error(
+        `Cannot wake task "${task.comm}" (pid ${task.pid}): it belongs to another machine; ` +
+          "a wake-up never crosses machines",
+      );
+    }
   }
 
   /** `ttwu_do_activate()`: put `task` on its CPU's run queue and ask for preemption if it is better. */

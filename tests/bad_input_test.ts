@@ -5,7 +5,20 @@
  */
 
 import assert from "node:assert/strict";
-import { type Arch, createMachine, irqWorkInit, type Machine, type Plugin, ScenarioError } from "../mod.ts";
+import {
+  type Arch,
+  type Context,
+  createMachine,
+  initIrqWork,
+  type IrqWork,
+  irqWorkInit,
+  type Kernel,
+  type Machine,
+  type Plugin,
+  RawSpinlock,
+  ScenarioError,
+  Spinlock,
+} from "../mod.ts";
 import { NON_RT_LOCKING } from "../core/mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
 import { arm64 } from "../arch/arm64/mod.ts";
@@ -205,10 +218,20 @@ Deno.test("bad input: machine options", async (t) => {
       assert.equal(createMachine({ arch: x86(), kernel }).kernel.profile.name, kernel);
     }
   });
-  await t.step("bad seed", () => {
-    for (const seed of [1.5, NaN]) {
-      assert.throws(() => createMachine({ arch: x86(), seed }), { message: /seed must be an integer/ });
+  await t.step("bad seed: not a whole number, negative, or beyond 32 bits (not cut silently)", () => {
+    for (const seed of [1.5, NaN, -1, 2 ** 32, 2 ** 32 + 1]) {
+      assert.throws(() => createMachine({ arch: x86(), seed }), {
+        name: "RangeError",
+        message: `Machine option seed must be 0..4294967295, got ${seed} (number)`,
+      });
     }
+    assert.throws(() => createMachine({ arch: x86(), seed: "1" as unknown as number }), {
+      name: "TypeError",
+      message: 'Machine option seed must be 0..4294967295, got "1" (string)',
+    });
+    // The bounds themselves are seeds.
+    createMachine({ arch: x86(), seed: 0 });
+    createMachine({ arch: x86(), seed: 2 ** 32 - 1 });
   });
   await t.step("an arch object that lacks the Arch fields", () => {
     // Has irqWorkRaise but no lines, timing or maxCpus: must be rejected up front, naming the option.
@@ -288,4 +311,221 @@ Deno.test("bad input: a callback that throws is reported with the CPU, context, 
         .test(e.message) &&
       e.cause instanceof Error,
   );
+});
+
+Deno.test("bad input: values are shown with their type, so a numeric string is not taken for a number", async (t) => {
+  await t.step("cpus as a string", () => {
+    assert.throws(() => createMachine({ arch: x86(), cpus: "2" as unknown as number }), {
+      name: "TypeError",
+      message: 'Machine option cpus must be 1..1024, got "2" (string)',
+    });
+  });
+  await t.step("priority as a string", () => {
+    const m = machine4();
+    assert.throws(
+      () => m.spawn({ cpu: 0, name: "t", policy: "fifo", priority: "50" as unknown as number }, () => {}),
+      { name: "TypeError", message: 'Task "t": SCHED_FIFO priority must be 1..99, got "50" (string)' },
+    );
+  });
+  await t.step("CPU number as a string", () => {
+    const m = machine4();
+    assert.throws(() => m.spawn({ cpu: "1" as unknown as number, name: "t" }, () => {}), {
+      name: "TypeError",
+      message: 'Cannot spawn Task "t" on CPU "1" (string): a CPU is a number 0..3',
+    });
+    assert.throws(() => m.nmi("0" as unknown as number, 0, () => {}), {
+      name: "TypeError",
+      message: 'Cannot send an NMI to CPU "0" (string): a CPU is a number 0..3',
+    });
+  });
+  await t.step("hz and a timing as strings", () => {
+    assert.throws(() => createMachine({ arch: x86(), hz: "250" as unknown as number }), {
+      name: "TypeError",
+      message: 'Machine option hz must be 1..10000, got "250" (string)',
+    });
+    assert.throws(() => createMachine({ arch: x86(), timing: { tickNs: "5" as unknown as number } }), {
+      name: "TypeError",
+      message: 'Timing tickNs must be a whole number of ns >= 0, got "5" (string)',
+    });
+  });
+  await t.step("runUntil and runFor with a string", () => {
+    const m = machine4();
+    assert.throws(() => m.runUntil("5" as unknown as number), {
+      name: "TypeError",
+      message: 'Cannot run until "5" (string): time must be a whole number of nanoseconds',
+    });
+    assert.throws(() => m.runFor("5" as unknown as number), { name: "TypeError", message: /"5" \(string\)/ });
+    assert.equal(m.now, 0, "nothing ran");
+  });
+});
+
+Deno.test("bad input: timing keys are the timing's own, not inherited", () => {
+  for (const key of ["toString", "constructor", "hasOwnProperty", "__proto__"]) {
+    const timing = JSON.parse(`{"${key}": 5}`);
+    assert.throws(() => createMachine({ arch: x86(), timing }), {
+      name: "TypeError",
+      message: new RegExp(
+        `^Unknown timing "${key}"; known: contextSwitchNs, tickNs, cpuRelaxNs, spinLimitNs$`,
+      ),
+    });
+  }
+  // A spin loop polling every 0 ns would never let time advance.
+  assert.throws(() => createMachine({ arch: x86(), timing: { cpuRelaxNs: 0 } }), {
+    name: "RangeError",
+    message: "Timing cpuRelaxNs must be a whole number of ns >= 1, got 0 (number)",
+  });
+});
+
+Deno.test("bad input: arch options and arch facts", async (t) => {
+  await t.step('x86({ apic: "no" }) is not an APIC machine', () => {
+    assert.throws(() => x86({ apic: "no" as unknown as boolean }), {
+      name: "TypeError",
+      message: 'x86 option apic must be true or false, got "no" (string)',
+    });
+    assert.throws(() => x86({ apci: false } as unknown as { apic: boolean }), {
+      name: "TypeError",
+      message: 'Unknown x86 option "apci"; known: apic',
+    });
+  });
+  await t.step("an arch factory passed without calling it", () => {
+    assert.throws(() => createMachine({ arch: x86 as unknown as Arch }), {
+      name: "TypeError",
+      message: /got the function x86, an arch factory passed without calling it: did you mean x86\(\)\?$/,
+    });
+  });
+  await t.step("negative, fractional, NaN or string interrupt costs", () => {
+    const cases: [string, unknown, string][] = [
+      ["irqEntryNs", -300, "-300 (number)"],
+      ["irqEntryNs", -1e9, "-1000000000 (number)"],
+      ["irqEntryNs", 0.5, "0.5 (number)"],
+      ["irqExitNs", NaN, "NaN (number)"],
+      ["ipiLatencyNs", "1000", '"1000" (string)'],
+      ["ipiLatencyNs", undefined, "undefined"],
+    ];
+    for (const [key, value, shown] of cases) {
+      const base = arm64();
+      const arch = { ...base, timing: { ...base.timing, [key]: value } } as Arch;
+      assert.throws(() => createMachine({ arch, cpus: 2 }), {
+        name: value === undefined || typeof value === "string" ? "TypeError" : "RangeError",
+        message: `Arch arm64: timing.${key} must be a whole number of ns >= 0, got ${shown}`,
+      });
+    }
+  });
+  await t.step("bad lines and maxCpus", () => {
+    const base = arm64();
+    assert.throws(() => createMachine({ arch: { ...base, maxCpus: 0 } }), {
+      message: "Arch arm64: maxCpus must be a whole number >= 1, got 0 (number)",
+    });
+    const noResched = { ...base, lines: base.lines.filter((l) => l.kind !== "reschedule") };
+    assert.throws(() => createMachine({ arch: noResched, cpus: 2 }), {
+      message: /^Arch arm64 has no reschedule interrupt line; a machine of 2 CPUs needs/,
+    });
+    const badKind = { ...base, lines: [{ ...base.lines[0]!, kind: "nmi" as "timer" }] };
+    assert.throws(() => createMachine({ arch: badKind }), {
+      message:
+        /^Arch arm64: lines\[0\]\.kind must be one of timer, reschedule, call_function_single, irq_work, got "nmi" \(string\)$/,
+    });
+  });
+});
+
+Deno.test("bad input: task names the kernel could not hold are refused", async (t) => {
+  const cases: [unknown, string][] = [
+    [42, "42 (number)"],
+    [undefined, "undefined"],
+    ["", '"" (string)'],
+    ["evil\n  forged-1 [000] .....", '"evil\\n  forged-1 [000] ....." (string)'],
+    ["tab\there", '"tab\\there" (string)'],
+    ["sixteen_chars_xx", '"sixteen_chars_xx" (string)'],
+    ["ünïcödé_ñämé", '"ünïcödé_ñämé" (string)'], // 12 characters, 17 bytes
+  ];
+  for (const [name, shown] of cases) {
+    await t.step(JSON.stringify(name) ?? "undefined", () => {
+      const m = machine4();
+      assert.throws(() => m.spawn({ cpu: 0, name: name as string }, () => {}), {
+        name: typeof name === "string" ? "RangeError" : "TypeError",
+        message: "Machine.spawn: a task name must be a string of 1 to 15 bytes (UTF-8) without control " +
+          `characters (the kernel's TASK_COMM_LEN is 16, NUL included), got ${shown}`,
+      });
+    });
+  }
+  await t.step("15 bytes is the longest name", () => {
+    const m = machine4();
+    assert.equal(m.spawn({ cpu: 0, name: "fifteen_chars_x" }, () => {}).comm, "fifteen_chars_x");
+  });
+});
+
+Deno.test("bad input: works, locks and objects with names that would forge trace lines, and wrong types", () => {
+  for (const name of ["a\nb", "", "\x1b[31mred"]) {
+    assert.throws(() => irqWorkInit(() => {}, name), {
+      name: "RangeError",
+      message: `An irq_work's name must be a non-empty string without control characters, got ${
+        JSON.stringify(name)
+      } (string)`,
+    });
+    assert.throws(() => new RawSpinlock(name), { name: "RangeError", message: /^A lock's name must be/ });
+    assert.throws(() => new Spinlock(name), { name: "RangeError", message: /^A lock's name must be/ });
+  }
+  assert.throws(() => irqWorkInit("cb" as unknown as () => void), {
+    name: "TypeError",
+    message: 'An irq_work\'s callback must be a function of (work, ctx), got "cb" (string)',
+  });
+  assert.throws(() => initIrqWork({} as IrqWork, () => {}), {
+    name: "TypeError",
+    message: "initIrqWork needs an IrqWork, got {} (object)",
+  });
+  const m = machine4();
+  m.spawn({ cpu: 0, name: "k" }, function* (ctx) {
+    yield* ctx.kmalloc("obj\nforged");
+  });
+  assert.throws(() => m.runUntil(1_000_000), {
+    name: "ScenarioError",
+    message:
+      /A kmalloc\(\)ed object's name must be a non-empty string without control characters, got "obj\\nforged" \(string\)$/,
+  });
+});
+
+Deno.test("bad input: scenario calls with values of the wrong type", async (t) => {
+  await t.step("NMI, scripted call and online state", () => {
+    const m = machine4();
+    assert.throws(() => m.nmi(0, "5" as unknown as number, () => {}), {
+      name: "TypeError",
+      message: /^Cannot NMI on CPU 0 at "5" \(string\): time must be a whole number of ns/,
+    });
+    assert.throws(() => m.nmi(0, 5, "handler" as unknown as () => void), {
+      name: "TypeError",
+      message: 'Cannot send an NMI to CPU 0: its handler must be a function, got "handler" (string)',
+    });
+    assert.throws(() => m.setCpuOnline(1, "no" as unknown as boolean), {
+      name: "TypeError",
+      message: 'Cannot set CPU 1 online to "no" (string): it must be true or false',
+    });
+    assert.throws(() => m.spawn({ cpu: 0, name: "t" }, "body" as unknown as () => void), {
+      name: "TypeError",
+      message: 'Task "t": the body must be a function of a Context, got "body" (string)',
+    });
+  });
+  await t.step("sleep, spend and callFunctionSingle in a task", () => {
+    const cases: [string, (ctx: Context) => Kernel, RegExp][] = [
+      [
+        "sleep",
+        (ctx) => ctx.sleep("10" as unknown as number),
+        /Cannot sleep "10" \(string\): need whole ns >= 0$/,
+      ],
+      [
+        "spend",
+        (ctx) => ctx.spend("10" as unknown as number),
+        /Cannot spend "10" \(string\): CPU time must be/,
+      ],
+      [
+        "callFunctionSingle",
+        (ctx) => ctx.callFunctionSingle(1, () => {}, "yes" as unknown as boolean),
+        /callFunctionSingle\(1, func, wait\) needs a function and true or false, got a function and "yes" \(string\)$/,
+      ],
+    ];
+    for (const [what, body, message] of cases) {
+      const m = machine4();
+      m.spawn({ cpu: 0, name: "t" }, body);
+      assert.throws(() => m.runUntil(1_000_000), { name: "ScenarioError", message }, what);
+    }
+  });
 });

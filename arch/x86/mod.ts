@@ -26,6 +26,7 @@
 import {
   type Arch,
   type ArchRaiseHw,
+  checkOptions,
   type Cpu,
   type InterruptLine,
   type Kernel,
@@ -58,6 +59,7 @@ function vectorLine(kind: InterruptLine["kind"], vector: number, name: string): 
  * delivers them.
  */
 export function x86(options: X86Options = {}): Arch {
+  checkOptions("x86 option", options, { apic: "boolean" });
   const apic = options.apic ?? true;
   if (!apic) {
     return {

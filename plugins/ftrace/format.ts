@@ -92,13 +92,14 @@ export function formatEvent(e: TraceEvent, cpus: number): string | null {
 
 /**
  * The header ftrace prints at the top of a trace file, so the columns read
- * without a manual: `entries` lines were kept (none lost), from `cpus` CPUs.
+ * without a manual: `entries` lines are in the buffer, of `written` in all
+ * (more were written than kept when the ring buffer overran), from `cpus` CPUs.
  */
-export function ftraceHeader(entries: number, cpus: number): string {
+export function ftraceHeader(entries: number, cpus: number, written: number = entries): string {
   return [
     "# tracer: nop",
     "#",
-    `# entries-in-buffer/entries-written: ${entries}/${entries}   #P:${cpus}`,
+    `# entries-in-buffer/entries-written: ${entries}/${written}   #P:${cpus}`,
     "#",
     "#                                _-----=> irqs-off/BH-disabled",
     "#                               / _----=> need-resched",

@@ -37,7 +37,7 @@ export const COST: {
   readonly consoleRecordNs: number;
   /** `dma_fence_signal()`'s walk of one fence callback. */
   readonly fenceSignalNs: number;
-} = {
+} = Object.freeze({
   wakeUpNs: 1_000,
   pushRtTaskNs: 3_000,
   sendSignalNs: 2_000,
@@ -45,7 +45,7 @@ export const COST: {
   kthreadQueueNs: 500,
   consoleRecordNs: 20_000,
   fenceSignalNs: 500,
-};
+});
 
 /** A ready-made work modelled on one in-kernel irq_work user. */
 export interface Workload {

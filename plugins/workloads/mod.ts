@@ -102,7 +102,7 @@ export {
 } from "./trace.ts";
 
 /** Every workload factory, in the order of the table in the module doc. */
-export const ALL_WORKLOADS: readonly WorkloadFactory[] = [
+export const ALL_WORKLOADS: readonly WorkloadFactory[] = Object.freeze([
   nohzFullKick,
   rtoPush,
   wakeUpKlogd,
@@ -113,4 +113,4 @@ export const ALL_WORKLOADS: readonly WorkloadFactory[] = [
   ringBufferWakeUp,
   kfreeExample,
   dmaFenceArray,
-];
+]);
