@@ -127,7 +127,20 @@ export function internalPrio(policy: SchedPolicy, priority: unknown, where: stri
   return 99 - priority;
 }
 
-const UTF8 = new TextEncoder();
+/** Bytes of `s` in UTF-8, without encoding it (names are checked on every spawn). */
+function utf8Length(s: string): number {
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      bytes += 4; // a surrogate pair: one code point of four bytes
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
 
 /** `TASK_COMM_LEN`: a task name's buffer, NUL included. */
 export const TASK_COMM_LEN = 16;
@@ -141,7 +154,7 @@ export const TASK_COMM_LEN = 16;
  */
 export function checkComm(comm: unknown, what: string): asserts comm is string {
   const max = TASK_COMM_LEN - 1;
-  if (typeof comm !== "string" || comm === "" || UTF8.encode(comm).length > max || hasControl(comm)) {
+  if (typeof comm !== "string" || comm === "" || utf8Length(comm) > max || hasControl(comm)) {
     throw new (typeof comm === "string" ? RangeError : TypeError)(
       `${what} must be a string of 1 to ${max} bytes (UTF-8) without control characters ` +
         `(the kernel's TASK_COMM_LEN is ${TASK_COMM_LEN}, NUL included), got ${describe(comm)}`,
