@@ -49,6 +49,7 @@ export {
   type WorkRun,
 } from "./core/irq_work.ts";
 export { type Kernel, type MaybeKernel, spend } from "./core/kernel.ts";
+export type { DeviceIrq, IrqHandler, IrqRequest, IrqSource } from "./core/device_irq.ts";
 export { KObject } from "./core/kmem.ts";
 export { RawSpinlock, Spinlock } from "./core/locking.ts";
 export { createMachine, Machine, type TaskBody, type TaskOptions } from "./core/machine.ts";

@@ -15,6 +15,7 @@ import { Context } from "./context.ts";
 import { checkCpu, Cpu, type CpuEnv } from "./cpu.ts";
 import { Engine } from "./engine.ts";
 import { Findings } from "./findings.ts";
+import { type DeviceIrq, DeviceIrqs, type IrqRequest } from "./device_irq.ts";
 import { takeCpuDown } from "./hotplug.ts";
 import { doIdle } from "./idle.ts";
 import { Ipis } from "./ipi.ts";
@@ -109,6 +110,7 @@ export class Machine {
   #contexts: readonly Context[];
   #env: CpuEnv;
   #nextPid: number;
+  #deviceIrqs: DeviceIrqs;
   #maxEventsPerInstant: number;
   /** Inside `runUntil`: the machine's own code is running. */
   #running = false;
@@ -125,6 +127,7 @@ export class Machine {
       contexts: readonly Context[];
       env: CpuEnv;
       maxEventsPerInstant: number;
+      deviceIrqs: (machine: Machine) => DeviceIrqs;
     },
   ) {
     this.kernel = built.kernel;
@@ -135,6 +138,16 @@ export class Machine {
     this.#env = built.env;
     this.#nextPid = 1;
     this.#maxEventsPerInstant = built.maxEventsPerInstant;
+    this.#deviceIrqs = built.deviceIrqs(this);
+  }
+
+  /**
+   * `request_irq()` / `request_threaded_irq()` for a device whose interrupt
+   * is routed to one CPU, and the interrupts the device raises
+   * (see {@linkcode IrqRequest}); returns the line, which counts them.
+   */
+  requestIrq(request: IrqRequest): DeviceIrq {
+    return this.#deviceIrqs.request(request);
   }
 
   /** The current simulated time in ns. */
@@ -479,14 +492,28 @@ export function createMachine(options: MachineOptions): Machine {
   const interrupts = requestArchIrqs(cpus, { arch, trace, raiseHw: hw, timers, flush, irqWork });
   for (const cpu of cpus) contexts.push(new Context(cpu, kernel, (id) => contexts[id]!));
 
+  const random = new Random(options.seed ?? 1);
+  const pluginThreadsIrqs = plugins.some((p) => p.forceIrqThreads === true);
   const machine = new Machine({
     kernel,
-    random: new Random(options.seed ?? 1),
+    random,
     runLog,
     interrupts,
     contexts,
     env,
     maxEventsPerInstant,
+    deviceIrqs: (m) =>
+      new DeviceIrqs({
+        cpus,
+        engine,
+        trace,
+        wakeups,
+        random,
+        forceThreads: pluginThreadsIrqs || (options.threadIrqs ?? false),
+        preemptRt: pluginThreadsIrqs,
+        contextOf: (cpu) => contexts[cpu.id]!,
+        createThread: (cpu, thread) => m.createThread(cpu, thread),
+      }, arch.lines.length),
   });
   claimPlugins(plugins);
   for (const plugin of plugins) {

@@ -42,6 +42,11 @@ export interface MachineOptions {
   readonly kernel?: KernelVersion;
   /** Stop the tick of idle CPUs when allowed (NO_HZ_IDLE; default true). */
   readonly nohz?: boolean;
+  /**
+   * The `threadirqs` boot parameter: device interrupt handlers are
+   * force-threaded, as PREEMPT_RT always does (default false; rule 18.3).
+   */
+  readonly threadIrqs?: boolean;
   /** Idle CPUs halt (`halt`, default) or poll for `need_resched` (`poll`, as `idle=poll`). */
   readonly idle?: IdleMode;
   /**
@@ -90,6 +95,7 @@ const KNOWN_OPTIONS = new Set([
   "hz",
   "kernel",
   "nohz",
+  "threadIrqs",
   "idle",
   "fastForward",
   "keepRuns",
@@ -139,6 +145,7 @@ export function validate(options: MachineOptions): Arch {
   }
   checkBoolean("fastForward", options.fastForward);
   checkBoolean("nohz", options.nohz);
+  checkBoolean("threadIrqs", options.threadIrqs);
   checkKeep("keepRuns", options.keepRuns);
   checkKeep("keepFindings", options.keepFindings);
   if (options.maxEventsPerInstant !== undefined) {

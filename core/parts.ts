@@ -100,6 +100,11 @@ export interface Plugin {
   readonly locking?: LockingPolicy;
   /** The memory model this plugin supplies, if any (sequential consistency otherwise). */
   readonly memoryModel?: MemoryModel;
+  /**
+   * Device interrupt handlers are force-threaded as on PREEMPT_RT
+   * (`force_irqthreads()`), their threads running with interrupts on.
+   */
+  readonly forceIrqThreads?: boolean;
   /** Per-CPU kernel threads to create at boot (`smpboot_register_percpu_thread`). */
   readonly threads?: readonly SmpHotplugThread<KernelParts>[];
   /** Observers to attach to the trace. */

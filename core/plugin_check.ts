@@ -99,6 +99,11 @@ export function checkPlugins(plugins: unknown, cpus: number): asserts plugins is
     for (const [slot, shape] of Object.entries(SLOTS)) {
       if (p[slot] !== undefined) checkShape(`${where}: slot ${slot}`, p[slot], shape);
     }
+    if (p.forceIrqThreads !== undefined && typeof p.forceIrqThreads !== "boolean") {
+      throw new TypeError(
+        `${where}: forceIrqThreads must be true or false, got ${describe(p.forceIrqThreads)}`,
+      );
+    }
     if (p.setup !== undefined && typeof p.setup !== "function") {
       throw new TypeError(`${where}: setup must be a function, got ${describe(p.setup)}`);
     }

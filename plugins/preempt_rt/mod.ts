@@ -9,7 +9,8 @@
  *   priority 1, woken by `irq_work_run()`, `irq_work_tick()` and, for remote
  *   works, the target's HARD wake-up work (rules 8, 9);
  * - do waiters sleep: `irq_work_sync()` sleeps for non-HARD works (rule 11.3);
- * - and `spinlock_t` becomes a sleeping lock with priority inheritance.
+ * - `spinlock_t` becomes a sleeping lock with priority inheritance;
+ * - and device interrupt handlers are force-threaded (rule 18.3).
  *
  * @example
  * ```ts
@@ -80,5 +81,11 @@ export function preemptRt(): Plugin {
     },
   };
 
-  return { name: "preempt_rt", irqWorkPolicy: policy, locking: RT_LOCKING, threads: [thread] };
+  return {
+    name: "preempt_rt",
+    irqWorkPolicy: policy,
+    locking: RT_LOCKING,
+    forceIrqThreads: true,
+    threads: [thread],
+  };
 }
