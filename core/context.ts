@@ -159,7 +159,12 @@ export class Context {
     const k = this.#k;
     const task = cpu.current;
     task.state = "interruptible";
-    k.timers.add(cpu.id, { expires: k.engine.now + ns, fn: (c) => k.wakeups.wakeUpProcess(c, task) });
+    k.timers.add(cpu.id, {
+      expires: k.engine.now + ns,
+      fn: (c) => k.wakeups.wakeUpProcess(c, task),
+      name: "hrtimer_wakeup",
+      mode: "REL",
+    }, cpu);
     yield SCHEDULE;
   }
 

@@ -25,7 +25,7 @@ import { Kmem } from "./kmem.ts";
 import { Locking, NON_RT_LOCKING } from "./locking.ts";
 import { fillSlot, type MachineOptions, validate } from "./options.ts";
 import type { KernelParts } from "./parts.ts";
-import { KERNEL_PROFILES } from "./profile.ts";
+import { resolveKernel } from "./profile.ts";
 import { Random } from "./random.ts";
 import { Rcu } from "./rcu.ts";
 import { RunLog } from "./run_log.ts";
@@ -37,7 +37,7 @@ import { Ticks } from "./tick.ts";
 import { Timers } from "./timer.ts";
 import { DEFAULT_TIMING, type MachineTiming } from "./timing.ts";
 import { type Finding, type Observer, TraceHub } from "./trace.ts";
-import { Wakeups } from "./wake.ts";
+import { NON_RT_SCHED_FEATURES, Wakeups } from "./wake.ts";
 
 /**
  * Options of a task.
@@ -75,6 +75,27 @@ export interface TaskOptions {
  * ```
  */
 export type TaskBody = (ctx: Context) => MaybeKernel;
+
+/**
+ * The per-CPU kernel threads of a booted kernel, in the order each CPU gets
+ * them as it comes up. Each has a PID reserved whether the model runs it or
+ * not (`irq_work/N` exists only on PREEMPT_RT), so that user tasks get the
+ * same PIDs with and without PREEMPT_RT: PID 0 is the idle task, 1 init,
+ * 2 kthreadd, then four per CPU (rule 18.6).
+ */
+const PERCPU_KTHREADS = ["cpuhp", "migration", "ksoftirqd", "irq_work"] as const;
+const FIRST_KTHREAD_PID = 3;
+
+/** The reserved PID of per-CPU kernel thread `name` on `cpu`, if it is one. */
+function kthreadPid(cpu: number, name: string): number | undefined {
+  const slot = (PERCPU_KTHREADS as readonly string[]).indexOf(name);
+  return slot < 0 ? undefined : FIRST_KTHREAD_PID + cpu * PERCPU_KTHREADS.length + slot;
+}
+
+/** The first PID a scenario's task gets on a machine of `cpus` CPUs. */
+function firstUserPid(cpus: number): number {
+  return FIRST_KTHREAD_PID + cpus * PERCPU_KTHREADS.length;
+}
 
 /** How many irq_work runs a machine keeps unless told (`keepRuns`). */
 const DEFAULT_KEEP_RUNS = 100_000;
@@ -121,7 +142,7 @@ export class Machine {
     this.interrupts = built.interrupts;
     this.#contexts = built.contexts;
     this.#env = built.env;
-    this.#nextPid = 1;
+    this.#nextPid = firstUserPid(built.kernel.cpus.length);
   }
 
   /** The current simulated time in ns. */
@@ -171,14 +192,19 @@ export class Machine {
     const { cpus, flush, irqWork } = this.kernel;
     if (cpus.length === 1) throw new RangeError("Cannot take down CPU 0: it is the machine's only CPU");
     const target = cpus[cpu]!;
-    this.spawn(
+    this.#spawn(
       { cpu, name: `migration/${cpu}`, policy: "fifo", priority: 99, at },
       () => takeCpuDown(target, flush, irqWork),
+      kthreadPid(cpu, "migration")!,
     );
   }
 
   /** Create a task; it is first woken at `options.at`. */
   spawn(options: TaskOptions, body: TaskBody): Task {
+    return this.#spawn(options, body, -1);
+  }
+
+  #spawn(options: TaskOptions, body: TaskBody, pid: number): Task {
     const where = `Task "${options.name}"`;
     checkCpu(this.kernel.cpus.length, options.cpu, `spawn ${where} on`);
     const policy = options.policy ?? "other";
@@ -195,7 +221,7 @@ export class Machine {
     }
     const { timers, wakeups, tasks } = this.kernel;
     const task = new Task({
-      pid: this.#nextPid++,
+      pid: pid >= 0 ? pid : this.#nextPid++,
       comm: options.name,
       cpu: options.cpu,
       policy,
@@ -211,7 +237,7 @@ export class Machine {
   createThread(cpu: Cpu, thread: SmpHotplugThread<KernelParts>): void {
     const name = thread.comm.replace("%u", String(cpu.id));
     const task = new Task({
-      pid: this.#nextPid++,
+      pid: kthreadPid(cpu.id, thread.comm.split("/")[0]!) ?? this.#nextPid++,
       comm: name,
       cpu: cpu.id,
       policy: thread.policy,
@@ -289,7 +315,8 @@ export function createMachine(options: MachineOptions): Machine {
   const policy = fillSlot(plugins, "irqWorkPolicy", "irq_work policy") ?? NON_RT_POLICY;
   const lockingPolicy = fillSlot(plugins, "locking", "locking") ?? NON_RT_LOCKING;
   const memoryModel = fillSlot(plugins, "memoryModel", "memory model") ?? SEQUENTIAL_CONSISTENCY;
-  const profile = KERNEL_PROFILES[options.kernel ?? "D"];
+  const schedFeatures = fillSlot(plugins, "schedFeatures", "scheduler features") ?? NON_RT_SCHED_FEATURES;
+  const profile = resolveKernel(options.kernel, options.fixes);
   const timing: MachineTiming = Object.freeze({ ...DEFAULT_TIMING, ...options.timing });
   const idleMode = options.idle ?? "halt";
   const { cpuRelaxNs } = timing;
@@ -297,7 +324,7 @@ export function createMachine(options: MachineOptions): Machine {
   const engine = new Engine();
   const now = () => engine.now;
   const trace = new TraceHub(now);
-  const findings = new Findings(trace, now, () => engine.stop());
+  const findings = new Findings(trace, now, () => engine.stop(), schedFeatures.mightSleepCountsRcu(profile));
   const memory = new Memory(memoryModel);
   const env: CpuEnv = {
     engine,
@@ -315,9 +342,16 @@ export function createMachine(options: MachineOptions): Machine {
   const tasks = cpus.map((cpu) => cpu.idleTask);
   const ipis = new Ipis(arch, { cpus: n, smp: smpBuild }, trace);
   const smp = new Smp(cpus, { memory, trace, ipis, profile, cpuRelaxNs });
-  const wakeups = new Wakeups(cpus, { memory, trace, smp, ipis });
+  const wakeups = new Wakeups(cpus, {
+    memory,
+    trace,
+    smp,
+    ipis,
+    ttwuQueue: schedFeatures.ttwuQueue(profile),
+    traceResched: profile.traceReschedIpi,
+  });
   const rcu = new Rcu(cpus, tasks, wakeups);
-  const timers = new Timers(engine, cpus, ipis.lineOf("timer"));
+  const timers = new Timers(engine, cpus, ipis.lineOf("timer"), trace);
   const hw = raiseHw(ipis, timers);
   const hasIrqWorkInterrupt = arch.hasIrqWorkInterrupt(ipis);
   // Callbacks get their CPU's scenario Context, made below once every part exists.

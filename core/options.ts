@@ -9,7 +9,7 @@
 import type { Arch } from "./arch.ts";
 import type { IdleMode } from "./idle.ts";
 import type { Plugin } from "./parts.ts";
-import { KERNEL_PROFILES, type KernelVersion } from "./profile.ts";
+import type { KernelVersion } from "./profile.ts";
 import { DEFAULT_TIMING, type MachineTiming } from "./timing.ts";
 
 /**
@@ -34,8 +34,17 @@ export interface MachineOptions {
   readonly seed?: number;
   /** Tick frequency (default 250). */
   readonly hz?: number;
-  /** Kernel version profile: `seed`, `C` or `D` (default `D`, the newest). */
+  /**
+   * The kernel: a release such as `"6.1"` (6.1.0), `"6.1.192"`, `"5.15-rt"`,
+   * or `"mainline"` (the default); `seed`, `C` and `D` are aliases of the
+   * first build's labels (see `KERNEL_ALIASES` in core/profile.ts).
+   */
   readonly kernel?: KernelVersion;
+  /**
+   * Switch single fixes on or off for this kernel, by commit (7 to 40 hex
+   * digits): `{ "91840be8f710": false }` (see `KERNEL_FIXES` in core/profile.ts).
+   */
+  readonly fixes?: Readonly<Record<string, boolean>>;
   /** Stop the tick of idle CPUs when allowed (NO_HZ_IDLE; default true). */
   readonly nohz?: boolean;
   /** Idle CPUs halt (`halt`, default) or poll for `need_resched` (`poll`, as `idle=poll`). */
@@ -66,6 +75,7 @@ const KNOWN_OPTIONS = new Set([
   "seed",
   "hz",
   "kernel",
+  "fixes",
   "nohz",
   "idle",
   "fastForward",
@@ -108,11 +118,6 @@ export function validate(options: MachineOptions): Arch {
   const hz = options.hz ?? 250;
   if (!Number.isInteger(hz) || hz < 1 || hz > 10_000) {
     throw new RangeError(`Machine option hz must be 1..10000, got ${hz}`);
-  }
-  if (options.kernel !== undefined && !Object.hasOwn(KERNEL_PROFILES, options.kernel)) {
-    throw new RangeError(
-      `Unknown kernel profile "${options.kernel}"; known: ${Object.keys(KERNEL_PROFILES).join(", ")}`,
-    );
   }
   if (options.idle !== undefined && options.idle !== "halt" && options.idle !== "poll") {
     throw new RangeError(`Machine option idle must be "halt" or "poll", got "${options.idle}"`);
@@ -161,7 +166,7 @@ function isArch(arch: unknown): arch is Arch {
 }
 
 /** Fill slot `key` from the plugins: at most one may supply it. */
-export function fillSlot<K extends "irqWorkPolicy" | "locking" | "memoryModel">(
+export function fillSlot<K extends "irqWorkPolicy" | "locking" | "memoryModel" | "schedFeatures">(
   plugins: readonly Plugin[],
   key: K,
   what: string,

@@ -326,7 +326,8 @@ matrixTest("rule 7.1: on RT a drain with IRQs enabled is no BUG (the thread drai
     assert.equal(m.panicked, true);
     assert.equal(m.findings.length, 1);
     assert.equal(m.findings[0]!.level, "BUG");
-    assert.match(m.findings[0]!.message, /irq_work_run_list\(\) with interrupts enabled/);
+    assert.equal(m.findings[0]!.title, "kernel BUG at kernel/irq_work.c!");
+    assert.equal(m.findings[0]!.fatal, true);
     assert.equal(m.runs.length, 0);
     return;
   }
@@ -612,7 +613,10 @@ matrixTest(
       });
       m.runUntil(4_000_000_000);
       assert.equal(m.panicked, false, kernel);
-      const lockdep = findingsStarting(m, "WARNING: irq_work_sync: lockdep_assert_irqs_enabled() failed");
+      const lockdep = m.findings.filter((f) =>
+        f.message ===
+          "WARNING: CPU: 0 PID: 7 at kernel/irq_work.c irq_work_sync\nWARN_ON_ONCE(!this_cpu_read(hardirqs_enabled))"
+      );
       assert.equal(lockdep.length, 1, `${kernel}: lockdep warns once`);
       const mightSleep = findingsStarting(
         m,
@@ -620,8 +624,12 @@ matrixTest(
       );
       // Four atomic calls (two with IRQs off, two with preemption off), plain and HARD alike.
       assert.equal(mightSleep.length, kernel === "seed" ? 0 : 4, `${kernel}: might_sleep`);
+      for (const f of lockdep) assert.equal(f.level, "WARN");
+      for (const f of mightSleep) {
+        assert.equal(f.level, "BUG", "a BUG: report, whatever the kernel does next");
+      }
       for (const f of [...lockdep, ...mightSleep]) {
-        assert.equal(f.level, "WARN");
+        assert.equal(f.fatal, false);
         assert.equal(f.comm, "t");
       }
       if (kernel !== "D") {
@@ -912,7 +920,7 @@ matrixTest("checker: kfree in a HARD callback is reported on RT only", (cell) =>
   assert.equal(m.findings.length, 1);
   assert.ok(
     m.findings[0]!.message.startsWith(
-      "BUG: sleeping function called from invalid context at mm/slub.c (kfree)",
+      "BUG: sleeping function called from invalid context at mm/slub.c",
     ),
     m.findings[0]!.message,
   );

@@ -33,14 +33,27 @@ import {
   type IrqWorkPolicy,
   type Kernel,
   type KernelParts,
+  type KernelProfile,
   llistEmpty,
   type Plugin,
+  type SchedFeatures,
   type SmpHotplugThread,
   type Task,
 } from "../../core/mod.ts";
 import { RT_LOCKING } from "./spinlock_rt.ts";
 
 export { RT_LOCKING };
+
+/**
+ * The scheduler on PREEMPT_RT: no wake list (539fbb5be0da, rule 17.2) and
+ * RCU nesting counted by `might_sleep()` (50e081b96e35, rule 17.3), each
+ * where the kernel version has the fix.
+ */
+export const RT_SCHED_FEATURES: SchedFeatures = Object.freeze({
+  name: "PREEMPT_RT",
+  ttwuQueue: (profile: KernelProfile) => !profile.ttwuQueueOffOnRt,
+  mightSleepCountsRcu: (profile: KernelProfile) => profile.mightSleepCountsRcuOnRt,
+});
 
 /** The PREEMPT_RT plugin: fills the irq_work policy and locking slots and adds `irq_work/N`. */
 export function preemptRt(): Plugin {
@@ -80,5 +93,19 @@ export function preemptRt(): Plugin {
     },
   };
 
-  return { name: "preempt_rt", irqWorkPolicy: policy, locking: RT_LOCKING, threads: [thread] };
+  return {
+    name: "preempt_rt",
+    irqWorkPolicy: policy,
+    locking: RT_LOCKING,
+    schedFeatures: RT_SCHED_FEATURES,
+    threads: [thread],
+    setup(k: KernelParts): void {
+      if (!k.profile.rtThreadedIrqWork) {
+        throw new RangeError(
+          `preemptRt() needs b4c6f86ec2f6 (the per-CPU irq_work thread), which kernel "${k.profile.name}" ` +
+            "has switched off: the RT patch queue's older irq_work scheme is not modelled",
+        );
+      }
+    },
+  };
 }
