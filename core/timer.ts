@@ -13,7 +13,7 @@
 import type { Cpu } from "./cpu.ts";
 import { type Engine, EventKind, Priority } from "./engine.ts";
 import { type Kernel, type MaybeKernel, runCallback } from "./kernel.ts";
-import type { TraceHub, TraceSource } from "./trace.ts";
+import { type TraceHub, type TraceSource, withState } from "./trace.ts";
 
 /** A one-shot timer on one CPU. */
 export interface Timer {
@@ -71,7 +71,8 @@ export class Timers {
    */
   add(cpu: number, timer: Timer, from?: TraceSource): void {
     if (from !== undefined && timer.name !== undefined && this.#trace?.active) {
-      this.#trace.emit(from, {
+      // Traced under the timer base's raw lock: interrupts off, one more preempt level.
+      this.#trace.emit(withState(from, { irqsOff: true, preemptDepth: from.current.preemptCount + 1 }), {
         type: "hrtimer_start",
         timer: this.#idOf(timer),
         function: timer.name,
