@@ -347,10 +347,19 @@ export class Cpu implements EventHandler {
     return body;
   }
 
+  /**
+   * Kernel calls scenario code made on this CPU (`ctx.queue(w)`) whose
+   * generator has not been started yet: one left after a resume was made
+   * without `yield*` and would silently do nothing.
+   */
+  readonly unstartedCalls: Set<{ readonly call: string }> = new Set();
+
   /** Resume `strand`; an exception from scenario code becomes an error that says where it happened. */
   #resume(strand: Strand): IteratorResult<number, void> {
     try {
-      return strand.gen.next();
+      const result = strand.gen.next();
+      if (this.unstartedCalls.size > 0) this.#forgottenYield();
+      return result;
     } catch (error) {
       if (error instanceof ScenarioError) throw error;
       const message = error instanceof Error ? error.message : String(error);
@@ -360,6 +369,15 @@ export class Cpu implements EventHandler {
         { cause: error },
       );
     }
+  }
+
+  #forgottenYield(): never {
+    const call = [...this.unstartedCalls][0]!.call;
+    this.unstartedCalls.clear();
+    throw new ScenarioError(
+      `Code running on CPU ${this.id} (${this.context} context, current task ${this.current.comm}) called ` +
+        `ctx.${call}() without yield* at ${this.#env.engine.now} ns: the call never ran; write yield* ctx.${call}(...)`,
+    );
   }
 
   #spend(strand: Strand, ns: number): void {
@@ -454,6 +472,9 @@ export class Cpu implements EventHandler {
     if (prev !== this.idleTask && prev.state !== "running" && !preempt) this.runQueue.dequeue(prev);
     const next = this.runQueue.first() ?? this.idleTask;
     if (next === prev) return;
+    // __schedule(): a task that was still runnable was switched out involuntarily.
+    if (preempt || prev.state === "running") prev.nivcsw++;
+    else prev.nvcsw++;
     // __schedule() traces with interrupts off and the run-queue lock held: preempt depth 2.
     env.trace.emit(withState(this, { irqsOff: true, preemptDepth: 2 }), {
       type: "sched_switch",

@@ -130,6 +130,8 @@ export class IrqWork implements LlistNode {
   object: KObject | null = null;
   /** Emulator bookkeeping: when the latest successful claim happened, in ns. */
   queuedAt: number = -1;
+  /** The kernel's own work, not a scenario's (the RT wake-up work `irq_work_wakeup`). */
+  internal = false;
 
   /** Prefer the initialisers; this is the raw constructor. */
   constructor(func: IrqWorkFunc, flags = 0, name = func.name || "irq_work") {
@@ -316,6 +318,8 @@ export interface WorkRun {
   readonly work: IrqWork;
   /** The CPU it ran on. */
   readonly cpu: number;
+  /** The kernel's own work (the RT wake-up work), not one the scenario queued. */
+  readonly internal: boolean;
   /** The context its callback ran in. */
   readonly context: ContextKind;
   /** The current task (in hard-IRQ context: the interrupted one). */
@@ -391,10 +395,14 @@ export class IrqWorkCore {
     const n = parts.cpus.length;
     this.raisedList = new PerCpu(n, () => new LlistHead<IrqWork>());
     this.lazyList = new PerCpu(n, () => new LlistHead<IrqWork>());
-    this.wakeup = new PerCpu(
-      n,
-      (cpu) => irqWorkInitHard(() => parts.policy.handleLazyList(this, parts.cpus[cpu]!), "irq_work_wake"),
-    );
+    this.wakeup = new PerCpu(n, (cpu) => {
+      const work = irqWorkInitHard(
+        () => parts.policy.handleLazyList(this, parts.cpus[cpu]!),
+        "irq_work_wake",
+      );
+      work.internal = true;
+      return work;
+    });
   }
 
   /** `irq_work_claim()`: one atomic fetch-or; succeeds iff PENDING was clear (rule 3). */
@@ -547,6 +555,7 @@ export class IrqWorkCore {
       queuedAt,
       startedAt: started,
       endedAt: p.now(),
+      internal: work.internal,
     });
     yield* mem.cmpxchg(cpu.id, work.aFlags, flags, flags & ~IRQ_WORK_BUSY);
     this.#checkAccess(cpu, work, "irq_work_single");

@@ -74,6 +74,10 @@ export class Task implements LlistNode {
 
   /** When the task's current run on its CPU started (for round-robin slices). */
   sliceStart = 0;
+  /** Voluntary context switches (`nvcsw`): the task slept or exited. */
+  nvcsw = 0;
+  /** Involuntary context switches (`nivcsw`): the task was preempted while runnable. */
+  nivcsw = 0;
 
   /** Made by the scheduler for spawned tasks and threads; an idle task gets its code when its CPU boots. */
   constructor(
