@@ -15,6 +15,7 @@ import type { KObject } from "./kmem.ts";
 import type { RawSpinlock, Spinlock } from "./locking.ts";
 import type { KernelParts } from "./parts.ts";
 import { CallSingleData } from "./smp.ts";
+import type { SchedPolicy } from "./sched.ts";
 import type { ContextKind } from "./trace.ts";
 
 /**
@@ -38,6 +39,14 @@ export interface TaskInfo {
   readonly pid: number;
   /** Kernel-internal priority (lower is better). */
   readonly prio: number;
+  /** Scheduling policy (`SCHED_FIFO`, `SCHED_RR`, `SCHED_OTHER`). */
+  readonly policy: SchedPolicy;
+  /** `rt_priority`: 1..99 for `fifo` and `rr`, 0 otherwise. */
+  readonly rtPriority: number;
+  /** Voluntary context switches so far (`nvcsw`: slept or exited). */
+  readonly nvcsw: number;
+  /** Involuntary context switches so far (`nivcsw`: preempted while runnable). */
+  readonly nivcsw: number;
 }
 
 /**
@@ -72,6 +81,17 @@ export class Context {
     this.#contextOf = contextOf;
   }
 
+  /**
+   * Hand out the generator of kernel call `call`, registered as not yet
+   * started: if the scenario code does not run it (`yield*`) before it
+   * yields, the CPU throws an error naming the call.
+   */
+  #track<T>(call: string, gen: Kernel<T>): Kernel<T> {
+    const entry = { call };
+    this.#cpu.unstartedCalls.add(entry);
+    return started(this.#cpu, entry, gen);
+  }
+
   /** `smp_processor_id()`. */
   get cpu(): number {
     return this.#cpu.id;
@@ -92,51 +112,81 @@ export class Context {
     return this.#cpu.irqsOff;
   }
 
-  /** Preemption-disable depth of the current task. */
+  /** Preemption-disable depth of the current task (the low byte of `preempt_count()`). */
   get preemptCount(): number {
     return this.#cpu.current.preemptCount;
+  }
+
+  /**
+   * `preempt_count()` as the kernel encodes it: the preemption-disable depth
+   * in bits 0-7, `HARDIRQ_OFFSET` (0x10000) per hard interrupt, and
+   * `NMI_OFFSET` (0x100000) plus `HARDIRQ_OFFSET` in an NMI (no softirqs
+   * are modelled, so bits 8-15 stay 0).
+   */
+  get preemptCountWord(): number {
+    return this.#cpu.preemptCountWord;
   }
 
   /** `current`: in interrupt context, the interrupted task. */
   get task(): TaskInfo {
     const t = this.#cpu.current;
-    return { comm: t.comm, pid: t.pid, prio: t.prio };
+    return {
+      comm: t.comm,
+      pid: t.pid,
+      prio: t.prio,
+      policy: t.policy,
+      rtPriority: t.rtPriority,
+      nvcsw: t.nvcsw,
+      nivcsw: t.nivcsw,
+    };
   }
 
   /** Spend `ns` of CPU time (interrupts may cut in if enabled). */
   spend(ns: number): Kernel {
-    return spend(ns);
+    return this.#track("spend", spend(ns));
   }
 
   /** `irq_work_queue(work)`. */
   queue(work: IrqWork): Kernel<boolean> {
-    return this.#k.irqWork.irqWorkQueue(this.#cpu, work);
+    return this.#track("queue", this.#k.irqWork.irqWorkQueue(this.#cpu, work));
   }
 
   /** `irq_work_queue_on(work, cpu)`. */
   queueOn(work: IrqWork, cpu: number): Kernel<boolean> {
-    return this.#k.irqWork.irqWorkQueueOn(this.#cpu, work, cpu);
+    return this.#track("queueOn", this.#k.irqWork.irqWorkQueueOn(this.#cpu, work, cpu));
   }
 
   /** `irq_work_sync(work)`. */
   sync(work: IrqWork): Kernel {
-    return this.#k.irqWork.irqWorkSync(this.#cpu, work);
+    return this.#track("sync", this.#k.irqWork.irqWorkSync(this.#cpu, work));
   }
 
   /** `local_irq_disable()`. */
-  *irqDisable(): Kernel {
+  irqDisable(): Kernel {
+    return this.#track("irqDisable", this.#irqDisable());
+  }
+
+  *#irqDisable(): Kernel {
     this.#cpu.irqsOff = true;
     yield STEP;
   }
 
   /** `local_irq_enable()`: latched interrupts are taken right here. */
-  *irqEnable(): Kernel {
+  irqEnable(): Kernel {
+    return this.#track("irqEnable", this.#irqEnable());
+  }
+
+  *#irqEnable(): Kernel {
     this.#cpu.irqsOff = false;
     yield STEP;
   }
 
   /** `preempt_disable()`. */
-  *preemptDisable(): Kernel {
+  preemptDisable(): Kernel {
+    return this.#track("preemptDisable", this.#preemptDisable());
+  }
+
+  *#preemptDisable(): Kernel {
     this.#cpu.current.preemptCount++;
     yield STEP;
   }
@@ -147,11 +197,15 @@ export class Context {
     if (cpu.current.preemptCount === 0) {
       throw new Error(`CPU ${cpu.id}: preemptEnable() without a matching preemptDisable()`);
     }
-    return preemptEnable(cpu);
+    return this.#track("preemptEnable", preemptEnable(cpu));
   }
 
   /** Sleep for `ns` (an hrtimer wakes the task); task context only. */
-  *sleep(ns: number): Kernel {
+  sleep(ns: number): Kernel {
+    return this.#track("sleep", this.#sleep(ns));
+  }
+
+  *#sleep(ns: number): Kernel {
     const cpu = this.#cpu;
     if (!(ns >= 0) || !Number.isSafeInteger(ns)) {
       throw new (typeof ns === "number" ? RangeError : TypeError)(
@@ -162,55 +216,94 @@ export class Context {
     const k = this.#k;
     const task = cpu.current;
     task.state = "interruptible";
-    k.timers.add(cpu.id, { expires: k.engine.now + ns, fn: (c) => k.wakeups.wakeUpProcess(c, task) });
+    k.timers.add(cpu.id, {
+      expires: k.engine.now + ns,
+      fn: (c) => k.wakeups.wakeUpProcess(c, task),
+      name: "hrtimer_wakeup",
+      mode: "REL",
+    }, cpu);
+    yield SCHEDULE;
+  }
+
+  /**
+   * `msleep(ms)`: sleep uninterruptibly for `msecs_to_jiffies(ms) + 1`
+   * jiffies on the timer wheel, so the task wakes at a tick, never before
+   * `ms` have passed (at HZ 250, `msleep(1)` sleeps 4 to 8 ms).
+   */
+  msleep(ms: number): Kernel {
+    return this.#track("msleep", this.#msleep(ms));
+  }
+
+  *#msleep(ms: number): Kernel {
+    const cpu = this.#cpu;
+    if (!Number.isSafeInteger(ms) || ms < 0) {
+      throw new RangeError(`Cannot msleep ${ms} ms: need whole ms >= 0`);
+    }
+    if (cpu.context !== "task") throw new Error(`CPU ${cpu.id}: msleep() called from ${cpu.context} context`);
+    const k = this.#k;
+    const period = k.ticks.periodNs;
+    const hz = Math.round(1e9 / period);
+    const timeout = Math.ceil((ms * hz) / 1000) + 1; // msecs_to_jiffies() rounds up, msleep() adds one
+    const task = cpu.current;
+    const expires = (k.ticks.jiffies + timeout) * period;
+    task.state = "uninterruptible";
+    k.timers.add(cpu.id, { expires, fn: (c) => k.wakeups.wakeUpProcess(c, task) });
     yield SCHEDULE;
   }
 
   /** `raw_spin_lock()`. */
   rawSpinLock(lock: RawSpinlock): Kernel {
-    return this.#k.locking.rawSpinLock(this.#cpu, lock);
+    return this.#track("rawSpinLock", this.#k.locking.rawSpinLock(this.#cpu, lock));
   }
 
   /** `raw_spin_unlock()`. */
   rawSpinUnlock(lock: RawSpinlock): Kernel {
-    return this.#k.locking.rawSpinUnlock(this.#cpu, lock);
+    return this.#track("rawSpinUnlock", this.#k.locking.rawSpinUnlock(this.#cpu, lock));
   }
 
   /** `spin_lock()`: a sleeping lock on PREEMPT_RT. */
   spinLock(lock: Spinlock): Kernel {
-    return this.#k.locking.spinLock(this.#cpu, lock);
+    return this.#track("spinLock", this.#k.locking.spinLock(this.#cpu, lock));
   }
 
   /** `spin_unlock()`. */
   spinUnlock(lock: Spinlock): Kernel {
-    return this.#k.locking.spinUnlock(this.#cpu, lock);
+    return this.#track("spinUnlock", this.#k.locking.spinUnlock(this.#cpu, lock));
   }
 
   /** `kmalloc()`: a new object named `name`. */
   kmalloc(name: string): Kernel<KObject> {
-    return this.#k.kmem.kmalloc(this.#cpu, name);
+    return this.#track("kmalloc", this.#k.kmem.kmalloc(this.#cpu, name));
   }
 
   /** `kfree()`. */
   kfree(object: KObject): Kernel {
-    return this.#k.kmem.kfree(this.#cpu, object);
+    return this.#track("kfree", this.#k.kmem.kfree(this.#cpu, object));
   }
 
   /** `rcu_read_lock()`. */
-  *rcuReadLock(): Kernel {
+  rcuReadLock(): Kernel {
+    return this.#track("rcuReadLock", this.#rcuReadLock());
+  }
+
+  *#rcuReadLock(): Kernel {
     this.#k.rcu.readLock(this.#cpu);
     yield STEP;
   }
 
   /** `rcu_read_unlock()`. */
-  *rcuReadUnlock(): Kernel {
+  rcuReadUnlock(): Kernel {
+    return this.#track("rcuReadUnlock", this.#rcuReadUnlock());
+  }
+
+  *#rcuReadUnlock(): Kernel {
     this.#k.rcu.readUnlock(this.#cpu);
     yield STEP;
   }
 
   /** `synchronize_rcu()`: wait for a full grace period (task context). */
   synchronizeRcu(): Kernel {
-    return this.#k.rcu.synchronize(this.#cpu);
+    return this.#track("synchronizeRcu", this.#k.rcu.synchronize(this.#cpu));
   }
 
   /** `smp_call_function_single(cpu, func, wait)`. */
@@ -223,6 +316,12 @@ export class Context {
       );
     }
     const csd = new CallSingleData((c) => func(this.#contextOf(c.id)), func.name || "csd_func");
-    return this.#k.smp.callFunctionSingle(this.#cpu, cpu, csd, wait);
+    return this.#track("callFunctionSingle", this.#k.smp.callFunctionSingle(this.#cpu, cpu, csd, wait));
   }
+}
+
+/** Run `gen`, first marking its call as started. */
+function* started<T>(cpu: Cpu, entry: { readonly call: string }, gen: Kernel<T>): Kernel<T> {
+  cpu.unstartedCalls.delete(entry);
+  return yield* gen;
 }

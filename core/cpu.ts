@@ -22,7 +22,7 @@ import { type Engine, type EventHandler, EventKind, Priority } from "./engine.ts
 import type { Findings } from "./findings.ts";
 import { HALT, type Kernel, SCHEDULE, STEP } from "./kernel.ts";
 import { PRIO_IDLE, RunQueue, Task } from "./sched.ts";
-import type { ContextKind, TraceHub } from "./trace.ts";
+import { type ContextKind, type TraceHub, withState } from "./trace.ts";
 
 /** Something that runs on a CPU and can be cut short: a task or an interrupt frame. */
 interface Strand {
@@ -85,6 +85,10 @@ export interface CpuEnv {
 }
 
 const NO_IPI = 0;
+/** `HARDIRQ_OFFSET` of include/linux/preempt.h. */
+export const HARDIRQ_OFFSET = 0x10000;
+/** `NMI_OFFSET` of include/linux/preempt.h. */
+export const NMI_OFFSET = 0x100000;
 /** Lines per CPU (the arrival's engine argument packs an IPI id above the line). */
 const MAX_LINES = 32;
 
@@ -178,6 +182,18 @@ export class Cpu implements EventHandler {
   /** `in_hardirq()`: in a hard interrupt or an NMI (NMIs count as hard IRQs, as in the kernel). */
   get inHardirq(): boolean {
     return this.#frames.length > 0;
+  }
+
+  /**
+   * `preempt_count()` as the kernel encodes it: the task's preemption-disable
+   * depth in bits 0-7, plus `HARDIRQ_OFFSET` (0x10000) per hard-IRQ frame
+   * and `NMI_OFFSET + HARDIRQ_OFFSET` (0x110000) per NMI. No softirqs are
+   * modelled, so the softirq byte (0x100) stays 0.
+   */
+  get preemptCountWord(): number {
+    let word = this.current.preemptCount;
+    for (const f of this.#frames) word += f.kind === "nmi" ? NMI_OFFSET + HARDIRQ_OFFSET : HARDIRQ_OFFSET;
+    return word;
   }
 
   /** `in_nmi()`. */
@@ -348,10 +364,19 @@ export class Cpu implements EventHandler {
     return body;
   }
 
+  /**
+   * Kernel calls scenario code made on this CPU (`ctx.queue(w)`) whose
+   * generator has not been started yet: one left after a resume was made
+   * without `yield*` and would silently do nothing.
+   */
+  readonly unstartedCalls: Set<{ readonly call: string }> = new Set();
+
   /** Resume `strand`; an exception from scenario code becomes an error that says where it happened. */
   #resume(strand: Strand): IteratorResult<number, void> {
     try {
-      return strand.gen.next();
+      const result = strand.gen.next();
+      if (this.unstartedCalls.size > 0) this.#forgottenYield();
+      return result;
     } catch (error) {
       if (error instanceof ScenarioError) throw error;
       const message = error instanceof Error ? error.message : String(error);
@@ -361,6 +386,15 @@ export class Cpu implements EventHandler {
         { cause: error },
       );
     }
+  }
+
+  #forgottenYield(): never {
+    const call = [...this.unstartedCalls][0]!.call;
+    this.unstartedCalls.clear();
+    throw new ScenarioError(
+      `Code running on CPU ${this.id} (${this.context} context, current task ${this.current.comm}) called ` +
+        `ctx.${call}() without yield* at ${this.#env.engine.now} ns: the call never ran; write yield* ctx.${call}(...)`,
+    );
   }
 
   #spend(strand: Strand, ns: number): void {
@@ -399,8 +433,14 @@ export class Cpu implements EventHandler {
   *#irqFrame(line: number): Kernel {
     const handler = this.#handlers[line];
     yield this.#env.irqEntryNs;
-    if (handler === undefined) this.#env.findings.warnOnce(this, `spurious interrupt on line ${line}`);
-    else yield* handler(this);
+    if (handler === undefined) {
+      this.#env.findings.warnOnOnce(
+        this,
+        "kernel/irq/handle.c",
+        "handle_bad_irq",
+        `no handler for line ${line}`,
+      );
+    } else yield* handler(this);
     yield this.#env.irqExitNs;
   }
 
@@ -417,18 +457,24 @@ export class Cpu implements EventHandler {
   #scheduleCall(): void {
     const findings = this.#env.findings;
     if (this.#frames.length > 0) {
-      findings.bug(this, "BUG: scheduling while atomic: called from interrupt context");
+      findings.bug(this, `BUG: scheduling while atomic: ${this.#schedBugText()}`);
       return;
     }
     if (this.current !== this.idleTask && (this.current.preemptCount > 0 || this.irqsOff)) {
-      findings.warn(
+      findings.report(
         this,
-        `BUG: scheduling while atomic: ${this.current.comm}/${this.current.pid}/0x${
-          this.current.preemptCount.toString(16).padStart(8, "0")
-        }${this.irqsOff ? " (interrupts disabled)" : ""}`,
+        `BUG: scheduling while atomic: ${this.#schedBugText()}${
+          this.irqsOff ? "\n(interrupts disabled)" : ""
+        }`,
       );
     }
     this.#schedule(false);
+  }
+
+  /** `__schedule_bug()`'s `comm/pid/preempt_count`, with the count `schedule()` itself adds. */
+  #schedBugText(): string {
+    const t = this.current;
+    return `${t.comm}/${t.pid}/0x${(this.preemptCountWord + 1).toString(16).padStart(8, "0")}`;
   }
 
   /**
@@ -443,7 +489,11 @@ export class Cpu implements EventHandler {
     if (prev !== this.idleTask && prev.state !== "running" && !preempt) this.runQueue.dequeue(prev);
     const next = this.runQueue.first() ?? this.idleTask;
     if (next === prev) return;
-    env.trace.emit(this, {
+    // __schedule(): a task that was still runnable was switched out involuntarily.
+    if (preempt || prev.state === "running") prev.nivcsw++;
+    else prev.nvcsw++;
+    // __schedule() traces with interrupts off and the run-queue lock held: preempt depth 2.
+    env.trace.emit(withState(this, { irqsOff: true, preemptDepth: 2 }), {
       type: "sched_switch",
       prevComm: prev.comm,
       prevPid: prev.pid,
@@ -524,8 +574,12 @@ export class ScenarioError extends Error {
   override name = "ScenarioError";
 }
 
+/**
+ * `prev_state` letters of `sched_switch`. A task whose body returns has
+ * exited as a process whose parent has not reaped it yet: `EXIT_ZOMBIE`, Z.
+ */
 const STATE_LETTER: Record<"interruptible" | "uninterruptible" | "dead", string> = {
   interruptible: "S",
   uninterruptible: "D",
-  dead: "X",
+  dead: "Z",
 };

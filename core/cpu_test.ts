@@ -83,5 +83,5 @@ Deno.test("cpu: a task that sleeps with preemption disabled is 'scheduling while
   });
   m.runUntil(2_000_000);
   assert.equal(m.findings.length, 1);
-  assert.match(m.findings[0]!.message, /^BUG: scheduling while atomic: bad\/1\/0x00000001/);
+  assert.match(m.findings[0]!.message, /^BUG: scheduling while atomic: bad\/7\/0x00000002/);
 });

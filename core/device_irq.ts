@@ -2,7 +2,7 @@
  * Device interrupts (kernel/irq/manage.c, kernel/irq/handle.c): a driver's
  * `request_irq()` / `request_threaded_irq()` on a line delivered to one CPU,
  * with the interrupts its device raises over time (docs/rules.md, section
- * 18).
+ * 20).
  *
  * - The primary handler runs in hard-IRQ context between
  *   `irq_handler_entry` and `irq_handler_exit`; a threaded handler runs in

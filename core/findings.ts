@@ -24,6 +24,8 @@ export interface FindingSource extends TraceSource {
   readonly context: ContextKind;
   /** In hard-IRQ or NMI context. */
   readonly inHardirq: boolean;
+  /** `preempt_count()`: the task's depth plus the hard-IRQ and NMI offsets. */
+  readonly preemptCountWord: number;
 }
 
 /** The findings of one machine. */
@@ -39,16 +41,26 @@ export class Findings {
   #warnedOnce = new Set<string>();
   #lastMightSleep = -Infinity;
   #halted = false;
+  #countsRcu: boolean;
 
   /**
-   * Findings stamped with `now()`, traced through `trace`; `halt()` stops the
-   * machine after a BUG or livelock; `keep` caps the list (`Infinity`: no cap).
+   * Findings stamped with `now()`, traced through `trace`; `halt()` stops
+   * the machine after a fatal BUG or livelock; `keep` caps the list
+   * (`Infinity`: no cap). `mightSleepCountsRcu`: does `__might_resched()`
+   * count RCU read-side nesting on this kernel (rule 17.3)?
    */
-  constructor(trace: TraceHub, now: () => number, halt: () => void, keep = Infinity) {
+  constructor(
+    trace: TraceHub,
+    now: () => number,
+    halt: () => void,
+    keep = Infinity,
+    mightSleepCountsRcu = true,
+  ) {
     this.#keep = keep;
     this.#trace = trace;
     this.#now = now;
     this.#halt = halt;
+    this.#countsRcu = mightSleepCountsRcu;
   }
 
   /** A BUG or a livelock stopped the machine. */
@@ -56,38 +68,71 @@ export class Findings {
     return this.#halted;
   }
 
-  /** Record a kernel WARN (the machine goes on). */
+  /**
+   * A kernel `WARN()`: `message` as the kernel prints it, its first line
+   * `WARNING: CPU: n PID: p at file function` (see {@linkcode warnOnOnce}).
+   */
   warn(cpu: FindingSource, message: string): void {
-    this.#record(cpu, "WARN", message);
-  }
-
-  /** `WARN_ON_ONCE`: warn the first time `message` is hit on this machine. */
-  warnOnce(cpu: FindingSource, message: string): void {
-    if (this.#warnedOnce.has(message)) return;
-    this.#warnedOnce.add(message);
-    this.#record(cpu, "WARN", message);
+    this.#record(cpu, "WARN", message, false);
   }
 
   /**
-   * `__might_resched()`'s report for code that may sleep but runs in atomic
-   * context, at most once a second of simulated time on the whole machine,
-   * as the kernel rate-limits it.
+   * `WARN_ON_ONCE(condition)` in `func` of `file`: the first time this
+   * site fires on this machine, the kernel's title line (without the line
+   * number and offset, which differ between versions), then the condition.
    */
-  mightSleep(cpu: FindingSource, where: string): void {
+  warnOnOnce(cpu: FindingSource, file: string, func: string, condition: string): void {
+    const key = `${file} ${func} ${condition}`;
+    if (this.#warnedOnce.has(key)) return;
+    this.#warnedOnce.add(key);
+    this.warn(cpu, `${warningTitle(cpu, file, func)}\nWARN_ON_ONCE(${condition})`);
+  }
+
+  /**
+   * A kernel bug report that does not stop the kernel: the kernel prints a
+   * `BUG:` title (KASAN, "scheduling while atomic", lockdep's invalid wait
+   * context) and goes on. Level `BUG`, not fatal.
+   */
+  report(cpu: FindingSource, message: string): void {
+    this.#record(cpu, "BUG", message, false);
+  }
+
+  /** {@linkcode report} once per machine for each distinct message. */
+  reportOnce(cpu: FindingSource, message: string): void {
+    if (this.#warnedOnce.has(message)) return;
+    this.#warnedOnce.add(message);
+    this.report(cpu, message);
+  }
+
+  /**
+   * `__might_resched()` at `where`: code that may sleep called in atomic
+   * context, or inside more RCU read-side sections than `rcuExpected` (the
+   * ones a sleeping spinlock may hold on RT; 0 for `might_sleep()`), where
+   * this kernel counts them (rule 17.3). Reported as the kernel's "BUG:
+   * sleeping function called from invalid context" (level `BUG`, not
+   * fatal), at most once a second of simulated time on the whole machine,
+   * as the kernel rate-limits it; the idle task is always reported.
+   */
+  mightSleep(cpu: FindingSource, where: string, rcuExpected = 0): void {
+    const task = cpu.current;
+    const depth = this.#countsRcu ? task.rcuNesting ?? 0 : 0;
+    const expected = this.#countsRcu ? rcuExpected : 0;
+    if (cpu.preemptCountWord === 0 && !cpu.irqsOff && depth === expected && task.pid !== 0) return;
     const now = this.#now();
     if (now - this.#lastMightSleep < MIGHT_SLEEP_INTERVAL_NS) return;
     this.#lastMightSleep = now;
-    const task = cpu.current;
-    const inAtomic = cpu.inHardirq || task.preemptCount > 0 ? 1 : 0;
-    this.warn(
+    const count = cpu.preemptCountWord;
+    this.report(
       cpu,
       `BUG: sleeping function called from invalid context at ${where}\n` +
-        `in_atomic(): ${inAtomic}, irqs_disabled(): ${cpu.irqsOff ? 1 : 0}, non_block: 0, ` +
-        `pid: ${task.pid}, name: ${task.comm}`,
+        `in_atomic(): ${count !== 0 ? 1 : 0}, irqs_disabled(): ${cpu.irqsOff ? 1 : 0}, non_block: 0, ` +
+        `pid: ${task.pid}, name: ${task.comm}\n` +
+        `preempt_count: ${count.toString(16)}, expected: 0\n` +
+        `RCU nest depth: ${depth}, expected: ${expected}`,
     );
   }
 
-  /** Record a kernel BUG and stop the machine. */
+  /** A fatal kernel BUG (`BUG()`, a panic): record it and stop the machine. */
   bug(cpu: FindingSource, message: string): void {
     this.#record(cpu, "BUG", message, true);
     this.#stop();
@@ -104,17 +149,20 @@ export class Findings {
     this.#halt();
   }
 
-  /** Keep the finding unless the list is full and it does not `stop` the machine; trace it either way. */
-  #record(cpu: FindingSource, level: Finding["level"], message: string, stops = false): void {
-    if (this.list.length >= this.#keep && !stops) this.dropped++;
-    else this.#keepFinding(cpu, level, message);
-    this.#trace.emit(cpu, { type: "finding", level, message });
+  /** Keep the finding unless the list is full and it is not `fatal` (it stops the machine); trace it either way. */
+  #record(cpu: FindingSource, level: Finding["level"], message: string, fatal: boolean): void {
+    if (this.list.length >= this.#keep && !fatal) this.dropped++;
+    else this.#keepFinding(cpu, level, message, fatal);
+    this.#trace.emit(cpu, { type: "finding", level, fatal, message });
   }
 
-  #keepFinding(cpu: FindingSource, level: Finding["level"], message: string): void {
+  #keepFinding(cpu: FindingSource, level: Finding["level"], message: string, fatal: boolean): void {
     const task = cpu.current;
+    const title = message.split("\n", 1)[0]!;
     this.list.push({
       level,
+      fatal,
+      title,
       message,
       time: this.#now(),
       cpu: cpu.id,
@@ -124,4 +172,9 @@ export class Findings {
       trace: this.#trace.active ? this.#trace.recent() : [],
     });
   }
+}
+
+/** The first line of a kernel WARN: `WARNING: CPU: 1 PID: 0 at kernel/irq_work.c irq_work_queue_on`. */
+export function warningTitle(cpu: FindingSource, file: string, func: string): string {
+  return `WARNING: CPU: ${cpu.id} PID: ${cpu.current.pid} at ${file} ${func}`;
 }

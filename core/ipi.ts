@@ -64,8 +64,8 @@ export class Ipis implements ArchHw {
    * period): the arch's send runs to completion at once; it must not spend
    * CPU time there.
    */
-  sendNow(from: Cpu, target: Cpu, kind: InterruptKind): void {
-    const send = this.send(from, target, kind);
+  sendNow(from: Cpu, target: Cpu, kind: InterruptKind, ipi: number = this.nextId()): void {
+    const send = this.send(from, target, kind, ipi);
     for (let r = send.next(); !r.done; r = send.next()) {
       if (r.value !== 0) {
         throw new Error(

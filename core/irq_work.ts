@@ -138,6 +138,8 @@ export class IrqWork implements LlistNode {
    * syncs it gets an error, until {@linkcode initIrqWork} frees it.
    */
   machine: object | null = null;
+  /** The kernel's own work, not a scenario's (the RT wake-up work `irq_work_wakeup`). */
+  internal = false;
 
   /** Prefer the initialisers; this is the raw constructor. */
   constructor(func: IrqWorkFunc, flags = 0, name = func?.name || "irq_work") {
@@ -337,6 +339,8 @@ export interface WorkRun {
   readonly work: IrqWork;
   /** The CPU it ran on. */
   readonly cpu: number;
+  /** The kernel's own work (the RT wake-up work), not one the scenario queued. */
+  readonly internal: boolean;
   /** The context its callback ran in. */
   readonly context: ContextKind;
   /** The current task (in hard-IRQ context: the interrupted one). */
@@ -414,10 +418,14 @@ export class IrqWorkCore {
     const n = parts.cpus.length;
     this.raisedList = new PerCpu(n, () => new LlistHead<IrqWork>());
     this.lazyList = new PerCpu(n, () => new LlistHead<IrqWork>());
-    this.wakeup = new PerCpu(
-      n,
-      (cpu) => irqWorkInitHard(() => parts.policy.handleLazyList(this, parts.cpus[cpu]!), "irq_work_wake"),
-    );
+    this.wakeup = new PerCpu(n, (cpu) => {
+      const work = irqWorkInitHard(
+        () => parts.policy.handleLazyList(this, parts.cpus[cpu]!),
+        "irq_work_wake",
+      );
+      work.internal = true;
+      return work;
+    });
   }
 
   /** `irq_work_claim()`: one atomic fetch-or; succeeds iff PENDING was clear (rule 3). */
@@ -449,9 +457,9 @@ export class IrqWorkCore {
   /** A read or write of `work` by the irq_work code: report it if the work's object was freed. */
   #checkAccess(cpu: Cpu, work: IrqWork, where: string): void {
     if (work.object?.freed) {
-      this.parts.findings.warnOnce(
+      this.parts.findings.reportOnce(
         cpu,
-        `BUG: KASAN: slab-use-after-free in ${where} (${work.name} in freed ${work.object.name})`,
+        `BUG: KASAN: slab-use-after-free in ${where}\n${work.name} in freed ${work.object.name}`,
       );
     }
   }
@@ -460,7 +468,7 @@ export class IrqWorkCore {
   *#irqWorkRaise(cpu: Cpu, work: IrqWork, callsite: string): Kernel {
     const p = this.parts;
     const ipi = p.trace.nextIpiId();
-    if (p.hasIrqWorkInterrupt && p.profile.ipiTracepoints) {
+    if (p.hasIrqWorkInterrupt && p.profile.traceIrqWorkRaise) {
       p.trace.emit(cpu, { type: "ipi_send_cpu", ipi, target: cpu.id, callsite, callback: work.name });
     }
     yield* p.arch.irqWorkRaise(p.raiseHw, cpu, ipi);
@@ -499,11 +507,13 @@ export class IrqWorkCore {
     const p = this.parts;
     if (!p.smpBuild) return yield* this.irqWorkQueue(cpu, work);
     checkCpu(p.cpus.length, target, "queue work on");
-    if (!p.cpus[target]!.online) p.findings.warnOnce(cpu, "WARNING: irq_work_queue_on: target CPU offline");
+    if (!p.cpus[target]!.online) {
+      p.findings.warnOnOnce(cpu, "kernel/irq_work.c", "irq_work_queue_on", "cpu_is_offline(cpu)");
+    }
     if (!(yield* this.irqWorkClaim(cpu, work))) return false;
     cpu.current.preemptCount++;
     if (target !== cpu.id) {
-      if (cpu.inNmi) p.findings.warnOnce(cpu, "WARNING: irq_work_queue_on: remote queue from NMI");
+      if (cpu.inNmi) p.findings.warnOnOnce(cpu, "kernel/irq_work.c", "irq_work_queue_on", "in_nmi()");
       let entry: IrqWork | null = work;
       const flags = p.memory.peek(cpu.id, work.aFlags);
       if (p.policy.remoteThroughLazyList(flags)) {
@@ -547,7 +557,12 @@ export class IrqWorkCore {
       if (llistEmpty(p.memory, cpu.id, this.lazyList.get(cpu.id))) return false;
     }
     if (!cpu.online) {
-      p.findings.warnOnce(cpu, "WARNING: irq_work_needs_cpu: CPU offline with pending irq_work");
+      p.findings.warnOnOnce(
+        cpu,
+        "kernel/irq_work.c",
+        "irq_work_needs_cpu",
+        "cpu_is_offline(smp_processor_id())",
+      );
     }
     return true;
   }
@@ -580,6 +595,7 @@ export class IrqWorkCore {
       queuedAt,
       startedAt: started,
       endedAt: p.now(),
+      internal: work.internal,
     });
     yield* mem.cmpxchg(cpu.id, work.aFlags, flags, flags & ~IRQ_WORK_BUSY);
     this.#checkAccess(cpu, work, "irq_work_single");
@@ -596,7 +612,7 @@ export class IrqWorkCore {
    */
   *#wakesWaiter(cpu: Cpu, work: IrqWork): Kernel<boolean> {
     const p = this.parts;
-    if (!p.profile.sleepingSync || !p.policy.nonHardWaitersSleep) {
+    if (!p.profile.rtSyncSleepsForNonHard || !p.policy.nonHardWaitersSleep) {
       return this.#waitersSleep(IRQ_WORK_HARD_IRQ);
     }
     const flags = yield* p.memory.read(cpu.id, work.aFlags);
@@ -608,7 +624,10 @@ export class IrqWorkCore {
   *irqWorkRunList(cpu: Cpu, list: LlistHead<IrqWork>): Kernel {
     const p = this.parts;
     if (!cpu.irqsOff && p.policy.drainNeedsIrqsOff) {
-      yield* this.#bug(cpu, "kernel BUG at kernel/irq_work.c: irq_work_run_list() with interrupts enabled");
+      yield* this.#bug(
+        cpu,
+        "kernel BUG at kernel/irq_work.c!\nBUG_ON(!irqs_disabled()) in irq_work_run_list",
+      );
     }
     if (llistEmpty(p.memory, cpu.id, list)) return;
     const first = yield* llistDelAll(p.memory, cpu.id, list);
@@ -638,9 +657,11 @@ export class IrqWorkCore {
   *irqWorkSync(cpu: Cpu, work: IrqWork): Kernel {
     this.#own(work, "sync");
     const p = this.parts;
-    if (cpu.irqsOff) p.findings.warnOnce(cpu, "WARNING: irq_work_sync: lockdep_assert_irqs_enabled() failed");
-    if (p.profile.sleepingSync && cpu.atomic) {
-      p.findings.mightSleep(cpu, "kernel/irq_work.c (irq_work_sync)");
+    if (cpu.irqsOff) {
+      p.findings.warnOnOnce(cpu, "kernel/irq_work.c", "irq_work_sync", "!this_cpu_read(hardirqs_enabled)");
+    }
+    if (p.profile.syncSleepsWithoutIrq) {
+      p.findings.mightSleep(cpu, "kernel/irq_work.c");
     }
     if (this.#waitersSleep(p.memory.peek(cpu.id, work.aFlags))) {
       yield* this.#rcuwaitWaitEvent(cpu, work);
@@ -664,11 +685,16 @@ export class IrqWorkCore {
     }
   }
 
-  /** Does a syncer of `work` sleep (C+), rather than spin (A-B)? (rule 11.3) */
+  /**
+   * Does a syncer of `work` sleep rather than spin? Two fixes answer: RT
+   * non-HARD works (09089db79859) and arches without a self-interrupt
+   * (810979682ccc) (rule 11.3).
+   */
   #waitersSleep(flags: number): boolean {
     const p = this.parts;
-    return p.profile.sleepingSync &&
-      ((p.policy.nonHardWaitersSleep && !(flags & IRQ_WORK_HARD_IRQ)) || !p.hasIrqWorkInterrupt);
+    return (p.profile.rtSyncSleepsForNonHard && p.policy.nonHardWaitersSleep &&
+      !(flags & IRQ_WORK_HARD_IRQ)) ||
+      (p.profile.syncSleepsWithoutIrq && !p.hasIrqWorkInterrupt);
   }
 
   /**

@@ -59,7 +59,7 @@ export class Kmem {
     yield STEP;
     this.#trace.emit(cpu, { type: "kfree", object: object.name });
     if (object.freed) {
-      this.#findings.warn(cpu, `BUG: KASAN: double-free in kfree: object ${object.name}`);
+      this.#findings.report(cpu, `BUG: KASAN: double-free in kfree\nobject ${object.name}`);
       return;
     }
     object.freed = true;

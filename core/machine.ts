@@ -28,7 +28,7 @@ import { describe } from "./describe.ts";
 import { fillSlot, type MachineOptions, validate } from "./options.ts";
 import { claimPlugins } from "./plugin_check.ts";
 import type { KernelParts } from "./parts.ts";
-import { KERNEL_PROFILES } from "./profile.ts";
+import { resolveKernel } from "./profile.ts";
 import { Random } from "./random.ts";
 import { defaultRcuTiming, Rcu } from "./rcu.ts";
 import { RunLog } from "./run_log.ts";
@@ -40,7 +40,7 @@ import { Ticks } from "./tick.ts";
 import { Timers } from "./timer.ts";
 import { DEFAULT_TIMING, type MachineTiming } from "./timing.ts";
 import { type Finding, type Observer, TraceHub } from "./trace.ts";
-import { Wakeups } from "./wake.ts";
+import { NON_RT_SCHED_FEATURES, Wakeups } from "./wake.ts";
 
 /**
  * Options of a task.
@@ -78,6 +78,27 @@ export interface TaskOptions {
  * ```
  */
 export type TaskBody = (ctx: Context) => MaybeKernel;
+
+/**
+ * The per-CPU kernel threads of a booted kernel, in the order each CPU gets
+ * them as it comes up. Each has a PID reserved whether the model runs it or
+ * not (`irq_work/N` exists only on PREEMPT_RT), so that user tasks get the
+ * same PIDs with and without PREEMPT_RT: PID 0 is the idle task, 1 init,
+ * 2 kthreadd, then four per CPU (rule 18.6).
+ */
+const PERCPU_KTHREADS = ["cpuhp", "migration", "ksoftirqd", "irq_work"] as const;
+const FIRST_KTHREAD_PID = 3;
+
+/** The reserved PID of per-CPU kernel thread `name` on `cpu`, if it is one. */
+function kthreadPid(cpu: number, name: string): number | undefined {
+  const slot = (PERCPU_KTHREADS as readonly string[]).indexOf(name);
+  return slot < 0 ? undefined : FIRST_KTHREAD_PID + cpu * PERCPU_KTHREADS.length + slot;
+}
+
+/** The first PID a scenario's task gets on a machine of `cpus` CPUs. */
+function firstUserPid(cpus: number): number {
+  return FIRST_KTHREAD_PID + cpus * PERCPU_KTHREADS.length;
+}
 
 /** How many irq_work runs a machine keeps unless told (`keepRuns`). */
 const DEFAULT_KEEP_RUNS = 100_000;
@@ -136,7 +157,7 @@ export class Machine {
     this.interrupts = built.interrupts;
     this.#contexts = built.contexts;
     this.#env = built.env;
-    this.#nextPid = 1;
+    this.#nextPid = firstUserPid(built.kernel.cpus.length);
     this.#maxEventsPerInstant = built.maxEventsPerInstant;
     this.#deviceIrqs = built.deviceIrqs(this);
   }
@@ -203,16 +224,17 @@ export class Machine {
    * (`migration/N`, FIFO 99) disables interrupts, clears the CPU's online
    * bit, runs the dying hooks (flush the call-single queue without warning,
    * then `irq_work_run()`, rule 8.4), and the CPU stops for good, telling
-   * RCU it is gone (rule 17.6).
+   * RCU it is gone (rule 19.6).
    */
   cpuDown(cpu: number, at: number): void {
     checkCpu(this.kernel.cpus.length, cpu, "take down");
     const { cpus, flush, irqWork, rcu } = this.kernel;
     if (cpus.length === 1) throw new RangeError("Cannot take down CPU 0: it is the machine's only CPU");
     const target = cpus[cpu]!;
-    this.spawn(
+    this.#spawn(
       { cpu, name: `migration/${cpu}`, policy: "fifo", priority: 99, at },
       () => takeCpuDown(target, flush, irqWork, rcu),
+      kthreadPid(cpu, "migration")!,
     );
   }
 
@@ -222,6 +244,10 @@ export class Machine {
       throw new TypeError(`Machine.spawn needs task options (cpu, name, ...), got ${describe(options)}`);
     }
     checkComm(options.name, "Machine.spawn: a task name");
+    return this.#spawn(options, body, -1);
+  }
+
+  #spawn(options: TaskOptions, body: TaskBody, pid: number): Task {
     const where = `Task "${options.name}"`;
     checkCpu(this.kernel.cpus.length, options.cpu, `spawn ${where} on`);
     if (typeof body !== "function") {
@@ -243,7 +269,7 @@ export class Machine {
     }
     const { timers, wakeups, tasks } = this.kernel;
     const task = new Task({
-      pid: this.#nextPid++,
+      pid: pid >= 0 ? pid : this.#nextPid++,
       comm: options.name,
       cpu: options.cpu,
       policy,
@@ -260,7 +286,7 @@ export class Machine {
   createThread(cpu: Cpu, thread: SmpHotplugThread<KernelParts>): void {
     const name = thread.comm.replace("%u", String(cpu.id));
     const task = new Task({
-      pid: this.#nextPid++,
+      pid: kthreadPid(cpu.id, thread.comm.split("/")[0]!) ?? this.#nextPid++,
       comm: name,
       cpu: cpu.id,
       policy: thread.policy,
@@ -393,7 +419,8 @@ export function createMachine(options: MachineOptions): Machine {
   const policy = fillSlot(plugins, "irqWorkPolicy", "irq_work policy") ?? NON_RT_POLICY;
   const lockingPolicy = fillSlot(plugins, "locking", "locking") ?? NON_RT_LOCKING;
   const memoryModel = fillSlot(plugins, "memoryModel", "memory model") ?? SEQUENTIAL_CONSISTENCY;
-  const profile = KERNEL_PROFILES[options.kernel ?? "D"];
+  const schedFeatures = fillSlot(plugins, "schedFeatures", "scheduler features") ?? NON_RT_SCHED_FEATURES;
+  const profile = resolveKernel(options.kernel, options.fixes);
   const timing: MachineTiming = Object.freeze({ ...DEFAULT_TIMING, ...options.timing });
   const idleMode = options.idle ?? "halt";
   const { cpuRelaxNs } = timing;
@@ -407,6 +434,7 @@ export function createMachine(options: MachineOptions): Machine {
     now,
     () => engine.stop(),
     options.keepFindings ?? DEFAULT_KEEP_FINDINGS,
+    schedFeatures.mightSleepCountsRcu(profile),
   );
   const memory = new Memory(memoryModel);
   const env: CpuEnv = {
@@ -426,10 +454,18 @@ export function createMachine(options: MachineOptions): Machine {
   const tasks = cpus.map((cpu) => cpu.idleTask);
   const ipis = new Ipis(arch, { cpus: n, smp: smpBuild }, trace);
   const smp = new Smp(cpus, { memory, trace, ipis, profile, cpuRelaxNs });
-  const wakeups = new Wakeups(cpus, { memory, trace, smp, ipis, machine: engine });
+  const wakeups = new Wakeups(cpus, {
+    memory,
+    trace,
+    smp,
+    ipis,
+    machine: engine,
+    ttwuQueue: schedFeatures.ttwuQueue(profile),
+    traceResched: profile.traceReschedIpi,
+  });
   const hz = options.hz ?? 250;
   const jiffyNs = Math.round(1e9 / hz);
-  const timers = new Timers(engine, cpus, ipis.lineOf("timer"));
+  const timers = new Timers(engine, cpus, ipis.lineOf("timer"), trace);
   const rcuTiming = { ...defaultRcuTiming(hz, n), ...options.rcu };
   const rcu = new Rcu({ cpus, engine, timers, wakeups, jiffyNs, timing: rcuTiming });
   const hw = raiseHw(ipis, timers);

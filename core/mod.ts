@@ -118,7 +118,15 @@ export {
 export type { KernelParts, Plugin } from "./parts.ts";
 export { PerCpu } from "./percpu.ts";
 export { Random } from "./random.ts";
-export type { KernelProfile } from "./profile.ts";
+export {
+  KERNEL_ALIASES,
+  KERNEL_FIXES,
+  type KernelAnswers,
+  type KernelFix,
+  type KernelProfile,
+  MAINLINE,
+  resolveKernel,
+} from "./profile.ts";
 export type { Rcu } from "./rcu.ts";
 export { CSD_TYPE_TTWU, type RunQueue, type SchedPolicy, Task, type TaskState } from "./sched.ts";
 export {
@@ -137,4 +145,4 @@ export type { Ticks } from "./tick.ts";
 export type { Timer, Timers } from "./timer.ts";
 export type { MachineTiming } from "./timing.ts";
 export type * from "./trace.ts";
-export type { Wakeups } from "./wake.ts";
+export { NON_RT_SCHED_FEATURES, type SchedFeatures, type Wakeups } from "./wake.ts";

@@ -25,7 +25,7 @@ import type { Ticks } from "./tick.ts";
 import type { Timers } from "./timer.ts";
 import type { MachineTiming } from "./timing.ts";
 import type { Observer, TraceHub } from "./trace.ts";
-import type { Wakeups } from "./wake.ts";
+import type { SchedFeatures, Wakeups } from "./wake.ts";
 
 /** Every part of a machine's kernel. */
 export interface KernelParts {
@@ -105,6 +105,8 @@ export interface Plugin {
    * (`force_irqthreads()`), their threads running with interrupts on.
    */
   readonly forceIrqThreads?: boolean;
+  /** The scheduler's RT-dependent answers this plugin supplies, if any (non-RT otherwise). */
+  readonly schedFeatures?: SchedFeatures;
   /** Per-CPU kernel threads to create at boot (`smpboot_register_percpu_thread`). */
   readonly threads?: readonly SmpHotplugThread<KernelParts>[];
   /** Observers to attach to the trace. */

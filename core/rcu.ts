@@ -1,7 +1,7 @@
 /**
  * Preemptible tree RCU with one node (kernel/rcu/tree.c, tree_plugin.h),
  * enough that a grace period takes the time it takes on a real kernel
- * (docs/rules.md, section 17):
+ * (docs/rules.md, section 19):
  *
  * - `synchronize_rcu()` queues a callback on the caller's CPU and sleeps
  *   until the callback runs (`wait_rcu_gp`).

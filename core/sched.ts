@@ -3,8 +3,9 @@
  * above SCHED_OTHER, an idle task below everything.
  *
  * Priorities use the kernel's internal scale, where lower is better:
- * `prio = 99 - rt_priority` for real-time tasks, 120 for SCHED_OTHER and 140
- * for idle, so `sched_switch` lines read as the kernel's (`prio=49` for FIFO 50).
+ * `prio = 99 - rt_priority` for real-time tasks, 120 for SCHED_OTHER and for
+ * the idle task (which is below everything by its class, not its prio), so
+ * `sched_switch` lines read as the kernel's (`prio=49` for FIFO 50).
  *
  * @module
  */
@@ -31,8 +32,11 @@ export type TaskState = "running" | "interruptible" | "uninterruptible" | "dead"
 
 /** Internal priority of SCHED_OTHER tasks (nice 0). */
 export const PRIO_OTHER = 120;
-/** Internal priority of the idle task. */
-export const PRIO_IDLE = 140;
+/**
+ * Internal priority of the idle task, as `swapper/N` shows it (nice 0): the
+ * idle task sits in its own class below every other, whatever its prio.
+ */
+export const PRIO_IDLE = 120;
 /** Call-single queue type of a queued remote wake-up (`CSD_TYPE_TTWU`). */
 export const CSD_TYPE_TTWU = 0x30;
 
@@ -77,6 +81,10 @@ export class Task implements LlistNode {
    * clock and CPU are this machine's.
    */
   readonly machine: object;
+  /** Voluntary context switches (`nvcsw`): the task slept or exited. */
+  nvcsw = 0;
+  /** Involuntary context switches (`nivcsw`): the task was preempted while runnable. */
+  nivcsw = 0;
 
   /** Made by the scheduler for spawned tasks and threads; an idle task gets its code when its CPU boots. */
   constructor(

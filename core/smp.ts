@@ -78,8 +78,10 @@ export class Smp {
    * that finds it empty sends the IPI (rule 12.1).
    */
   *callSingleQueue(cpu: Cpu, target: number, node: CallSingleNode, func: string, callsite: string): Kernel {
-    if (this.#profile.ipiTracepoints) {
+    if (this.#profile.traceCsdQueue) {
       this.#trace.emit(cpu, { type: "csd_queue_cpu", target, callsite, func });
+    } else if (this.#profile.traceCallSingleCallback) {
+      this.#trace.emit(cpu, { type: "ipi_send_cpu", ipi: 0, target, callsite, callback: func });
     }
     if (yield* llistAdd(this.#memory, cpu.id, node, this.queues.get(target))) {
       yield* this.#sendCallFunctionSingleIpi(cpu, target, callsite);
@@ -109,7 +111,7 @@ export class Smp {
     const t = this.#cpus[target]!;
     if (yield* this.wakeIdleWithoutIpi(cpu, t)) return;
     const ipi = this.#ipis.nextId();
-    if (this.#profile.ipiTracepoints) {
+    if (this.#profile.traceCallSingleIpi) {
       this.#trace.emit(cpu, {
         type: "ipi_send_cpu",
         ipi,

@@ -9,7 +9,7 @@
 
 import type { Memory } from "./atomic.ts";
 import type { Cpu } from "./cpu.ts";
-import type { Findings } from "./findings.ts";
+import { type Findings, warningTitle } from "./findings.ts";
 import type { IrqWork, IrqWorkCore } from "./irq_work.ts";
 import { type Kernel, runCallback } from "./kernel.ts";
 import { llistDelAll, llistEntries, llistReverseOrder } from "./llist.ts";
@@ -56,7 +56,10 @@ export class SmpFlush {
     if (first === null) return;
     if (warnOffline && !cpu.online && !this.#warnedOffline) {
       this.#warnedOffline = true;
-      const lines = [`WARNING: IPI on offline CPU ${cpu.id}`];
+      const lines = [
+        warningTitle(cpu, "kernel/smp.c", "__flush_smp_call_function_queue"),
+        `IPI on offline CPU ${cpu.id}`,
+      ];
       for (const e of llistEntries(first)) {
         const type = (yield* mem.read(cpu.id, e.aFlags)) & CSD_TYPE_MASK;
         lines.push(

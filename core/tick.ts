@@ -14,7 +14,12 @@ import type { IrqWorkCore } from "./irq_work.ts";
 import type { Kernel } from "./kernel.ts";
 import type { Rcu } from "./rcu.ts";
 import type { Timer, Timers } from "./timer.ts";
-import type { TraceHub } from "./trace.ts";
+import { type TraceHub, type TraceSource, withState } from "./trace.ts";
+
+/** The idle loop decides about the tick with interrupts off (`d..1.` in the kernel's trace). */
+function idleIrqsOff(cpu: Cpu): TraceSource {
+  return withState(cpu, { irqsOff: true, preemptDepth: cpu.current.preemptCount });
+}
 
 /** Round-robin timeslice of SCHED_RR tasks (`sched_rr_timeslice_ms`, 100 ms). */
 const RR_TIMESLICE_NS = 100_000_000;
@@ -45,7 +50,12 @@ export class Ticks {
     this.#parts = parts;
     this.#nohz = nohz;
     this.periodNs = periodNs;
-    this.#ticks = parts.cpus.map(() => ({ expires: this.periodNs, fn: (c: Cpu) => this.#tickSchedTimer(c) }));
+    this.#ticks = parts.cpus.map(() => ({
+      expires: this.periodNs,
+      fn: (c: Cpu) => this.#tickSchedTimer(c),
+      name: "tick_nohz_handler",
+      mode: "ABS|PINNED|HARD",
+    }));
     for (const cpu of parts.cpus) parts.timers.add(cpu.id, this.#ticks[cpu.id]!);
   }
 
@@ -62,7 +72,7 @@ export class Ticks {
   /**
    * The idle loop's tick decision (`tick_nohz_idle_stop_tick`): stop the tick
    * unless `irq_work_needs_cpu()` (rule 10.2) or `rcu_needs_cpu()` (rule
-   * 17.3); if it is stopped but work is pending, keep it stopped and program
+   * 19.3); if it is stopped but work is pending, keep it stopped and program
    * the next period so the tick still runs.
    */
   idleStopTick(cpu: Cpu): void {
@@ -70,12 +80,12 @@ export class Ticks {
     const { timers, irqWork, rcu, trace } = this.#parts;
     const tick = this.#ticks[cpu.id]!;
     if (irqWork.irqWorkNeedsCpu(cpu) || rcu.needsCpu(cpu)) {
-      if (timers.tickStopped[cpu.id] && !timers.armed(cpu.id, tick)) this.#armTick(cpu.id);
+      if (timers.tickStopped[cpu.id] && !timers.armed(cpu.id, tick)) this.#armTick(cpu.id, idleIrqsOff(cpu));
       return;
     }
     if (!timers.tickStopped[cpu.id]) {
       timers.tickStopped[cpu.id] = true;
-      trace.emit(cpu, { type: "tick_stop", success: true });
+      trace.emit(idleIrqsOff(cpu), { type: "tick_stop", success: true });
     }
     timers.remove(cpu.id, tick);
   }
@@ -85,13 +95,14 @@ export class Ticks {
     const timers = this.#parts.timers;
     if (!timers.tickStopped[cpu.id]) return;
     timers.tickStopped[cpu.id] = false;
-    if (!timers.armed(cpu.id, this.#ticks[cpu.id]!)) this.#armTick(cpu.id);
+    if (!timers.armed(cpu.id, this.#ticks[cpu.id]!)) this.#armTick(cpu.id, idleIrqsOff(cpu));
   }
 
-  #armTick(cpu: number): void {
+  /** Program the next period; `from` starts it (traced), else the handler re-arms it (`HRTIMER_RESTART`). */
+  #armTick(cpu: number, from?: TraceSource): void {
     const tick = this.#ticks[cpu]!;
     tick.expires = (Math.floor(this.#parts.now() / this.periodNs) + 1) * this.periodNs;
-    this.#parts.timers.add(cpu, tick);
+    this.#parts.timers.add(cpu, tick, from);
   }
 
   /** `tick_sched_timer()` → `update_process_times()`: timers, RCU, irq_work, scheduler (rule 8.2). */

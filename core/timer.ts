@@ -13,6 +13,7 @@
 import type { Cpu } from "./cpu.ts";
 import { type Engine, EventKind, Priority } from "./engine.ts";
 import { type Kernel, type MaybeKernel, runCallback } from "./kernel.ts";
+import { type TraceHub, type TraceSource, withState } from "./trace.ts";
 
 /** A one-shot timer on one CPU. */
 export interface Timer {
@@ -20,6 +21,15 @@ export interface Timer {
   expires: number;
   /** What to do in the timer interrupt. */
   fn: (cpu: Cpu) => MaybeKernel;
+  /**
+   * The kernel's callback name (`hrtimer_wakeup`, `tick_nohz_handler`): a
+   * named timer is an hrtimer the kernel traces (`hrtimer_start`,
+   * `hrtimer_expire_entry/exit`, rule 18.5); unnamed ones stand for
+   * things that are not timers in the kernel (a spawned task's first wake-up).
+   */
+  readonly name?: string;
+  /** `hrtimer_start`'s mode, as the kernel prints it (`ABS|PINNED|HARD`, `REL`). */
+  readonly mode?: string;
 }
 
 interface Base {
@@ -38,11 +48,15 @@ export class Timers {
   #bases: Base[];
   #expiry: number;
   #kick: number;
+  #trace: TraceHub | null;
+  #ids = new WeakMap<Timer, number>();
+  #nextId = 1;
 
-  /** Timers of `cpus`; expiry latches interrupt line `timerLine`. */
-  constructor(engine: Engine, cpus: readonly Cpu[], timerLine: number) {
+  /** Timers of `cpus`; expiry latches interrupt line `timerLine`; named timers are traced on `trace`. */
+  constructor(engine: Engine, cpus: readonly Cpu[], timerLine: number, trace: TraceHub | null = null) {
     this.#engine = engine;
     this.#cpus = cpus;
+    this.#trace = trace;
     this.#line = timerLine;
     this.tickStopped = cpus.map(() => false);
     this.#bases = cpus.map(() => ({ timers: [], programmed: -1 }));
@@ -50,8 +64,22 @@ export class Timers {
     this.#kick = engine.register({ fire: (cpu) => this.#raise(cpu) });
   }
 
-  /** Arm `timer` on `cpu`. */
-  add(cpu: number, timer: Timer): void {
+  /**
+   * Arm `timer` on `cpu`; code on CPU `from` starts it (`hrtimer_start`,
+   * traced for a named timer). A timer its own callback re-arms
+   * (`HRTIMER_RESTART`) is not a start: pass no `from`.
+   */
+  add(cpu: number, timer: Timer, from?: TraceSource): void {
+    if (from !== undefined && timer.name !== undefined && this.#trace?.active) {
+      // Traced under the timer base's raw lock: interrupts off, one more preempt level.
+      this.#trace.emit(withState(from, { irqsOff: true, preemptDepth: from.current.preemptCount + 1 }), {
+        type: "hrtimer_start",
+        timer: this.#idOf(timer),
+        function: timer.name,
+        expires: timer.expires,
+        mode: timer.mode ?? "ABS",
+      });
+    }
     const base = this.#base(cpu);
     let i = base.timers.length;
     while (i > 0 && base.timers[i - 1]!.expires > timer.expires) i--;
@@ -87,9 +115,26 @@ export class Timers {
     const now = this.#engine.now;
     while (base.timers.length > 0 && base.timers[0]!.expires <= now) {
       const timer = base.timers.shift()!;
+      const traced = timer.name !== undefined && this.#trace !== null;
+      if (traced) {
+        this.#trace!.emit(cpu, {
+          type: "hrtimer_expire_entry",
+          timer: this.#idOf(timer),
+          function: timer.name!,
+          now,
+        });
+      }
       yield* runCallback(timer.fn(cpu));
+      if (traced) this.#trace!.emit(cpu, { type: "hrtimer_expire_exit", timer: this.#idOf(timer) });
     }
     this.#program(cpu.id);
+  }
+
+  /** A timer's id in traces: it stands for the kernel's hashed `struct hrtimer` pointer. */
+  #idOf(timer: Timer): number {
+    let id = this.#ids.get(timer);
+    if (id === undefined) this.#ids.set(timer, id = this.#nextId++);
+    return id;
   }
 
   #base(cpu: number): Base {

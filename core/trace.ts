@@ -69,14 +69,17 @@ export interface IrqWorkQueueEvent {
 export interface IpiSendCpuEvent {
   /** Event name (the tracepoint). */
   readonly type: "ipi_send_cpu";
-  /** The IPI's id, carried by its {@linkcode IpiArriveEvent}. */
+  /**
+   * The IPI's id, carried by its {@linkcode IpiArriveEvent}; 0 when no IPI
+   * follows this trace (6.4 traced each call-single entry this way).
+   */
   readonly ipi: number;
   /** The target CPU. */
   readonly target: number;
   /** The kernel function that asked. */
   readonly callsite: string;
-  /** The function the IPI will run. */
-  readonly callback: string;
+  /** The function the IPI will run; null for a reschedule IPI (ftrace prints `0x0`). */
+  readonly callback: string | null;
 }
 
 /** `ipi:ipi_raise` (arm, arm64): an IPI is sent to the CPUs of a mask. */
@@ -197,10 +200,14 @@ export interface SchedSwitchEvent {
   readonly nextPrio: number;
 }
 
-/** `sched:sched_wakeup` (also used for a task's first wake-up, `sched_wakeup_new`). */
+/**
+ * `sched:sched_waking` (on the waker's CPU, as `try_to_wake_up()` starts)
+ * and `sched:sched_wakeup` (where the task is put on its run queue; also
+ * used for a task's first wake-up, `sched_wakeup_new`).
+ */
 export interface SchedWakeupEvent {
   /** Event name (the tracepoint). */
-  readonly type: "sched_wakeup";
+  readonly type: "sched_wakeup" | "sched_waking";
   /** Name of the woken task. */
   readonly wakeComm: string;
   /** Pid of the woken task. */
@@ -227,6 +234,32 @@ export interface TickEvent {
   readonly jiffies: number;
 }
 
+/** `timer:hrtimer_start`: a named timer was started (not a callback's own re-arm). */
+export interface HrtimerStartEvent {
+  /** Event name (the tracepoint). */
+  readonly type: "hrtimer_start";
+  /** The timer's id on this machine (for the kernel's hashed pointer). */
+  readonly timer: number;
+  /** Its callback. */
+  readonly function: string;
+  /** Absolute expiry, ns. */
+  readonly expires: number;
+  /** The mode, as the kernel prints it (`ABS|PINNED|HARD`, `REL`). */
+  readonly mode: string;
+}
+
+/** `timer:hrtimer_expire_entry` / `timer:hrtimer_expire_exit`: a named timer's callback runs. */
+export interface HrtimerExpireEvent {
+  /** Event name (the tracepoint). */
+  readonly type: "hrtimer_expire_entry" | "hrtimer_expire_exit";
+  /** The timer's id on this machine. */
+  readonly timer: number;
+  /** Its callback (entry only). */
+  readonly function?: string;
+  /** The time the interrupt handler read, ns (entry only). */
+  readonly now?: number;
+}
+
 /** `timer:tick_stop`: the idle CPU stopped its tick. */
 export interface TickStopEvent {
   /** Event name (the tracepoint). */
@@ -241,6 +274,8 @@ export interface FindingEvent {
   readonly type: "finding";
   /** See {@linkcode Finding.level}. */
   readonly level: Finding["level"];
+  /** See {@linkcode Finding.fatal}. */
+  readonly fatal: boolean;
   /** What the kernel would print. */
   readonly message: string;
 }
@@ -262,6 +297,8 @@ export type TraceBody =
   | SchedWakeupEvent
   | SchedWakeIdleEvent
   | TickEvent
+  | HrtimerStartEvent
+  | HrtimerExpireEvent
   | TickStopEvent
   | FindingEvent;
 
@@ -315,16 +352,29 @@ export type Observer = (event: TraceEvent) => void;
  * });
  * m.runUntil(1_000_000);
  * const f = m.findings[0]!;
- * if (f.level !== "WARN" || f.comm !== "t") throw new Error(f.message);
+ * if (f.level !== "WARN" || f.fatal || !f.title.startsWith("WARNING: CPU: 0 PID: 7 at kernel/irq_work.c")) {
+ *   throw new Error(f.message);
+ * }
  * ```
  */
 export interface Finding {
   /**
-   * `WARN`: the kernel warned and went on. `BUG`: the kernel stopped (the
-   * machine stops too). `LIVELOCK`: the emulator saw the modelled code make
-   * no progress (the kernel would just hang); the machine stops.
+   * The severity, as the kernel's title says it:
+   *
+   * - `WARN`: a `WARNING:` splat (`WARN_ON()`): a condition the kernel
+   *   tolerates but should not meet; it goes on.
+   * - `BUG`: a `BUG:` or `kernel BUG` report: the code is wrong (sleeping
+   *   in atomic context, a use after free, an invalid lock nesting, a
+   *   failed `BUG_ON()`). Most such reports let the kernel go on; see
+   *   {@linkcode Finding.fatal}.
+   * - `LIVELOCK`: the emulator saw the modelled code make no progress (the
+   *   kernel would just hang); always fatal.
    */
   readonly level: "WARN" | "BUG" | "LIVELOCK";
+  /** The machine stopped here (`BUG()`, a panic, a livelock), as the kernel would. */
+  readonly fatal: boolean;
+  /** The kernel's own title: the first line it prints, e.g. `BUG: sleeping function called from invalid context at kernel/irq_work.c`. */
+  readonly title: string;
   /** What the kernel would print (for `LIVELOCK`, the emulator's diagnosis). */
   readonly message: string;
   /** When, in ns. */
@@ -345,7 +395,7 @@ export interface Finding {
   readonly trace: readonly TraceEvent[];
 }
 
-/** What the hub reads from a CPU to stamp an event's header. */
+/** What the hub reads from a CPU to stamp an event's header (see {@linkcode withState}). */
 export interface TraceSource {
   /** CPU number. */
   readonly id: number;
@@ -361,6 +411,32 @@ export interface TraceSource {
     readonly comm: string;
     readonly preemptCount: number;
     readonly migrateDisable: number;
+    /** `rcu_read_lock()` nesting (preemptible RCU). */
+    readonly rcuNesting?: number;
+  };
+}
+
+/**
+ * `cpu` as a tracepoint sees it where the kernel's state differs from the
+ * model's at that instant: `sched_switch` runs with interrupts off and the
+ * run-queue lock held (preempt depth 2), `tick_stop` with interrupts off.
+ */
+export function withState(
+  cpu: TraceSource,
+  state: { readonly irqsOff: boolean; readonly preemptDepth: number },
+): TraceSource {
+  const task = cpu.current;
+  return {
+    id: cpu.id,
+    irqsOff: state.irqsOff,
+    needResched: cpu.needResched,
+    context: cpu.context,
+    current: {
+      pid: task.pid,
+      comm: task.comm,
+      preemptCount: state.preemptDepth,
+      migrateDisable: task.migrateDisable,
+    },
   };
 }
 

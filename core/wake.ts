@@ -12,7 +12,37 @@ import type { Ipis } from "./ipi.ts";
 import { type Kernel, STEP } from "./kernel.ts";
 import type { Task } from "./sched.ts";
 import type { Smp } from "./smp.ts";
+import type { KernelProfile } from "./profile.ts";
 import type { TraceHub } from "./trace.ts";
+
+/**
+ * The scheduler's answers that differ with `CONFIG_PREEMPT_RT`
+ * (kernel/sched/features.h, kernel/sched/core.c), as functions of the
+ * kernel version: the core holds the non-RT answers
+ * ({@linkcode NON_RT_SCHED_FEATURES}), the PREEMPT_RT plugin its own.
+ *
+ * @example
+ * ```ts
+ * import { NON_RT_SCHED_FEATURES } from "./wake.ts";
+ * import { resolveKernel } from "./profile.ts";
+ * if (!NON_RT_SCHED_FEATURES.ttwuQueue(resolveKernel("mainline"))) throw new Error("!RT queues remote wake-ups");
+ * ```
+ */
+export interface SchedFeatures {
+  /** Name for reports. */
+  readonly name: string;
+  /** `sched_feat(TTWU_QUEUE)`: do remote wake-ups of idle CPUs go through the wake list (rule 17.2)? */
+  ttwuQueue(profile: KernelProfile): boolean;
+  /** Does `__might_resched()` count RCU read-side nesting (rule 17.3)? */
+  mightSleepCountsRcu(profile: KernelProfile): boolean;
+}
+
+/** The non-RT answers: TTWU_QUEUE on; `might_sleep()` has counted RCU nesting in every modelled version. */
+export const NON_RT_SCHED_FEATURES: SchedFeatures = Object.freeze({
+  name: "non-RT",
+  ttwuQueue: () => true,
+  mightSleepCountsRcu: () => true,
+});
 
 /** Task wake-ups of one machine. */
 export class Wakeups {
@@ -22,14 +52,26 @@ export class Wakeups {
   #smp: Smp;
   #ipis: Ipis;
   #machine: object;
+  #ttwuQueue: boolean;
+  #traceResched: boolean;
 
   /**
-   * Wake-ups among `cpus`, through `smp`'s wake lists and `ipis`' reschedule
-   * IPIs, of the tasks of `machine` (an identity: see `Task.machine`).
+   * Wake-ups among `cpus`, through `smp`'s wake lists (when `ttwuQueue`,
+   * `sched_feat(TTWU_QUEUE)`) and `ipis`' reschedule IPIs (traced as
+   * `ipi_send_cpu` when `traceResched`), of the tasks of `machine` (an
+   * identity: see `Task.machine`).
    */
   constructor(
     cpus: readonly Cpu[],
-    parts: { memory: Memory; trace: TraceHub; smp: Smp; ipis: Ipis; machine: object },
+    parts: {
+      memory: Memory;
+      trace: TraceHub;
+      smp: Smp;
+      ipis: Ipis;
+      machine: object;
+      ttwuQueue: boolean;
+      traceResched: boolean;
+    },
   ) {
     this.#machine = parts.machine;
     this.#cpus = cpus;
@@ -37,29 +79,40 @@ export class Wakeups {
     this.#trace = parts.trace;
     this.#smp = parts.smp;
     this.#ipis = parts.ipis;
+    this.#ttwuQueue = parts.ttwuQueue;
+    this.#traceResched = parts.traceResched;
   }
 
   /**
-   * `wake_up_process()` from code on `cpu`: make `task` runnable. A sleeping
-   * task on an idle remote CPU is queued on that CPU's call-single queue
-   * (`ttwu_queue_wakelist`); otherwise it is activated directly. Returns
-   * false if it was already running.
+   * `wake_up_process()` from code on `cpu`: make `task` runnable. With
+   * TTWU_QUEUE (not on PREEMPT_RT, rule 17.2), a sleeping task on an idle
+   * remote CPU is queued on that CPU's call-single queue
+   * (`ttwu_queue_wakelist`); otherwise it is activated directly, and a
+   * remote CPU it should preempt gets a reschedule IPI. Returns false if it
+   * was already running.
    */
   *wakeUpProcess(cpu: Cpu, task: Task): Kernel<boolean> {
     this.#checkMachine(task);
     yield STEP;
     if (task.state === "running" || task.state === "dead") return false;
+    this.#trace.emit(cpu, {
+      type: "sched_waking",
+      wakeComm: task.comm,
+      wakePid: task.pid,
+      prio: task.prio,
+      targetCpu: task.cpu,
+    });
     task.state = "running";
     if (task.onRq) return true;
     const target = this.#cpus[task.cpu]!;
-    if (target !== cpu && target.current === target.idleTask) {
+    if (this.#ttwuQueue && target !== cpu && target.current === target.idleTask) {
       yield* this.#smp.callSingleQueue(cpu, task.cpu, task, "sched_ttwu_pending", "ttwu_queue_wakelist");
       return true;
     }
     this.activateTask(cpu, task);
     if (target !== cpu && target.needResched) {
       if (!(yield* this.#smp.wakeIdleWithoutIpi(cpu, target))) {
-        yield* this.#ipis.send(cpu, target, "reschedule");
+        yield* this.#sendReschedule(cpu, target);
         yield STEP;
       }
     }
@@ -75,6 +128,13 @@ export class Wakeups {
   wakeUpNow(cpu: Cpu, task: Task): void {
     this.#checkMachine(task);
     if (task.state === "running" || task.state === "dead") return;
+    this.#trace.emit(cpu, {
+      type: "sched_waking",
+      wakeComm: task.comm,
+      wakePid: task.pid,
+      prio: task.prio,
+      targetCpu: task.cpu,
+    });
     task.state = "running";
     if (task.onRq) return;
     this.activateTask(cpu, task);
@@ -85,7 +145,7 @@ export class Wakeups {
       this.#trace.emit(cpu, { type: "sched_wake_idle_without_ipi", target: target.id });
       return;
     }
-    this.#ipis.sendNow(cpu, target, "reschedule");
+    this.#ipis.sendNow(cpu, target, "reschedule", this.#traceReschedIpi(cpu, target));
   }
 
   /** A wake-up never crosses machines: the task's run queue, clock and CPU are its own machine's. */
@@ -109,12 +169,33 @@ export class Wakeups {
       prio: task.prio,
       targetCpu: task.cpu,
     });
-    if (task.prio < target.current.prio) target.needResched = true;
+    // The idle task is its own class, below every other: any task preempts it.
+    if (target.current === target.idleTask || task.prio < target.current.prio) target.needResched = true;
   }
 
   /** Ask `target` to reschedule from kernel code on `cpu` (`resched_curr()`). */
   *reschedCurr(cpu: Cpu, target: Cpu): Kernel {
     target.needResched = true;
-    if (target !== cpu) yield* this.#ipis.send(cpu, target, "reschedule");
+    if (target !== cpu) yield* this.#sendReschedule(cpu, target);
+  }
+
+  /** `smp_send_reschedule()`: traced (6.4+, rule 18.4) as an IPI whose callback is NULL. */
+  *#sendReschedule(cpu: Cpu, target: Cpu): Kernel {
+    const ipi = this.#traceReschedIpi(cpu, target);
+    yield* this.#ipis.send(cpu, target, "reschedule", ipi);
+  }
+
+  #traceReschedIpi(cpu: Cpu, target: Cpu): number {
+    const ipi = this.#ipis.nextId();
+    if (this.#traceResched) {
+      this.#trace.emit(cpu, {
+        type: "ipi_send_cpu",
+        ipi,
+        target: target.id,
+        callsite: "resched_curr",
+        callback: null,
+      });
+    }
+    return ipi;
   }
 }

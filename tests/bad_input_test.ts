@@ -198,25 +198,76 @@ Deno.test("bad input: machine options", async (t) => {
       });
     }
   });
-  await t.step("bad idle mode and kernel profile", () => {
+  await t.step("bad idle mode and kernel version", () => {
     assert.throws(() => createMachine({ arch: x86(), idle: "spin" as "poll" }), {
       message: /Machine option idle must be "halt" or "poll", got "spin"/,
     });
-    assert.throws(() => createMachine({ arch: x86(), kernel: "B" as "C" }), {
-      message: /Unknown kernel profile "B"/,
+    assert.throws(() => createMachine({ arch: x86(), kernel: "B" }), {
+      message: /Unknown kernel "B"/,
     });
   });
-  await t.step("unknown kernel profile lists the known ones", () => {
-    for (const kernel of ["E", "c", ""]) {
-      assert.throws(() => createMachine({ arch: x86(), kernel: kernel as "C" }), {
+  await t.step("an unknown kernel names the forms allowed", () => {
+    for (const kernel of ["E", "c", "", "6.x", "6.1.192-rc1", "v6.1"]) {
+      assert.throws(() => createMachine({ arch: x86(), kernel }), {
         name: "RangeError",
-        message: new RegExp(`^Unknown kernel profile "${kernel}"; known: seed, C, D$`),
+        message: new RegExp(
+          `^Unknown kernel "${kernel.replace(".", "\\.")}": use a release such as "6\\.1", "6\\.1\\.192", ` +
+            `"5\\.15-rt" or "mainline" \\(7\\.1\\), or an alias: seed, C, D$`,
+        ),
       });
     }
+    assert.throws(() => createMachine({ arch: x86(), kernel: 6.1 as unknown as string }), {
+      name: "TypeError",
+      message: /^Machine option kernel must be a version string, got 6\.1$/,
+    });
     // The known ones are accepted.
-    for (const kernel of ["seed", "C", "D"] as const) {
+    for (const kernel of ["seed", "C", "D", "5.15", "5.15-rt", "6.1.192", "5.15.19-rt29", "mainline"]) {
       assert.equal(createMachine({ arch: x86(), kernel }).kernel.profile.name, kernel);
     }
+  });
+  await t.step("a kernel older than the model covers", () => {
+    assert.throws(() => createMachine({ arch: x86(), kernel: "5.10.13" }), {
+      name: "RangeError",
+      message: /^Kernel "5\.10\.13" is older than 5\.15, the oldest release the model covers/,
+    });
+  });
+  await t.step("bad fixes: unknown commit, non-boolean switch, not an object", () => {
+    for (const commit of ["deadbeef0000", "91840", "not-a-commit"]) {
+      assert.throws(() => createMachine({ arch: x86(), fixes: { [commit]: false } }), {
+        name: "RangeError",
+        message: new RegExp(
+          `^Unknown fix "${commit}" in machine option fixes; known commits: 539fbb5be0da \\(`,
+        ),
+      });
+    }
+    assert.throws(
+      () => createMachine({ arch: x86(), fixes: { "91840be8f710": "off" as unknown as boolean } }),
+      {
+        name: "TypeError",
+        message: /^Fix "91840be8f710" must be switched with true or false, got "off"$/,
+      },
+    );
+    assert.throws(() => createMachine({ arch: x86(), fixes: [] as unknown as Record<string, boolean> }), {
+      name: "TypeError",
+      message: /^Machine option fixes must be an object of commit: true\|false, got \[\]$/,
+    });
+    // A whole commit id and a 7-digit prefix both name the row.
+    const full = createMachine({
+      arch: x86(),
+      kernel: "6.1",
+      fixes: { "91840be8f710370607f949a627e070896faeddb8": true },
+    });
+    assert.equal(full.kernel.profile.rcuProtectedSync, true);
+    assert.equal(
+      createMachine({ arch: x86(), fixes: { "91840be": false } }).kernel.profile.rcuProtectedSync,
+      false,
+    );
+  });
+  await t.step("PREEMPT_RT without the per-CPU thread patch is refused", () => {
+    assert.throws(
+      () => createMachine({ arch: x86(), fixes: { b4c6f86ec2f6: false }, plugins: [preemptRt()] }),
+      { name: "RangeError", message: /^preemptRt\(\) needs b4c6f86ec2f6 \(the per-CPU irq_work thread\)/ },
+    );
   });
   await t.step("bad seed: not a whole number, negative, or beyond 32 bits (not cut silently)", () => {
     for (const seed of [1.5, NaN, -1, 2 ** 32, 2 ** 32 + 1]) {
@@ -291,7 +342,7 @@ Deno.test("bad input: task priorities and policies", async (t) => {
     const m = machine4();
     assert.throws(() => m.spawn({ cpu: 0, name: "bad", at: -5 }, function* () {}));
     const ok = m.spawn({ cpu: 0, name: "good" }, function* () {});
-    assert.equal(ok.pid, 1, "the rejected spawn did not use up a pid");
+    assert.equal(ok.pid, 3 + 4 * m.kernel.cpus.length, "the rejected spawn did not use up a pid (rule 18.6)");
   });
 });
 

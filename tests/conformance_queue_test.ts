@@ -417,7 +417,7 @@ matrixTest(
     m.runUntil(30_000_000);
     assert.deepEqual(results, { p1: true, p2: false, a: true, b: true, b2: false, own: true, l: true });
     assert.equal(warnedAfterP2, 1, "the offline check comes before the (failing) claim");
-    const offline = findingsWith(m, "irq_work_queue_on", "offline");
+    const offline = findingsWith(m, "irq_work_queue_on", "cpu_is_offline(cpu)");
     assert.equal(offline.length, 1, "warned once");
     assert.equal(offline[0]!.level, "WARN");
     assert.equal(offline[0]!.cpu, 0);
@@ -479,7 +479,7 @@ matrixTest("rule 5.3: a remote queueOn from NMI warns once and goes on", (cell) 
   });
   m.runUntil(20_000_000);
   assert.deepEqual(results, [true, true, true]);
-  const nmiWarnings = findingsWith(m, "NMI");
+  const nmiWarnings = findingsWith(m, "in_nmi()");
   if (cpus > 1) {
     assert.equal(nmiWarnings.length, 1, "warned once for two remote queues");
     assert.equal(nmiWarnings[0]!.level, "WARN");

@@ -26,7 +26,7 @@ import {
   type TraceEvent,
   type WorkRun,
 } from "../mod.ts";
-import { CSD_TYPE_IRQ_WORK, IRQ_WORK_CLAIMED, type Task } from "../core/mod.ts";
+import { CSD_TYPE_IRQ_WORK, IRQ_WORK_CLAIMED, resolveKernel, type Task } from "../core/mod.ts";
 import { contextChecker } from "../plugins/checker/mod.ts";
 import { type Cell, matrixTest, rtOnly, rtSmpOnly, smpOnly } from "./matrix.ts";
 import { names, nextTick, record, runOf, selfRaises, spending } from "./helpers.ts";
@@ -80,7 +80,12 @@ function assertThreaded(m: Machine, run: WorkRun, cpu: number): void {
   assert.equal(run.preemptCount, 0);
 }
 
-const PROFILES: readonly KernelVersion[] = ["seed", "C", "D"];
+/** The versions the sync rules run on: the H1 kernel (5.15-rt without both sleeping-sync fixes), 6.6.0, mainline. */
+const VERSIONS: readonly { kernel: KernelVersion; fixes?: Record<string, boolean> }[] = [
+  { kernel: "5.15-rt", fixes: { "810979682ccc": false, "09089db79859": false } },
+  { kernel: "6.6" },
+  { kernel: "mainline" },
+];
 
 /** Two CPUs if the arch allows it (the remote rules need them). */
 function canSmp(cell: Cell): boolean {
@@ -326,7 +331,8 @@ matrixTest("rule 7.1: on RT a drain with IRQs enabled is no BUG (the thread drai
     assert.equal(m.panicked, true);
     assert.equal(m.findings.length, 1);
     assert.equal(m.findings[0]!.level, "BUG");
-    assert.match(m.findings[0]!.message, /irq_work_run_list\(\) with interrupts enabled/);
+    assert.equal(m.findings[0]!.title, "kernel BUG at kernel/irq_work.c!");
+    assert.equal(m.findings[0]!.fatal, true);
     assert.equal(m.runs.length, 0);
     return;
   }
@@ -534,10 +540,11 @@ matrixTest(
   },
 );
 
-for (const kernel of ["C", "D"] as const) {
+// 6.1.175 is the first 6.1 stable release with 91840be8f710.
+for (const kernel of ["6.1.174", "6.1.175"] as const) {
   matrixTest(
-    `rule 9.4/6.6: profile ${kernel}: the RT drain ${
-      kernel === "D" ? "is" : "is not"
+    `rule 9.4/6.6: ${kernel}: the RT drain ${
+      kernel === "6.1.175" ? "is" : "is not"
     } an RCU read-side section`,
     // RT only: on !RT there is no thread drain (hard-IRQ drains are implicit readers either way).
     { skip: rtOnly },
@@ -566,7 +573,7 @@ for (const kernel of ["C", "D"] as const) {
       assertThreaded(m, r, 0);
       assert.ok(gpStart > r.startedAt && gpStart < r.endedAt, "synchronize_rcu() started inside the drain");
       assert.ok(gpEnd > 0, "the grace period ended");
-      if (kernel === "D") {
+      if (kernel === "6.1.175") {
         assert.equal(nestingInCallback, 1);
         assert.ok(gpEnd > r.endedAt, "the grace period waits for the drain to end");
         assert.equal(nestingAtGpEnd, 0);
@@ -582,10 +589,11 @@ for (const kernel of ["C", "D"] as const) {
 // ---------------------------------------------------------------- §11 sync
 
 matrixTest(
-  "rule 11.1: sync checks IRQs (all profiles) and atomic context (C+), whatever the branch",
+  "rule 11.1: sync checks IRQs (every version) and atomic context (with 810979682ccc), whatever the branch",
   (cell) => {
-    for (const kernel of PROFILES) {
-      const m = cell.machine({ cpus: 1, kernel });
+    for (const { kernel, fixes } of VERSIONS) {
+      const m = cell.machine({ cpus: 1, kernel, fixes });
+      const mightSleepCheck = fixes === undefined; // might_sleep() came with 810979682ccc
       const w = irqWorkInit(() => {}, "w");
       const h = irqWorkInitHard(() => {}, "h"); // spinning branch where the arch has a self-interrupt
       // might_sleep reports at most once a second (__might_resched), so the
@@ -612,19 +620,26 @@ matrixTest(
       });
       m.runUntil(4_000_000_000);
       assert.equal(m.panicked, false, kernel);
-      const lockdep = findingsStarting(m, "WARNING: irq_work_sync: lockdep_assert_irqs_enabled() failed");
+      const lockdep = m.findings.filter((f) =>
+        f.message ===
+          "WARNING: CPU: 0 PID: 7 at kernel/irq_work.c irq_work_sync\nWARN_ON_ONCE(!this_cpu_read(hardirqs_enabled))"
+      );
       assert.equal(lockdep.length, 1, `${kernel}: lockdep warns once`);
       const mightSleep = findingsStarting(
         m,
         "BUG: sleeping function called from invalid context at kernel/irq_work.c",
       );
       // Four atomic calls (two with IRQs off, two with preemption off), plain and HARD alike.
-      assert.equal(mightSleep.length, kernel === "seed" ? 0 : 4, `${kernel}: might_sleep`);
+      assert.equal(mightSleep.length, mightSleepCheck ? 4 : 0, `${kernel}: might_sleep`);
+      for (const f of lockdep) assert.equal(f.level, "WARN");
+      for (const f of mightSleep) {
+        assert.equal(f.level, "BUG", "a BUG: report, whatever the kernel does next");
+      }
       for (const f of [...lockdep, ...mightSleep]) {
-        assert.equal(f.level, "WARN");
+        assert.equal(f.fatal, false);
         assert.equal(f.comm, "t");
       }
-      if (kernel !== "D") {
+      if (!resolveKernel(kernel, fixes).rcuProtectedSync) {
         // D's sleeping branch also sleeps in synchronize_rcu() and is reported as scheduling while atomic.
         assert.equal(m.findings.length, 1 + mightSleep.length, `${kernel}: nothing else`);
       }
@@ -633,8 +648,8 @@ matrixTest(
 );
 
 /** H1 scenario: FIFO 50 task on CPU 0 queues a plain work, then syncs it. */
-function h1(cell: Cell, kernel: KernelVersion) {
-  const m = cell.machine({ cpus: 1, kernel });
+function h1(cell: Cell, kernel: KernelVersion, fixes: Record<string, boolean> = {}) {
+  const m = cell.machine({ cpus: 1, kernel, fixes });
   const events = record(m);
   const w = irqWorkInit(spending(1_000), "w");
   const thread = irqWorkd(m, 0);
@@ -665,40 +680,51 @@ function h1(cell: Cell, kernel: KernelVersion) {
   return out;
 }
 
-matrixTest("rule 11.2: profile seed: sync spins; H1 livelocks on RT", (cell) => {
-  const { m, events, w, syncStart, syncReturn } = h1(cell, "seed");
-  if (!cell.config.rt) {
-    // Contrast (!RT): the work runs in hard-IRQ context, which interrupts the spinner; sync returns.
-    const r = runOf(m, w);
-    assert.equal(r.context, "hardirq");
-    assert.ok(syncReturn >= r.endedAt);
-    // seed never sleeps in sync: the task stays on the CPU from the sync to its return.
-    assert.equal(
-      switches(events, 0).filter((s) => s.prevComm === "t" && s.time >= syncStart && s.time < syncReturn)
-        .length,
-      0,
+matrixTest(
+  "rule 11.2, 15 H1 (09089db79859 OFF): 5.15-rt without the fix: sync spins; livelocks on RT",
+  (cell) => {
+    const { m, events, w, syncStart, syncReturn } = h1(cell, "5.15-rt", { "09089db79859": false });
+    if (!cell.config.rt) {
+      // Contrast (!RT): the work runs in hard-IRQ context, which interrupts the spinner; sync returns.
+      const r = runOf(m, w);
+      assert.equal(r.context, "hardirq");
+      assert.ok(syncReturn >= r.endedAt);
+      // The other sleeping-sync fix (810979682ccc) is on: only an arch without a self-interrupt sleeps.
+      assert.equal(
+        switches(events, 0).filter((s) => s.prevComm === "t" && s.time >= syncStart && s.time < syncReturn)
+          .length,
+        cell.arch.hasIrqWorkInterrupt ? 0 : 1,
+      );
+      noFindings(m);
+      return;
+    }
+    if (!cell.arch.hasIrqWorkInterrupt) {
+      // H1 needs a self-interrupt: without one, 810979682ccc (still on) makes the sync sleep anyway.
+      const r = runOf(m, w);
+      assertThreaded(m, r, 0);
+      assert.ok(syncReturn >= r.endedAt);
+      noFindings(m);
+      return;
+    }
+    assert.equal(m.panicked, true);
+    assert.equal(syncReturn, -1, "sync never returned");
+    assert.equal(m.findings.length, 1);
+    const f = m.findings[0]!;
+    assert.equal(f.level, "LIVELOCK");
+    assert.ok(f.message.startsWith("livelock: irq_work_sync()"), f.message);
+    assert.equal(f.comm, "t");
+    const spun = f.time - syncStart;
+    assert.ok(
+      spun > m.kernel.timing.spinLimitNs && spun <= m.kernel.timing.spinLimitNs + 50_000,
+      `spun ${spun} ns`,
     );
-    noFindings(m);
-    return;
-  }
-  assert.equal(m.panicked, true);
-  assert.equal(syncReturn, -1, "sync never returned");
-  assert.equal(m.findings.length, 1);
-  const f = m.findings[0]!;
-  assert.equal(f.level, "LIVELOCK");
-  assert.ok(f.message.startsWith("livelock: irq_work_sync()"), f.message);
-  assert.equal(f.comm, "t");
-  const spun = f.time - syncStart;
-  assert.ok(
-    spun > m.kernel.timing.spinLimitNs && spun <= m.kernel.timing.spinLimitNs + 50_000,
-    `spun ${spun} ns`,
-  );
-  assert.equal(m.runs.filter((r) => r.work === w).length, 0, "the work never ran");
-  assert.equal(w.flags, IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK);
-});
+    assert.equal(m.runs.filter((r) => r.work === w).length, 0, "the work never ran");
+    assert.equal(w.flags, IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK);
+  },
+);
 
-for (const kernel of ["C", "D"] as const) {
-  matrixTest(`rule 11.3: profile ${kernel}: sync sleeps for a threaded work; H1 completes`, (cell) => {
+for (const kernel of ["5.15-rt", "6.6", "mainline"] as const) {
+  matrixTest(`rule 11.3, 15 H1 (09089db79859 ON): ${kernel}: sync sleeps for a threaded work`, (cell) => {
     const { m, events, w, syncStart, syncReturn } = h1(cell, kernel);
     const r = runOf(m, w);
     assert.ok(syncReturn >= r.endedAt, "sync returns after the work ran");
@@ -722,11 +748,11 @@ for (const kernel of ["C", "D"] as const) {
 
 // RT only here: the sleeping branch on !RT (no self-interrupt) runs works in hard-IRQ context.
 matrixTest(
-  "rule 11.4: profile D: the sleeping sync waits a grace period after BUSY clears",
+  "rule 11.4: 6.1.192 (with 91840be8f710): the sleeping sync waits a grace period after BUSY clears",
   { skip: rtOnly },
   (cell) => {
-    const c = h1(cell, "C");
-    const d = h1(cell, "D");
+    const c = h1(cell, "6.1.192", { "91840be8f710": false });
+    const d = h1(cell, "6.1.192");
     const rc = runOf(c.m, c.w), rd = runOf(d.m, d.w);
     assert.equal(rc.endedAt, rd.endedAt, "same run in both profiles");
     assert.ok(d.syncReturn > c.syncReturn, `D returns later (${d.syncReturn} > ${c.syncReturn})`);
@@ -744,8 +770,8 @@ matrixTest(
   },
 );
 
-for (const kernel of ["C", "D"] as const) {
-  matrixTest(`rule 11.6: profile ${kernel}: sync waits for a queued work that has not started`, (cell) => {
+for (const kernel of ["6.6", "mainline"] as const) {
+  matrixTest(`rule 11.6: ${kernel}: sync waits for a queued work that has not started`, (cell) => {
     // RT: a threaded local work. !RT: a remote work if the arch has a self-interrupt (a local one would have
     // run at the raise already), else a local work waiting for the tick.
     const remote = !cell.config.rt && cell.arch.hasIrqWorkInterrupt;
@@ -761,7 +787,7 @@ for (const kernel of ["C", "D"] as const) {
       yield* ctx.sync(w);
       syncReturn = ctx.now;
     });
-    m.runUntil(40_000_000); // D adds a grace period of a few jiffies (rule 17.1)
+    m.runUntil(40_000_000); // D adds a grace period of a few jiffies (rule 19.1)
     assert.equal(pendingAtSync, true);
     assert.equal(busyAtSync, true);
     const r = runOf(m, w);
@@ -774,13 +800,15 @@ for (const kernel of ["C", "D"] as const) {
 
 // ---------------------------------------------------------------- §15 H3 with the fix on
 
-for (const kernel of ["C", "D"] as const) {
+for (const fixed of [true, false]) {
   matrixTest(
-    `rule 15 H3 (fix ${kernel === "D" ? "ON" : "OFF"}): profile ${kernel}: sync + kfree vs. CPU 1's drain`,
+    `rule 15 H3 (91840be8f710 ${fixed ? "ON" : "OFF"}): 6.1.192${
+      fixed ? "" : " without it"
+    }: sync + kfree vs. CPU 1's drain`,
     // RT with 2 CPUs (the H3 configuration); the !RT variant needs a tick-run work and is not covered here.
     { skip: rtSmpOnly },
     (cell) => {
-      const m = cell.machine({ cpus: 2, kernel });
+      const m = cell.machine({ cpus: 2, kernel: "6.1.192", fixes: { "91840be8f710": fixed } });
       const events = record(m);
       const thread = irqWorkd(m, 1)!;
       let wStarted = false;
@@ -828,14 +856,14 @@ for (const kernel of ["C", "D"] as const) {
       const firstWake = [...waiterWakes, ...ttwu].sort((x, y) => x.time - y.time)[0]!;
       assert.ok(firstWake.time >= rw.endedAt && firstWake.time <= rw2.startedAt, "woken inside the drain");
       assert.ok(atKfree !== undefined);
-      assert.equal(nestingAtWake, kernel === "D" ? 1 : 0, "the waiter's wake, from inside the drain");
-      if (kernel === "D") {
-        assert.ok(syncReturn > rw2.endedAt, "D: sync returns only after the drain ended");
+      assert.equal(nestingAtWake, fixed ? 1 : 0, "the waiter's wake, from inside the drain");
+      if (fixed) {
+        assert.ok(syncReturn > rw2.endedAt, "fixed: sync returns only after the drain ended");
         assert.ok(atKfree.time > rw2.endedAt);
-        assert.equal(atKfree.nesting, 0, "D: kfree after CPU 1's rcu_read_unlock()");
+        assert.equal(atKfree.nesting, 0, "fixed: kfree after CPU 1's rcu_read_unlock()");
       } else {
         // C: the window of the bug: the object is freed while CPU 1 is still in its drain.
-        assert.ok(syncReturn < rw2.endedAt, "C: sync returns right after the wake");
+        assert.ok(syncReturn < rw2.endedAt, "unfixed: sync returns right after the wake");
         assert.ok(atKfree.time < rw2.endedAt);
         assert.equal(atKfree.current, "irq_work/1");
       }
@@ -912,7 +940,7 @@ matrixTest("checker: kfree in a HARD callback is reported on RT only", (cell) =>
   assert.equal(m.findings.length, 1);
   assert.ok(
     m.findings[0]!.message.startsWith(
-      "BUG: sleeping function called from invalid context at mm/slub.c (kfree)",
+      "BUG: sleeping function called from invalid context at mm/slub.c",
     ),
     m.findings[0]!.message,
   );

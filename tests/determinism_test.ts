@@ -118,7 +118,7 @@ matrixTest("determinism: the same seed and scenario give a byte-identical trace"
       "irqemu_irq_work_execute_start: work=remote0",
       "irqemu_nmi_entry",
       "irqemu_nmi_exit",
-      "irqemu_tick: jiffies=",
+      "hrtimer_expire_entry: hrtimer=0000000000000001 function=tick_nohz_handler now=",
       "tick_stop: success=1",
       "next_comm=rt-high",
       "next_comm=rr-mid",

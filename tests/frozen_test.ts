@@ -50,26 +50,28 @@ Deno.test("frozen: every object-valued export is frozen, deeply", async () => {
   for (
     const name of [
       "DEFAULT_TIMING",
-      "KERNEL_PROFILES",
+      "KERNEL_FIXES",
       "NON_RT_POLICY",
       "NON_RT_LOCKING",
       "RT_LOCKING",
       "COST",
     ]
   ) {
-    assert.ok(objects.includes(name) || name === "KERNEL_PROFILES", name);
+    assert.ok(objects.includes(name) || name === "KERNEL_FIXES", name);
   }
 });
 
 Deno.test("frozen: writing to a default throws, and later machines keep the defaults", async () => {
-  const { KERNEL_PROFILES } = await import("../core/profile.ts");
+  const { KERNEL_ALIASES, KERNEL_FIXES } = await import("../core/profile.ts");
   const { NON_RT_POLICY, NON_RT_LOCKING, SEQUENTIAL_CONSISTENCY } = await import("../core/mod.ts");
   const { RT_LOCKING } = await import("../plugins/preempt_rt/mod.ts");
   const { COST, ALL_WORKLOADS } = await import("../plugins/workloads/mod.ts");
   const writes: [string, object, PropertyKey][] = [
     ["DEFAULT_TIMING", DEFAULT_TIMING, "tickNs"],
-    ["KERNEL_PROFILES.D", KERNEL_PROFILES.D, "rcuProtectedSync"],
-    ["KERNEL_PROFILES", KERNEL_PROFILES, "E"],
+    ["KERNEL_FIXES[0]", KERNEL_FIXES[0]!, "mainline"],
+    ["KERNEL_FIXES", KERNEL_FIXES, 0],
+    ["KERNEL_ALIASES.seed.fixes", KERNEL_ALIASES.seed!.fixes, "810979682ccc"],
+    ["KERNEL_ALIASES", KERNEL_ALIASES, "E"],
     ["NON_RT_POLICY", NON_RT_POLICY, "drainNeedsIrqsOff"],
     ["NON_RT_LOCKING", NON_RT_LOCKING, "spinlockSleeps"],
     ["RT_LOCKING", RT_LOCKING, "name"],

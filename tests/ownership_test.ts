@@ -90,7 +90,7 @@ Deno.test("ownership: a task is never woken by another machine", () => {
   const b = createMachine({ arch: x86() });
   const cpu = b.kernel.cpus[0]!;
   const message =
-    'Cannot wake task "sleeper" (pid 1): it belongs to another machine; a wake-up never crosses machines';
+    'Cannot wake task "sleeper" (pid 7): it belongs to another machine; a wake-up never crosses machines';
   assert.throws(() => b.kernel.wakeups.wakeUpNow(cpu, task), { name: "Error", message });
   assert.throws(() => b.kernel.wakeups.wakeUpProcess(cpu, task).next(), { name: "Error", message });
   assert.equal(cpu.runQueue.length, 0, "b's run queue never held a's task");

@@ -1,5 +1,5 @@
 /**
- * RCU grace periods that take time (docs/rules.md, section 17), and what
+ * RCU grace periods that take time (docs/rules.md, section 19), and what
  * that costs a sleeping `irq_work_sync()` (rule 11.4).
  */
 
@@ -29,7 +29,7 @@ function timeSynchronize(extra: Partial<MachineOptions> = {}, at = 1_000_000, se
 /** The jiffy in which simulated time `t` falls. */
 const jiffyOf = (t: number) => Math.floor(t / JIFFY);
 
-Deno.test("rule 17.1: synchronize_rcu() on an idle 2-CPU machine takes three to four jiffies", () => {
+Deno.test("rule 19.1: synchronize_rcu() on an idle 2-CPU machine takes three to four jiffies", () => {
   const { m, returned } = timeSynchronize();
   // Called in jiffy 0. Tick 1 asks for a grace period and the kthread starts it; tick 2
   // notices it, and the scan after that tick reports idle CPU 1 (CPU 0 runs the kthread, so
@@ -41,7 +41,7 @@ Deno.test("rule 17.1: synchronize_rcu() on an idle 2-CPU machine takes three to 
   assert.equal(m.kernel.rcu.gpInProgress, false);
 });
 
-Deno.test("rule 17.2: the scan intervals follow HZ and the rcu option", async (t) => {
+Deno.test("rule 19.2: the scan intervals follow HZ and the rcu option", async (t) => {
   await t.step("HZ=1000 waits 3 jiffies before the first scan", () => {
     const { returned } = timeSynchronize({ hz: 1000 });
     // Tick of jiffy 2 (at 2 ms) asks, the scan at jiffy 5 ends it after that tick's RCU work,
@@ -68,7 +68,7 @@ Deno.test("rule 17.2: the scan intervals follow HZ and the rcu option", async (t
   });
 });
 
-Deno.test("rule 17.2: later scans report a CPU that has been idle since the first (the kthread's own CPU)", () => {
+Deno.test("rule 19.2: later scans report a CPU that has been idle since the first (the kthread's own CPU)", () => {
   // The caller is on CPU 1, so CPU 0 has no callbacks, stops its tick, and wakes only for the
   // kthread's timeout: at every scan it is in that timer interrupt, never idle.
   const m = createMachine({ arch: x86(), cpus: 2 });
@@ -83,7 +83,7 @@ Deno.test("rule 17.2: later scans report a CPU that has been idle since the firs
   assert.equal(jiffyOf(returned), 3);
 });
 
-Deno.test("rule 17.3: a CPU waiting for its callback keeps its tick; the other CPU stops its own", () => {
+Deno.test("rule 19.3: a CPU waiting for its callback keeps its tick; the other CPU stops its own", () => {
   const m = createMachine({ arch: x86(), cpus: 2 });
   const events = record(m);
   m.spawn({ cpu: 0, name: "updater", at: 1_000_000 }, (ctx) => ctx.synchronizeRcu());
@@ -95,7 +95,7 @@ Deno.test("rule 17.3: a CPU waiting for its callback keeps its tick; the other C
   assert.equal(m.kernel.rcu.needsCpu(m.kernel.cpus[0]!), false);
 });
 
-Deno.test("rule 17.4: a busy CPU reports from its tick; a running reader holds the grace period", async (t) => {
+Deno.test("rule 19.4: a busy CPU reports from its tick; a running reader holds the grace period", async (t) => {
   await t.step("a task spinning outside any read-side section does not delay it", () => {
     const { returned } = timeSynchronize({}, 1_000_000, (m) => {
       m.spawn({ cpu: 1, name: "busy", at: 0 }, (ctx) => ctx.spend(30 * JIFFY));
@@ -122,7 +122,7 @@ Deno.test("rule 17.4: a busy CPU reports from its tick; a running reader holds t
   });
 });
 
-Deno.test("rule 17.5: a reader preempted inside its section blocks the grace period until it unlocks", () => {
+Deno.test("rule 19.5: a reader preempted inside its section blocks the grace period until it unlocks", () => {
   let unlocked = -1;
   const { returned } = timeSynchronize({}, 1_000_000, (m) => {
     m.spawn({ cpu: 1, name: "reader", at: 0 }, function* (ctx) {
@@ -136,7 +136,7 @@ Deno.test("rule 17.5: a reader preempted inside its section blocks the grace per
   assert.ok(jiffyOf(returned) <= jiffyOf(unlocked) + 1, "the unlock ends the grace period at once");
 });
 
-Deno.test("rule 17.6: a CPU taken down is not waited for", () => {
+Deno.test("rule 19.6: a CPU taken down is not waited for", () => {
   // CPU 2 idles, so only a scan could report it, and the first scan is 50 jiffies away.
   const slow = { cpus: 3, rcu: { jiffiesTillFirstFqs: 50 } };
   const busyCpu1 = (m: Machine) => m.spawn({ cpu: 1, name: "busy", at: 0 }, (ctx) => ctx.spend(80 * JIFFY));
@@ -146,7 +146,7 @@ Deno.test("rule 17.6: a CPU taken down is not waited for", () => {
     busyCpu1(m);
     m.cpuDown(2, 2 * JIFFY + 1);
   });
-  assert.equal(jiffyOf(returned), 4, "released when CPU 2 went down, at the same pace as rule 17.4");
+  assert.equal(jiffyOf(returned), 4, "released when CPU 2 went down, at the same pace as rule 19.4");
 });
 
 Deno.test("rule 11.4 + 17: on 2-CPU x86 PREEMPT_RT at HZ=250, a sleeping sync costs a grace period on D only", () => {

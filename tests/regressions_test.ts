@@ -128,7 +128,10 @@ Deno.test("rule 0.1/5.1: one CPU is a UP build unless smp: true, which takes the
       yield* ctx.queueOn(irqWorkInit(() => {}, "w"), 0);
     });
     m.runUntil(T0 + 100_000);
-    const warned = m.findings.some((f) => f.message === "WARNING: irq_work_queue_on: target CPU offline");
+    const warned = m.findings.some((f) =>
+      f.message ===
+        "WARNING: CPU: 0 PID: 7 at kernel/irq_work.c irq_work_queue_on\nWARN_ON_ONCE(cpu_is_offline(cpu))"
+    );
     assert.equal(warned, smp, smp ? "SMP checks the target's online bit" : "UP ignores the CPU (5.1)");
     assert.equal(m.runs.length, 1);
   }

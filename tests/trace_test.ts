@@ -40,7 +40,7 @@ Deno.test("observers: a finding raised by an observer follows its cause, in eith
   const tracerFirst = trace((tracer, checker) => [tracer, checker]);
   assert.deepEqual(checkerFirst, tracerFirst);
   const cause = checkerFirst.findIndex((l) => l.endsWith("lock_acquire: log_wait.lock"));
-  const finding = checkerFirst.findIndex((l) => l.includes("irqemu_finding: WARN: BUG: sleeping function"));
+  const finding = checkerFirst.findIndex((l) => l.includes("irqemu_finding: BUG: sleeping function"));
   assert.ok(cause >= 0 && finding === cause + 1, `cause at ${cause}, finding at ${finding}`);
 });
 

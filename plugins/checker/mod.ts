@@ -84,13 +84,14 @@ function check(k: KernelParts, s: CpuState, limits: Limits, e: TraceEvent): void
       return;
     case "lock_acquire":
       if (e.lockType === "raw_spinlock_t") s.rawHeld.push(e.lock);
-      else if (e.sleeping && atomic(e)) k.findings.mightSleep(cpu, "kernel/locking/spinlock_rt.c");
-      else if (
+      else if (e.sleeping && atomic(e)) {
+        k.findings.mightSleep(cpu, "kernel/locking/spinlock_rt.c", cpu.current.rcuNesting);
+      } else if (
         !e.sleeping && (hardirq(e) && !inThreadedWork(s) || s.rawHeld.length > 0) && !limits.lockdepOff
       ) {
         limits.lockdepOff = true;
         const where = s.rawHeld.length > 0 ? `while holding ${s.rawHeld.at(-1)}` : "in hard-IRQ context";
-        k.findings.warn(
+        k.findings.report(
           cpu,
           `BUG: Invalid wait context: ${e.comm}/${e.pid} is trying to lock ${e.lock} ${where}`,
         );
@@ -102,7 +103,7 @@ function check(k: KernelParts, s: CpuState, limits: Limits, e: TraceEvent): void
       return;
     }
     case "kfree":
-      if (k.locking.parts.policy.spinlockSleeps && atomic(e)) k.findings.mightSleep(cpu, "mm/slub.c (kfree)");
+      if (k.locking.parts.policy.spinlockSleeps && atomic(e)) k.findings.mightSleep(cpu, "mm/slub.c");
       return;
   }
 }

@@ -20,7 +20,7 @@ export function formatBody(e: TraceBody, cpus: number): string | null {
         e.workFlags.toString(16)
       } cpu=${e.target} list=${e.list}`;
     case "ipi_send_cpu":
-      return `ipi_send_cpu: cpu=${e.target} callsite=${e.callsite} callback=${e.callback}`;
+      return `ipi_send_cpu: cpu=${e.target} callsite=${e.callsite} callback=${e.callback ?? "0x0"}`;
     case "ipi_raise":
       return `ipi_raise: target_mask=${formatCpumask(e.targets, cpus)} (${e.reason})`;
     case "ipi_arrive":
@@ -51,17 +51,23 @@ export function formatBody(e: TraceBody, cpus: number): string | null {
       return `sched_switch: prev_comm=${e.prevComm} prev_pid=${e.prevPid} prev_prio=${e.prevPrio} ` +
         `prev_state=${e.prevState} ==> next_comm=${e.nextComm} next_pid=${e.nextPid} next_prio=${e.nextPrio}`;
     case "sched_wakeup":
-      return `sched_wakeup: comm=${e.wakeComm} pid=${e.wakePid} prio=${e.prio} target_cpu=${
-        pad3(e.targetCpu)
-      }`;
+    case "sched_waking":
+      return `${e.type}: comm=${e.wakeComm} pid=${e.wakePid} prio=${e.prio} target_cpu=${pad3(e.targetCpu)}`;
     case "sched_wake_idle_without_ipi":
       return `sched_wake_idle_without_ipi: cpu=${e.target}`;
     case "tick":
-      return `irqemu_tick: jiffies=${e.jiffies}`;
+      return null; // the tick's hrtimer_expire_entry line shows it
+    case "hrtimer_start":
+      return `hrtimer_start: hrtimer=${hashedPointer(e.timer)} function=${e.function} expires=${e.expires} ` +
+        `softexpires=${e.expires} mode=${e.mode}`;
+    case "hrtimer_expire_entry":
+      return `hrtimer_expire_entry: hrtimer=${hashedPointer(e.timer)} function=${e.function} now=${e.now}`;
+    case "hrtimer_expire_exit":
+      return `hrtimer_expire_exit: hrtimer=${hashedPointer(e.timer)}`;
     case "tick_stop":
       return `tick_stop: success=${e.success ? 1 : 0} dependency=NONE`;
     case "finding":
-      return `irqemu_finding: ${e.level}: ${e.message.split("\n")[0]}`;
+      return `irqemu_finding: ${e.message.split("\n", 1)[0]}${e.fatal ? " (fatal)" : ""}`;
   }
 }
 
@@ -125,6 +131,11 @@ export function formatCpumask(targets: readonly number[], cpus: number): string 
     groups.push(word.toString(16).padStart(groups.length === 0 ? Math.ceil(bits / 4) : 8, "0"));
   }
   return groups.join(",");
+}
+
+/** An object's id where the kernel prints a hashed pointer (`%p`: 16 hex digits). */
+function hashedPointer(id: number): string {
+  return id.toString(16).padStart(16, "0");
 }
 
 function pad3(n: number): string {

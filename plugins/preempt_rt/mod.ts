@@ -10,7 +10,7 @@
  *   works, the target's HARD wake-up work (rules 8, 9);
  * - do waiters sleep: `irq_work_sync()` sleeps for non-HARD works (rule 11.3);
  * - `spinlock_t` becomes a sleeping lock with priority inheritance;
- * - and device interrupt handlers are force-threaded (rule 18.3).
+ * - and device interrupt handlers are force-threaded (rule 20.3).
  *
  * @example
  * ```ts
@@ -34,14 +34,27 @@ import {
   type IrqWorkPolicy,
   type Kernel,
   type KernelParts,
+  type KernelProfile,
   llistEmpty,
   type Plugin,
+  type SchedFeatures,
   type SmpHotplugThread,
   type Task,
 } from "../../core/mod.ts";
 import { RT_LOCKING } from "./spinlock_rt.ts";
 
 export { RT_LOCKING };
+
+/**
+ * The scheduler on PREEMPT_RT: no wake list (539fbb5be0da, rule 17.2) and
+ * RCU nesting counted by `might_sleep()` (50e081b96e35, rule 17.3), each
+ * where the kernel version has the fix.
+ */
+export const RT_SCHED_FEATURES: SchedFeatures = Object.freeze({
+  name: "PREEMPT_RT",
+  ttwuQueue: (profile: KernelProfile) => !profile.ttwuQueueOffOnRt,
+  mightSleepCountsRcu: (profile: KernelProfile) => profile.mightSleepCountsRcuOnRt,
+});
 
 /** The PREEMPT_RT plugin: fills the irq_work policy and locking slots and adds `irq_work/N`. */
 export function preemptRt(): Plugin {
@@ -86,6 +99,15 @@ export function preemptRt(): Plugin {
     irqWorkPolicy: policy,
     locking: RT_LOCKING,
     forceIrqThreads: true,
+    schedFeatures: RT_SCHED_FEATURES,
     threads: [thread],
+    setup(k: KernelParts): void {
+      if (!k.profile.rtThreadedIrqWork) {
+        throw new RangeError(
+          `preemptRt() needs b4c6f86ec2f6 (the per-CPU irq_work thread), which kernel "${k.profile.name}" ` +
+            "has switched off: the RT patch queue's older irq_work scheme is not modelled",
+        );
+      }
+    },
   };
 }

@@ -62,7 +62,8 @@ function* boost(locks: Locking, cpu: Cpu, owner: Task, prio: number): Kernel {
   const { cpus, wakeups } = locks.parts;
   const target = cpus[owner.cpu]!;
   target.runQueue.setPrio(owner, prio);
-  if (owner !== target.current && owner.onRq && prio < target.current.prio) {
+  const current = target.current;
+  if (owner !== current && owner.onRq && (current === target.idleTask || prio < current.prio)) {
     yield* wakeups.reschedCurr(cpu, target);
   }
 }
