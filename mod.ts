@@ -57,6 +57,7 @@ export type { MachineOptions } from "./core/options.ts";
 export type { Plugin } from "./core/parts.ts";
 export type { KernelVersion } from "./core/profile.ts";
 export { Random } from "./core/random.ts";
+export { ENXIO } from "./core/smp.ts";
 export type { SchedPolicy } from "./core/sched.ts";
 export { DEFAULT_TIMING, type MachineTiming } from "./core/timing.ts";
 export type { ContextKind, Finding, Observer, TraceEvent } from "./core/trace.ts";

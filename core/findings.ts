@@ -48,10 +48,13 @@ export class Findings {
     this.#record(cpu, "WARN", message);
   }
 
-  /** `WARN_ON_ONCE`: warn the first time `message` is hit on this machine. */
-  warnOnce(cpu: FindingSource, message: string): void {
-    if (this.#warnedOnce.has(message)) return;
-    this.#warnedOnce.add(message);
+  /**
+   * `WARN_ON_ONCE`: warn the first time `site` (by default the message
+   * itself; a call site where the message names a task) is hit on this machine.
+   */
+  warnOnce(cpu: FindingSource, message: string, site: string = message): void {
+    if (this.#warnedOnce.has(site)) return;
+    this.#warnedOnce.add(site);
     this.#record(cpu, "WARN", message);
   }
 

@@ -9,6 +9,7 @@
 
 import type { Cpu } from "./cpu.ts";
 import type { IrqWorkCore } from "./irq_work.ts";
+import type { Rcu } from "./rcu.ts";
 import { type Kernel, STEP } from "./kernel.ts";
 import type { SmpFlush } from "./smp_flush.ts";
 
@@ -18,11 +19,15 @@ export function* smpcfdDyingCpu(cpu: Cpu, flush: SmpFlush, irqWork: IrqWorkCore)
   yield* irqWork.irqWorkRun(cpu);
 }
 
-/** What `migration/N` does to take its CPU down (`take_cpu_down`). */
-export function* takeCpuDown(cpu: Cpu, flush: SmpFlush, irqWork: IrqWorkCore): Kernel {
+/**
+ * What `migration/N` does to take its CPU down (`take_cpu_down`), and the
+ * dead CPU's last word to RCU (`rcutree_report_cpu_dead()`, rule 17.4).
+ */
+export function* takeCpuDown(cpu: Cpu, parts: { flush: SmpFlush; irqWork: IrqWorkCore; rcu: Rcu }): Kernel {
   cpu.irqsOff = true;
   cpu.online = false;
-  yield* smpcfdDyingCpu(cpu, flush, irqWork);
+  yield* smpcfdDyingCpu(cpu, parts.flush, parts.irqWork);
+  parts.rcu.reportCpuDead(cpu);
   cpu.dead = true;
   yield STEP;
 }

@@ -168,12 +168,12 @@ export class Machine {
    */
   cpuDown(cpu: number, at: number): void {
     checkCpu(this.kernel.cpus.length, cpu, "take down");
-    const { cpus, flush, irqWork } = this.kernel;
+    const { cpus, flush, irqWork, rcu } = this.kernel;
     if (cpus.length === 1) throw new RangeError("Cannot take down CPU 0: it is the machine's only CPU");
     const target = cpus[cpu]!;
     this.spawn(
       { cpu, name: `migration/${cpu}`, policy: "fifo", priority: 99, at },
-      () => takeCpuDown(target, flush, irqWork),
+      () => takeCpuDown(target, { flush, irqWork, rcu }),
     );
   }
 
@@ -314,9 +314,18 @@ export function createMachine(options: MachineOptions): Machine {
   const cpus = Array.from({ length: n }, (_, id) => new Cpu(env, id));
   const tasks = cpus.map((cpu) => cpu.idleTask);
   const ipis = new Ipis(arch, { cpus: n, smp: smpBuild }, trace);
-  const smp = new Smp(cpus, { memory, trace, ipis, profile, cpuRelaxNs });
+  const smp = new Smp(cpus, {
+    memory,
+    trace,
+    ipis,
+    profile,
+    findings,
+    now,
+    cpuRelaxNs,
+    spinLimitNs: timing.spinLimitNs,
+  });
   const wakeups = new Wakeups(cpus, { memory, trace, smp, ipis });
-  const rcu = new Rcu(cpus, tasks, wakeups);
+  const rcu = new Rcu(cpus, tasks, wakeups, findings);
   const timers = new Timers(engine, cpus, ipis.lineOf("timer"));
   const hw = raiseHw(ipis, timers);
   const hasIrqWorkInterrupt = arch.hasIrqWorkInterrupt(ipis);
@@ -350,7 +359,18 @@ export function createMachine(options: MachineOptions): Machine {
     options.nohz ?? true,
   );
   const flush = new SmpFlush({ memory, smp, irqWork, wakeups, findings });
-  const locking = new Locking({ cpus, memory, trace, rcu, wakeups, policy: lockingPolicy, cpuRelaxNs });
+  const locking = new Locking({
+    cpus,
+    memory,
+    trace,
+    rcu,
+    wakeups,
+    policy: lockingPolicy,
+    cpuRelaxNs,
+    findings,
+    spinLimitNs: timing.spinLimitNs,
+    now,
+  });
   const kmem = new Kmem(trace, findings);
   const kernel: KernelParts = {
     engine,

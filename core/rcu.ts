@@ -14,6 +14,8 @@
  */
 
 import type { Cpu } from "./cpu.ts";
+import type { ExitingCpu } from "./exit.ts";
+import type { Findings } from "./findings.ts";
 import { type Kernel, SCHEDULE, STEP } from "./kernel.ts";
 import type { Task } from "./sched.ts";
 import type { Wakeups } from "./wake.ts";
@@ -30,14 +32,22 @@ export class Rcu {
   #cpus: readonly Cpu[];
   #tasks: readonly Task[];
   #wakeups: Wakeups;
+  #findings: Findings;
   #gps: GracePeriod[] = [];
 
-  /** RCU over `cpus` and the machine's `tasks` (a live list); a context switch is a quiescent state. */
-  constructor(cpus: readonly Cpu[], tasks: readonly Task[], wakeups: Wakeups) {
+  /**
+   * RCU over `cpus` and the machine's `tasks` (a live list); a context switch
+   * is a quiescent state, and an exiting task's section ends (`exit_rcu()`).
+   */
+  constructor(cpus: readonly Cpu[], tasks: readonly Task[], wakeups: Wakeups, findings: Findings) {
     this.#cpus = cpus;
     this.#tasks = tasks;
     this.#wakeups = wakeups;
-    for (const cpu of cpus) cpu.onSchedule((c) => this.quiescent(c));
+    this.#findings = findings;
+    for (const cpu of cpus) {
+      cpu.onSchedule((c) => this.quiescent(c));
+      cpu.onExit((c, task) => this.#exitRcu(cpu, c, task));
+    }
   }
 
   /** `rcu_read_lock()` by the current task of `cpu`. */
@@ -50,6 +60,39 @@ export class Rcu {
     const task = cpu.current;
     if (task.rcuNesting === 0) throw new Error(`CPU ${cpu.id}: rcu_read_unlock() without rcu_read_lock()`);
     if (--task.rcuNesting > 0 || this.#gps.length === 0) return;
+    for (const gp of this.#gps) gp.readers.delete(task);
+    this.#advance(cpu);
+  }
+
+  /**
+   * `rcutree_report_cpu_dead()`: the outgoing CPU, last thing before it
+   * stops, reports a quiescent state for every grace period still waiting on
+   * it; later grace periods do not wait for it (rule 17.4).
+   */
+  reportCpuDead(cpu: Cpu): void {
+    this.quiescent(cpu);
+  }
+
+  /**
+   * A task exits inside a read-side section: lockdep lists the section as a
+   * held lock (`debug_check_no_locks_held()`), then `exit_rcu()` ends it, so
+   * that grace periods waiting for the task can end (rule 17.2).
+   */
+  #exitRcu(cpu: Cpu, where: ExitingCpu, task: Task): void {
+    const n = task.rcuNesting;
+    if (n === 0) return;
+    const who = `${task.comm}/${task.pid}`;
+    const held = Array.from({ length: n }, (_, i) => ` #${i}: (rcu_read_lock)`);
+    this.#findings.warn(
+      where,
+      [
+        `WARNING: ${who} still has locks held!`,
+        "------------------------------------",
+        `${n} lock${n === 1 ? "" : "s"} held by ${who}:`,
+        ...held,
+      ].join("\n"),
+    );
+    task.rcuNesting = 0;
     for (const gp of this.#gps) gp.readers.delete(task);
     this.#advance(cpu);
   }
