@@ -6,6 +6,9 @@
  * runs a sequence twice and checks the properties the quick profile
  * (fuzz_test.ts) and the long one (`deno task fuzz`) assert:
  *
+ * Tasks may also end with interrupts or preemption disabled or inside
+ * `rcu_read_lock()`, which the kernel reports and repairs at exit.
+ *
  * - only the documented error types escape: `TypeError` and `RangeError` for
  *   bad input, `ScenarioError` for an exception inside scenario code;
  * - each run ends within a bound of wall time;
@@ -50,6 +53,7 @@ export type Op =
   | { k: "call"; target: Num; wait: boolean }
   | { k: "rcu"; ns: number }
   | { k: "irqOff"; ns: number }
+  | { k: "leak"; what: "irqs" | "rcu" | "preempt" }
   | { k: "throw" };
 
 /** One call of the scenario API. */
@@ -112,6 +116,11 @@ export function sequenceArb(cpuDown = true): fc.Arbitrary<Sequence> {
           fc.record({ k: fc.constant("rcu" as const), ns: fc.integer({ min: 0, max: 50_000 }) }),
           fc.record({ k: fc.constant("irqOff" as const), ns: fc.integer({ min: 0, max: 20_000 }) }),
           { weight: 1, arbitrary: fc.constant({ k: "throw" as const }) },
+          // Misuse the kernel reports at exit (rules 17.1 to 17.3): the task keeps what it took.
+          fc.record({
+            k: fc.constant("leak" as const),
+            what: fc.constantFrom("irqs" as const, "rcu" as const, "preempt" as const),
+          }),
         );
         const nmiOp = fc.oneof(
           fc.record({
@@ -254,6 +263,11 @@ export function execute(sq: Sequence): Outcome {
           yield* ctx.irqDisable();
           yield* ctx.spend(op.ns);
           yield* ctx.irqEnable();
+          break;
+        case "leak":
+          if (op.what === "irqs") yield* ctx.irqDisable();
+          else if (op.what === "rcu") yield* ctx.rcuReadLock();
+          else yield* ctx.preemptDisable();
           break;
         case "throw":
           throw new Error("a task body throws");
