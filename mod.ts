@@ -52,13 +52,20 @@ export { type Kernel, type MaybeKernel, spend } from "./core/kernel.ts";
 export type { DeviceIrq, IrqHandler, IrqRequest, IrqSource } from "./core/device_irq.ts";
 export { KObject } from "./core/kmem.ts";
 export { RawSpinlock, Spinlock } from "./core/locking.ts";
-export { createMachine, Machine, type TaskBody, type TaskOptions } from "./core/machine.ts";
+export {
+  createMachine,
+  Machine,
+  MachineStateError,
+  type TaskBody,
+  type TaskOptions,
+} from "./core/machine.ts";
 export type { IdleMode } from "./core/idle.ts";
 export type { MachineOptions } from "./core/options.ts";
 export type { Plugin } from "./core/parts.ts";
 export type { KernelVersion } from "./core/profile.ts";
 export { Random } from "./core/random.ts";
 export type { RcuTiming } from "./core/rcu.ts";
+export { ENXIO } from "./core/smp.ts";
 export type { SchedPolicy } from "./core/sched.ts";
 export { DEFAULT_TIMING, type MachineTiming } from "./core/timing.ts";
 export type { ContextKind, Finding, Observer, TraceEvent } from "./core/trace.ts";

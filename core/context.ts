@@ -171,13 +171,26 @@ export class Context {
     yield STEP;
   }
 
-  /** `local_irq_enable()`: latched interrupts are taken right here. */
+  /**
+   * `local_irq_enable()`: latched interrupts are taken right here. In an NMI
+   * it is reported (lockdep's check against enabling interrupts in interrupt
+   * context) and interrupts stay disabled until the NMI returns, so no hard
+   * IRQ nests in the NMI (rule 21.8).
+   */
   irqEnable(): Kernel {
     return this.#track("irqEnable", this.#irqEnable());
   }
 
   *#irqEnable(): Kernel {
-    this.#cpu.irqsOff = false;
+    const cpu = this.#cpu;
+    if (cpu.inNmi) {
+      this.#k.findings.warnOnce(
+        cpu,
+        `DEBUG_LOCKS_WARN_ON(lockdep_hardirq_context())\n` +
+          `WARNING: CPU: ${cpu.id} PID: ${cpu.current.pid} at kernel/locking/lockdep.c lockdep_hardirqs_on_prepare`,
+        "lockdep_hardirqs_on_prepare",
+      );
+    } else cpu.irqsOff = false;
     yield STEP;
   }
 
@@ -306,8 +319,8 @@ export class Context {
     return this.#track("synchronizeRcu", this.#k.rcu.synchronize(this.#cpu));
   }
 
-  /** `smp_call_function_single(cpu, func, wait)`. */
-  callFunctionSingle(cpu: number, func: (ctx: Context) => Kernel | void, wait: boolean): Kernel {
+  /** `smp_call_function_single(cpu, func, wait)`: 0, or `-ENXIO` if `cpu` is offline (nothing runs then). */
+  callFunctionSingle(cpu: number, func: (ctx: Context) => Kernel | void, wait: boolean): Kernel<number> {
     checkCpu(this.#k.cpus.length, cpu, "call a function on");
     if (typeof func !== "function" || typeof wait !== "boolean") {
       throw new TypeError(

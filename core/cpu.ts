@@ -19,6 +19,7 @@
 import { Cell, type Memory } from "./atomic.ts";
 import { describe } from "./describe.ts";
 import { type Engine, type EventHandler, EventKind, Priority } from "./engine.ts";
+import { doExit, type ExitHook } from "./exit.ts";
 import type { Findings } from "./findings.ts";
 import { HALT, type Kernel, SCHEDULE, STEP } from "./kernel.ts";
 import { PRIO_IDLE, RunQueue, Task } from "./sched.ts";
@@ -116,6 +117,7 @@ export class Cpu implements EventHandler {
   #env: CpuEnv;
   #handlers: (IrqHandler | undefined)[] = [];
   #scheduleHooks: ((cpu: Cpu) => void)[] = [];
+  #exitHooks: ExitHook[] = [];
   #frames: Frame[] = [];
   #pendingLines = 0;
   #pendingNmis: Kernel[] = [];
@@ -163,6 +165,11 @@ export class Cpu implements EventHandler {
   /** Call `hook` at every entry of `__schedule()` on this CPU (`rcu_note_context_switch`). */
   onSchedule(hook: (cpu: Cpu) => void): void {
     this.#scheduleHooks.push(hook);
+  }
+
+  /** Call `hook` when a task exits on this CPU, before its final schedule (`exit_rcu()`). */
+  onExit(hook: ExitHook): void {
+    this.#exitHooks.push(hook);
   }
 
   /** `cpu_startup_entry()`: the idle task runs `idleLoop` and the CPU starts at the current time. */
@@ -426,6 +433,7 @@ export class Cpu implements EventHandler {
       return;
     }
     const task = this.current;
+    doExit(this, task, this.#env.findings, this.#exitHooks);
     task.state = "dead";
     this.#schedule(false);
   }

@@ -80,6 +80,7 @@ Deno.test("cpu: a task that sleeps with preemption disabled is 'scheduling while
   m.spawn({ cpu: 0, name: "bad", at: 1_000_000 }, function* (ctx) {
     yield* ctx.preemptDisable();
     yield* ctx.sleep(1_000);
+    yield* ctx.preemptEnable();
   });
   m.runUntil(2_000_000);
   assert.equal(m.findings.length, 1);

@@ -77,6 +77,16 @@ export class Findings {
   }
 
   /**
+   * `WARN_ON_ONCE`: warn the first time `site` (by default the message
+   * itself; a call site where the message names a task) is hit on this machine.
+   */
+  warnOnce(cpu: FindingSource, message: string, site: string = message): void {
+    if (this.#warnedOnce.has(site)) return;
+    this.#warnedOnce.add(site);
+    this.#record(cpu, "WARN", message, false);
+  }
+
+  /**
    * `WARN_ON_ONCE(condition)` in `func` of `file`: the first time this
    * site fires on this machine, the kernel's title line (without the line
    * number and offset, which differ between versions), then the condition.

@@ -9,8 +9,8 @@
 
 import type { Cpu } from "./cpu.ts";
 import type { IrqWorkCore } from "./irq_work.ts";
-import { type Kernel, STEP } from "./kernel.ts";
 import type { Rcu } from "./rcu.ts";
+import { type Kernel, STEP } from "./kernel.ts";
 import type { SmpFlush } from "./smp_flush.ts";
 
 /** The dying-CPU hook of irq_work: flush the call-single queue without warning, then run (rule 8.4). */
@@ -20,15 +20,14 @@ export function* smpcfdDyingCpu(cpu: Cpu, flush: SmpFlush, irqWork: IrqWorkCore)
 }
 
 /**
- * What `migration/N` does to take its CPU down (`take_cpu_down`); the dead
- * CPU then reports itself to RCU (`rcutree_report_cpu_dead`), so that no
- * grace period waits for it.
+ * What `migration/N` does to take its CPU down (`take_cpu_down`), and the
+ * dead CPU's last word to RCU (`rcutree_report_cpu_dead()`, rule 19.6).
  */
-export function* takeCpuDown(cpu: Cpu, flush: SmpFlush, irqWork: IrqWorkCore, rcu: Rcu): Kernel {
+export function* takeCpuDown(cpu: Cpu, parts: { flush: SmpFlush; irqWork: IrqWorkCore; rcu: Rcu }): Kernel {
   cpu.irqsOff = true;
   cpu.online = false;
-  yield* smpcfdDyingCpu(cpu, flush, irqWork);
+  yield* smpcfdDyingCpu(cpu, parts.flush, parts.irqWork);
   cpu.dead = true;
-  rcu.reportDead(cpu);
+  parts.rcu.reportDead(cpu);
   yield STEP;
 }

@@ -7,6 +7,9 @@
  *
  * A lock's owner is a shared word ({@linkcode Cell}) taken with a
  * compare-and-swap and released with a store, through the machine's memory.
+ * As with `CONFIG_DEBUG_SPINLOCK`, taking a spinning lock its own task (or
+ * its own CPU) already holds is reported before the CPU starts spinning, and
+ * a CPU that spins longer than the spin limit is a livelock (rule 21.7).
  *
  * @module
  */
@@ -14,7 +17,8 @@
 import { Cell, type Memory } from "./atomic.ts";
 import { type Cpu, preemptEnable } from "./cpu.ts";
 import { checkName } from "./describe.ts";
-import type { Kernel } from "./kernel.ts";
+import type { Findings } from "./findings.ts";
+import { type Kernel, STEP } from "./kernel.ts";
 import type { Rcu } from "./rcu.ts";
 import type { Task } from "./sched.ts";
 import type { TraceHub } from "./trace.ts";
@@ -110,12 +114,20 @@ export interface LockingParts {
   readonly policy: LockingPolicy;
   /** `cpu_relax()` in spin loops, ns. */
   readonly cpuRelaxNs: number;
+  /** Where spinlock debugging and livelocks are reported. */
+  readonly findings: Findings;
+  /** A CPU spinning on a lock this long is a livelock. */
+  readonly spinLimitNs: number;
+  /** The current simulated time. */
+  readonly now: () => number;
 }
 
 /** The locks of one machine: the raw primitives, and `spinlock_t` as the policy answers. */
 export class Locking {
   /** The parts the locks use (for the policy that answers `spinlock_t`). */
   readonly parts: LockingParts;
+  /** Spinlock debugging has reported once and turned itself off (`debug_locks_off()`). */
+  #debugLocksOff = false;
 
   /** Locks over `parts`. */
   constructor(parts: LockingParts) {
@@ -155,13 +167,50 @@ export class Locking {
     yield* preemptEnable(cpu);
   }
 
-  /** Spin, one compare-and-swap of the owner word a try, until it succeeds. */
+  /**
+   * Spin, one compare-and-swap of the owner word a try, until it succeeds;
+   * `debug_spin_lock_before()` checks for recursion first (rule 21.7).
+   */
   *spinUntilFree(cpu: Cpu, lock: RawSpinlock | Spinlock): Kernel {
-    const { memory, cpuRelaxNs } = this.parts;
+    const { memory, cpuRelaxNs, spinLimitNs, now } = this.parts;
+    this.#debugSpinLockBefore(cpu, lock);
+    const start = now();
     for (;;) {
       if ((yield* memory.cmpxchg(cpu.id, lock.owner, null, cpu.current)) === null) return;
-      yield cpu.relax(cpuRelaxNs);
+      const t = now();
+      if (t - start > spinLimitNs) {
+        const owner = memory.peek(cpu.id, lock.owner);
+        this.parts.findings.livelock(
+          cpu,
+          `spin_lock() has spun ${(t - start) / 1e6} ms on ${lock.name}, held by ${
+            owner === null ? "nobody" : `${owner.comm}/${owner.pid}`
+          }`,
+        );
+        yield STEP;
+      }
+      // The first poll past the spin limit must happen: it reports the livelock.
+      const overLimit = t + (Math.floor((start + spinLimitNs - t) / cpuRelaxNs) + 1) * cpuRelaxNs;
+      yield cpu.relax(cpuRelaxNs, overLimit);
     }
+  }
+
+  /**
+   * `debug_spin_lock_before()`: the lock's owner is the current task
+   * ("recursion") or ran on this CPU ("cpu recursion"); reported once per
+   * machine, as `spin_bug()` turns lock debugging off.
+   */
+  #debugSpinLockBefore(cpu: Cpu, lock: RawSpinlock | Spinlock): void {
+    const owner = this.parts.memory.peek(cpu.id, lock.owner);
+    if (owner === null || this.#debugLocksOff) return;
+    const what = owner === cpu.current ? "recursion" : owner.cpu === cpu.id ? "cpu recursion" : null;
+    if (what === null) return;
+    this.#debugLocksOff = true;
+    const task = cpu.current;
+    this.parts.findings.warn(
+      cpu,
+      `BUG: spinlock ${what} on CPU#${cpu.id}, ${task.comm}/${task.pid}\n` +
+        ` lock: ${lock.name}, .magic: dead4ead, .owner: ${owner.comm}/${owner.pid}, .owner_cpu: ${owner.cpu}`,
+    );
   }
 
   /** Clear the owner word (the holder's unlock) and trace `lock_release`. */

@@ -233,7 +233,7 @@ export class Machine {
     const target = cpus[cpu]!;
     this.#spawn(
       { cpu, name: `migration/${cpu}`, policy: "fifo", priority: 99, at },
-      () => takeCpuDown(target, flush, irqWork, rcu),
+      () => takeCpuDown(target, { flush, irqWork, rcu }),
       kthreadPid(cpu, "migration")!,
     );
   }
@@ -348,13 +348,15 @@ export class Machine {
       throw new RangeError(`Cannot run until ${ns} ns: the clock is already at ${engine.now} ns`);
     }
     if (this.#running) {
-      throw new Error(
+      throw new MachineStateError(
         `Cannot run until ${ns} ns from inside the machine (a task body, callback, observer or scripted ` +
           "call): runUntil and runFor are for the scenario, between runs",
       );
     }
     const stopped = this.#stopped();
-    if (stopped !== null) throw new Error(`Cannot run until ${ns} ns: ${stopped}; build a new machine`);
+    if (stopped !== null) {
+      throw new MachineStateError(`Cannot run until ${ns} ns: ${stopped}; build a new machine`);
+    }
     this.#running = true;
     try {
       this.#env.horizon = ns;
@@ -397,6 +399,35 @@ export class Machine {
     }
     this.runUntil(this.now + ns);
   }
+}
+
+/**
+ * A call the machine cannot take in its state: a run of a machine that a
+ * BUG, a livelock or an error thrown out of its code has stopped (build a
+ * new one), or a run started from inside the machine itself.
+ *
+ * @example
+ * ```ts
+ * import { createMachine, MachineStateError } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * const m = createMachine({ arch: fixtureArch() });
+ * m.spawn({ cpu: 0, name: "oops" }, () => {
+ *   throw new Error("bad scenario");
+ * });
+ * try {
+ *   m.runUntil(1_000_000); // a ScenarioError: the task threw
+ * } catch { /* expected *\/ }
+ * try {
+ *   m.runUntil(2_000_000);
+ *   throw new Error("a stopped machine runs no more");
+ * } catch (e) {
+ *   if (!(e instanceof MachineStateError)) throw e;
+ * }
+ * ```
+ */
+export class MachineStateError extends Error {
+  /** Error name. */
+  override name = "MachineStateError";
 }
 
 /**
@@ -453,7 +484,16 @@ export function createMachine(options: MachineOptions): Machine {
   for (let id = 0; id < n; id++) cpus.push(new Cpu(env, id));
   const tasks = cpus.map((cpu) => cpu.idleTask);
   const ipis = new Ipis(arch, { cpus: n, smp: smpBuild }, trace);
-  const smp = new Smp(cpus, { memory, trace, ipis, profile, cpuRelaxNs });
+  const smp = new Smp(cpus, {
+    memory,
+    trace,
+    ipis,
+    profile,
+    findings,
+    now,
+    cpuRelaxNs,
+    spinLimitNs: timing.spinLimitNs,
+  });
   const wakeups = new Wakeups(cpus, {
     memory,
     trace,
@@ -467,7 +507,7 @@ export function createMachine(options: MachineOptions): Machine {
   const jiffyNs = Math.round(1e9 / hz);
   const timers = new Timers(engine, cpus, ipis.lineOf("timer"), trace);
   const rcuTiming = { ...defaultRcuTiming(hz, n), ...options.rcu };
-  const rcu = new Rcu({ cpus, engine, timers, wakeups, jiffyNs, timing: rcuTiming });
+  const rcu = new Rcu({ cpus, engine, findings, timers, wakeups, jiffyNs, timing: rcuTiming });
   const hw = raiseHw(ipis, timers);
   const hasIrqWorkInterrupt = arch.hasIrqWorkInterrupt(ipis);
   // Callbacks get their CPU's scenario Context, made below once every part exists.
@@ -501,7 +541,18 @@ export function createMachine(options: MachineOptions): Machine {
     options.nohz ?? true,
   );
   const flush = new SmpFlush({ memory, smp, irqWork, wakeups, findings });
-  const locking = new Locking({ cpus, memory, trace, rcu, wakeups, policy: lockingPolicy, cpuRelaxNs });
+  const locking = new Locking({
+    cpus,
+    memory,
+    trace,
+    rcu,
+    wakeups,
+    policy: lockingPolicy,
+    cpuRelaxNs,
+    findings,
+    spinLimitNs: timing.spinLimitNs,
+    now,
+  });
   const kmem = new Kmem(trace, findings);
   const kernel: KernelParts = {
     engine,

@@ -118,6 +118,7 @@ export {
 export type { KernelParts, Plugin } from "./parts.ts";
 export { PerCpu } from "./percpu.ts";
 export { Random } from "./random.ts";
+export type { ExitHook, ExitingCpu } from "./exit.ts";
 export {
   KERNEL_ALIASES,
   KERNEL_FIXES,
@@ -133,10 +134,12 @@ export {
   CallSingleData,
   type CallSingleNode,
   CSD_FLAG_LOCK,
+  CSD_LOCK_TIMEOUT_NS,
   CSD_TYPE_ASYNC,
   CSD_TYPE_MASK,
   CSD_TYPE_SYNC,
   type CsdFunc,
+  ENXIO,
   type Smp,
 } from "./smp.ts";
 export type { SmpFlush } from "./smp_flush.ts";

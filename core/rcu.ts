@@ -35,6 +35,8 @@
 
 import type { Cpu } from "./cpu.ts";
 import type { Engine } from "./engine.ts";
+import type { ExitingCpu } from "./exit.ts";
+import type { Findings } from "./findings.ts";
 import { type Kernel, SCHEDULE, STEP } from "./kernel.ts";
 import type { Task } from "./sched.ts";
 import type { Timer, Timers } from "./timer.ts";
@@ -92,6 +94,7 @@ interface RcuData {
 export interface RcuParts {
   readonly cpus: readonly Cpu[];
   readonly engine: Engine;
+  readonly findings: Findings;
   readonly timers: Timers;
   readonly wakeups: Wakeups;
   /** Length of a jiffy (the tick period), ns. */
@@ -136,7 +139,10 @@ export class Rcu {
       idleSnapshot: 0,
     }));
     this.#qsmask = parts.cpus.map(() => false);
-    for (const cpu of parts.cpus) cpu.onSchedule((c) => this.#noteContextSwitch(c));
+    for (const cpu of parts.cpus) {
+      cpu.onSchedule((c) => this.#noteContextSwitch(c));
+      cpu.onExit((where, task) => this.#exitRcu(where, task));
+    }
   }
 
   /** A grace period is in progress (`rcu_gp_in_progress()`). */
@@ -213,6 +219,30 @@ export class Rcu {
     if (!this.#qsmask[cpu.id]) return;
     this.#qsmask[cpu.id] = false;
     this.#maybeEnd();
+  }
+
+  /**
+   * A task exits inside a read-side section: lockdep lists the section as a
+   * held lock (`debug_check_no_locks_held()`), then `exit_rcu()` ends it, so
+   * that grace periods waiting for the task can end (rule 21.2).
+   */
+  #exitRcu(where: ExitingCpu, task: Task): void {
+    const n = task.rcuNesting;
+    if (n === 0) return;
+    const who = `${task.comm}/${task.pid}`;
+    const held = Array.from({ length: n }, (_, i) => ` #${i}: (rcu_read_lock)`);
+    this.#p.findings.warn(
+      where,
+      [
+        `WARNING: ${who} still has locks held!`,
+        "------------------------------------",
+        `${n} lock${n === 1 ? "" : "s"} held by ${who}:`,
+        ...held,
+      ].join("\n"),
+    );
+    task.rcuNesting = 0;
+    this.#blocked.delete(task);
+    if (this.#blocking.delete(task)) this.#maybeEnd();
   }
 
   /** `rcu_note_context_switch()`: queue a reader preempted in its section, then note the quiescent state. */

@@ -10,6 +10,7 @@
 
 import { Cell, type Memory } from "./atomic.ts";
 import type { Cpu } from "./cpu.ts";
+import type { Findings } from "./findings.ts";
 import type { Ipis } from "./ipi.ts";
 import { type Kernel, type MaybeKernel, runCallback, STEP } from "./kernel.ts";
 import { llistAdd, LlistHead, type LlistNode } from "./llist.ts";
@@ -25,6 +26,34 @@ export const CSD_TYPE_ASYNC = 0x00;
 export const CSD_TYPE_SYNC = 0x10;
 /** Mask of the type field. */
 export const CSD_TYPE_MASK = 0xf0;
+
+/**
+ * `ENXIO`: `smp_call_function_single()` returns its negation when the target
+ * CPU is offline (rule 21.5).
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./machine.ts";
+ * import { fixtureArch } from "./fixture_arch.ts";
+ * import { ENXIO } from "./smp.ts";
+ * const m = createMachine({ arch: fixtureArch(), cpus: 2 });
+ * m.cpuDown(1, 0);
+ * let err = 0;
+ * m.spawn({ cpu: 0, name: "caller", at: 1_000 }, function* (ctx) {
+ *   err = yield* ctx.callFunctionSingle(1, () => {}, true);
+ * });
+ * m.runFor(1_000_000);
+ * if (err !== -ENXIO) throw new Error("a call to a CPU that is down fails with -ENXIO");
+ * ```
+ */
+export const ENXIO = 6;
+
+/**
+ * `csd_lock_timeout`: how long a `csd_lock_wait()` waits before
+ * `CONFIG_CSD_LOCK_WAIT_DEBUG` reports a non-responsive CSD lock (the
+ * kernel's default, 5 s).
+ */
+export const CSD_LOCK_TIMEOUT_NS = 5_000_000_000;
 
 /** Anything that can sit on a call-single queue: irq_works, csds, task wake-ups. */
 export interface CallSingleNode extends LlistNode {
@@ -56,15 +85,35 @@ export class Smp {
   #trace: TraceHub;
   #ipis: Ipis;
   #profile: KernelProfile;
+  #findings: Findings;
   #cpuRelaxNs: number;
+  #spinLimitNs: number;
+  #csdBugCount = 0;
+  #now: () => number;
 
-  /** Empty queues for `cpus`; a `cpu_relax()` of a spin costs `cpuRelaxNs`. */
+  /**
+   * Empty queues for `cpus`; a `cpu_relax()` of a spin costs `cpuRelaxNs`,
+   * and a `csd_lock_wait()` that has reported a stuck lock is a livelock
+   * `spinLimitNs` later.
+   */
   constructor(
     cpus: readonly Cpu[],
-    parts: { memory: Memory; trace: TraceHub; ipis: Ipis; profile: KernelProfile; cpuRelaxNs: number },
+    parts: {
+      memory: Memory;
+      trace: TraceHub;
+      ipis: Ipis;
+      profile: KernelProfile;
+      findings: Findings;
+      now: () => number;
+      cpuRelaxNs: number;
+      spinLimitNs: number;
+    },
   ) {
+    this.#now = parts.now;
     const { memory, trace, ipis, profile } = parts;
     this.#cpuRelaxNs = parts.cpuRelaxNs;
+    this.#spinLimitNs = parts.spinLimitNs;
+    this.#findings = parts.findings;
     this.#cpus = cpus;
     this.#memory = memory;
     this.#trace = trace;
@@ -127,27 +176,95 @@ export class Smp {
   /**
    * `smp_call_function_single()`: run `csd.func` on `target`; with `wait`,
    * spin until it has finished. Local calls run at once with interrupts off.
+   * Returns 0, or `-ENXIO` if `target` is offline: nothing is queued then
+   * (`generic_exec_single()`, rule 21.5). Called with interrupts disabled or
+   * outside task context, it warns once, as the kernel does: either can
+   * deadlock (rule 21.6).
    */
-  *callFunctionSingle(cpu: Cpu, target: number, csd: CallSingleData, wait: boolean): Kernel {
+  *callFunctionSingle(cpu: Cpu, target: number, csd: CallSingleData, wait: boolean): Kernel<number> {
+    if (cpu.online && cpu.irqsOff) {
+      this.#warnOnce(cpu, "WARN_ON_ONCE(cpu_online(this_cpu) && irqs_disabled() && !oops_in_progress)");
+    }
+    if (cpu.context !== "task") this.#warnOnce(cpu, "WARN_ON_ONCE(!in_task())");
     if (target === cpu.id) {
       const saved = cpu.irqsOff;
       cpu.irqsOff = true;
       yield* runCallback(csd.func(cpu));
       cpu.irqsOff = saved;
       if (!saved && cpu.hasPendingInterrupt) yield STEP;
-      return;
+      return 0;
     }
-    yield* this.#csdLockWait(cpu, csd);
+    yield* this.#csdLockWait(cpu, csd, target);
+    if (!this.#cpus[target]!.online) return -ENXIO;
     this.#memory.poke(cpu.id, csd.aFlags, CSD_FLAG_LOCK | (wait ? CSD_TYPE_SYNC : CSD_TYPE_ASYNC));
     yield* this.callSingleQueue(cpu, target, csd, csd.name, "generic_exec_single");
-    if (wait) yield* this.#csdLockWait(cpu, csd);
+    if (wait) yield* this.#csdLockWait(cpu, csd, target);
+    return 0;
   }
 
-  /** `csd_lock_wait()`: spin until the entry is unlocked. */
-  *#csdLockWait(cpu: Cpu, csd: CallSingleData): Kernel {
+  #warnOnce(cpu: Cpu, condition: string): void {
+    this.#findings.warnOnce(
+      cpu,
+      `WARNING: CPU: ${cpu.id} PID: ${cpu.current.pid} at kernel/smp.c smp_call_function_single\n${condition}`,
+      condition,
+    );
+  }
+
+  /**
+   * `csd_lock_wait()`: spin until the entry is unlocked. As with
+   * `CONFIG_CSD_LOCK_WAIT_DEBUG`, a wait of `csd_lock_timeout` reports the
+   * lock as non-responsive and sends the IPI again; the emulator calls it a
+   * livelock `spinLimitNs` after that report (rule 21.6).
+   */
+  *#csdLockWait(cpu: Cpu, csd: CallSingleData, target: number): Kernel {
+    const start = this.#now();
+    let reportAt = start + Math.min(CSD_LOCK_TIMEOUT_NS, this.#spinLimitNs);
+    let bugId = 0;
     for (;;) {
-      if (!((yield* this.#memory.read(cpu.id, csd.aFlags)) & CSD_FLAG_LOCK)) return;
-      yield cpu.relax(this.#cpuRelaxNs);
+      if (!((yield* this.#memory.read(cpu.id, csd.aFlags)) & CSD_FLAG_LOCK)) {
+        if (bugId !== 0) {
+          this.#findings.warn(
+            cpu,
+            `csd: CSD lock (#${bugId}) got unstuck on CPU#${pad(cpu.id)}, CPU#${
+              pad(target)
+            } released the lock.`,
+          );
+        }
+        return;
+      }
+      const now = this.#now();
+      if (bugId !== 0 && now >= reportAt) {
+        this.#findings.livelock(
+          cpu,
+          `smp_call_function_single() has waited ${
+            (now - start) / 1e6
+          } ms for CPU ${target} to run ${csd.name}`,
+        );
+        yield STEP;
+      }
+      if (bugId === 0 && now >= reportAt) {
+        bugId = ++this.#csdBugCount;
+        this.#findings.warn(
+          cpu,
+          [
+            `csd: Detected non-responsive CSD lock (#${bugId}) on CPU#${cpu.id}, waiting ${
+              now - start
+            } ns for CPU#${pad(target)} ${csd.name}(0x0).`,
+            `\tcsd: CSD lock (#${bugId}) unresponsive.`,
+            `csd: Re-sending CSD lock (#${bugId}) IPI from CPU#${pad(cpu.id)} to CPU#${pad(target)}`,
+          ].join("\n"),
+        );
+        yield* this.#ipis.send(cpu, this.#cpus[target]!, "call_function_single", this.#ipis.nextId());
+        reportAt = now + this.#spinLimitNs;
+      }
+      // The poll that reports (or declares the livelock) must happen.
+      const due = now + (Math.floor((reportAt - now) / this.#cpuRelaxNs) + 1) * this.#cpuRelaxNs;
+      yield cpu.relax(this.#cpuRelaxNs, due);
     }
   }
+}
+
+/** A CPU number as `%02d`. */
+function pad(cpu: number): string {
+  return String(cpu).padStart(2, "0");
 }

@@ -21,7 +21,10 @@ export interface MachineTiming {
   readonly tickNs: number;
   /** One `cpu_relax()` iteration of a spin loop (assumed 20 ns). */
   readonly cpuRelaxNs: number;
-  /** An `irq_work_sync()` spinning this long is reported as a livelock and stops the machine (10 ms). */
+  /**
+   * A CPU spinning this long in `irq_work_sync()` or on a spinlock is reported as a livelock and stops the
+   * machine (10 ms); a `csd_lock_wait()` is reported as stuck after this long and as a livelock after twice.
+   */
   readonly spinLimitNs: number;
 }
 

@@ -556,7 +556,7 @@ Deno.test("bad input: scenario calls with values of the wrong type", async (t) =
     });
   });
   await t.step("sleep, spend and callFunctionSingle in a task", () => {
-    const cases: [string, (ctx: Context) => Kernel, RegExp][] = [
+    const cases: [string, (ctx: Context) => Kernel<unknown>, RegExp][] = [
       [
         "sleep",
         (ctx) => ctx.sleep("10" as unknown as number),

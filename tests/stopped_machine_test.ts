@@ -40,7 +40,7 @@ Deno.test("stopped: after a scenario error the machine refuses to run, saying wh
   const stoppedAt = m.now;
   for (const run of [() => m.runUntil(3_000_000), () => m.runFor(1_000)]) {
     assert.throws(run, {
-      name: "Error",
+      name: "MachineStateError",
       message: new RegExp(
         `^Cannot run until \\d+ ns: the machine stopped at ${stoppedAt} ns after an error thrown out of its ` +
           "code \\(Code running on CPU 0 \\(task context, current task oops\\) threw at \\d+ ns: scenario bug\\), " +
@@ -54,7 +54,7 @@ Deno.test("stopped: after a scenario error the machine refuses to run, saying wh
 Deno.test("stopped: after a BUG the machine refuses to run, naming the BUG", () => {
   const m = bugged();
   assert.throws(() => m.runUntil(3_000_000), {
-    name: "Error",
+    name: "MachineStateError",
     message:
       /^Cannot run until 3000000 ns: the machine stopped at \d+ ns after a BUG \(kernel BUG at kernel\/irq_work\.c!\); build a new machine$/,
   });
