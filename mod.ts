@@ -70,3 +70,11 @@ export type { SchedPolicy } from "./core/sched.ts";
 export { DEFAULT_TIMING, type MachineTiming } from "./core/timing.ts";
 export type { ContextKind, Finding, Observer, TraceEvent } from "./core/trace.ts";
 export { ftrace, type FtraceOptions, type FtracePlugin } from "./plugins/ftrace/mod.ts";
+export {
+  type ChromeTrace,
+  type ChromeTraceEvent,
+  perfetto,
+  type PerfettoOptions,
+  type PerfettoPlugin,
+} from "./plugins/perfetto/mod.ts";
+export { traceCmd, type TraceCmdOptions, type TraceCmdPlugin } from "./plugins/trace_cmd/mod.ts";
