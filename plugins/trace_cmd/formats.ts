@@ -170,6 +170,31 @@ export const FORMATS = {
     [["comm", "comm"], ["pid", "pid_t"], ["prio", "int"], ["target_cpu", "int"]],
     '"comm=%s pid=%d prio=%d target_cpu=%03d", REC->comm, REC->pid, REC->prio, REC->target_cpu',
   ),
+  sched_waking: event(
+    "sched",
+    "sched_waking",
+    [["comm", "comm"], ["pid", "pid_t"], ["prio", "int"], ["target_cpu", "int"]],
+    '"comm=%s pid=%d prio=%d target_cpu=%03d", REC->comm, REC->pid, REC->prio, REC->target_cpu',
+  ),
+  hrtimer_start: event(
+    "timer",
+    "hrtimer_start",
+    [["hrtimer", "string"], ["function", "string"], ["expires", "unsigned long"], ["mode", "string"]],
+    '"hrtimer=%s function=%s expires=%lu softexpires=%lu mode=%s", __get_str(hrtimer), ' +
+      "__get_str(function), REC->expires, REC->expires, __get_str(mode)",
+  ),
+  hrtimer_expire_entry: event(
+    "timer",
+    "hrtimer_expire_entry",
+    [["hrtimer", "string"], ["function", "string"], ["now", "unsigned long"]],
+    '"hrtimer=%s function=%s now=%lu", __get_str(hrtimer), __get_str(function), REC->now',
+  ),
+  hrtimer_expire_exit: event(
+    "timer",
+    "hrtimer_expire_exit",
+    [["hrtimer", "string"]],
+    '"hrtimer=%s", __get_str(hrtimer)',
+  ),
   sched_wake_idle_without_ipi: event(
     "sched",
     "sched_wake_idle_without_ipi",
@@ -224,13 +249,7 @@ export const FORMATS = {
   nmi_exit: event("irqemu", "irqemu_nmi_exit", [], '""'),
   kmalloc: event("irqemu", "irqemu_kmalloc", [["object", "string"]], '"object=%s", __get_str(object)'),
   kfree: event("irqemu", "irqemu_kfree", [["object", "string"]], '"object=%s", __get_str(object)'),
-  tick: event("irqemu", "irqemu_tick", [["jiffies", "unsigned long"]], '"jiffies=%lu", REC->jiffies'),
-  finding: event(
-    "irqemu",
-    "irqemu_finding",
-    [["level", "string"], ["message", "string"]],
-    '"%s: %s", __get_str(level), __get_str(message)',
-  ),
+  finding: event("irqemu", "irqemu_finding", [["title", "string"]], '"%s", __get_str(title)'),
 } as const satisfies Record<string, EventFormat>;
 
 /**

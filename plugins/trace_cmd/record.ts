@@ -80,7 +80,8 @@ export function cpumaskText(targets: readonly number[], cpus: number): string {
 /**
  * The format and field values of an event on a machine of `cpus` CPUs whose
  * arch-specific events live under `archSystem`; null for an event the
- * kernel's trace has no record for (an IPI's arrival).
+ * kernel's trace has no record for (an IPI's arrival; the tick, shown by its
+ * hrtimer records).
  */
 export function eventValues(e: TraceEvent, cpus: number, archSystem: string): EventValues | null {
   const f = FORMATS;
@@ -99,11 +100,18 @@ export function eventValues(e: TraceEvent, cpus: number, archSystem: string): Ev
         ],
       };
     case "sched_wakeup":
-      return { format: f.sched_wakeup, values: [e.wakeComm, e.wakePid, e.prio, e.targetCpu] };
+    case "sched_waking":
+      return { format: f[e.type], values: [e.wakeComm, e.wakePid, e.prio, e.targetCpu] };
+    case "hrtimer_start":
+      return { format: f.hrtimer_start, values: [hashedPointer(e.timer), e.function, e.expires, e.mode] };
+    case "hrtimer_expire_entry":
+      return { format: f.hrtimer_expire_entry, values: [hashedPointer(e.timer), e.function!, e.now!] };
+    case "hrtimer_expire_exit":
+      return { format: f.hrtimer_expire_exit, values: [hashedPointer(e.timer)] };
     case "sched_wake_idle_without_ipi":
       return { format: f.sched_wake_idle_without_ipi, values: [e.target] };
     case "ipi_send_cpu":
-      return { format: f.ipi_send_cpu, values: [e.target, e.callsite, e.callback] };
+      return { format: f.ipi_send_cpu, values: [e.target, e.callsite, e.callback ?? "0x0"] };
     case "ipi_raise":
       return { format: f.ipi_raise, values: [cpumaskText(e.targets, cpus), e.reason] };
     case "ipi_arrive":
@@ -131,9 +139,9 @@ export function eventValues(e: TraceEvent, cpus: number, archSystem: string): Ev
     case "kfree":
       return { format: f.kfree, values: [e.object] };
     case "tick":
-      return { format: f.tick, values: [e.jiffies] };
+      return null; // the tick's hrtimer_expire_entry record shows it
     case "finding":
-      return { format: f.finding, values: [e.level, e.message.split("\n")[0]!] };
+      return { format: f.finding, values: [`${e.message.split("\n", 1)[0]}${e.fatal ? " (fatal)" : ""}`] };
     case "irq_vector_entry":
     case "irq_vector_exit": {
       const name = `${e.name}_${e.type === "irq_vector_entry" ? "entry" : "exit"}`;
@@ -141,6 +149,11 @@ export function eventValues(e: TraceEvent, cpus: number, archSystem: string): Ev
       return { format, values: vectorValues(format, e.detail) };
     }
   }
+}
+
+/** A timer id as the kernel's hashed `%p` prints it (as the ftrace text does). */
+function hashedPointer(id: number): string {
+  return id.toString(16).padStart(16, "0");
 }
 
 const encoder = new TextEncoder();
