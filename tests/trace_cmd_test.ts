@@ -79,7 +79,7 @@ function ftraceLines(text: string): Line[] {
   return lines;
 }
 
-/** `trace-cmd report -t` (full nanosecond time stamps): the events, with each time checked to be whole ns. */
+/** `trace-cmd report -t` (full nanosecond time stamps), each rounded to the µs the ftrace text prints. */
 function reportLines(text: string): Line[] {
   const lines: Line[] = [];
   for (const line of text.split("\n")) {
@@ -90,7 +90,7 @@ function reportLines(text: string): Line[] {
       comm: m[1]!,
       pid: Number(m[2]),
       cpu: Number(m[3]),
-      us: Number(m[4]) * 1e6 + Math.floor(Number(m[5]) / 1000),
+      us: Number(m[4]) * 1e6 + Math.floor((Number(m[5]) + 500) / 1000), // rounded, as ns2usecs() rounds
       name: m[6]!,
       fields: m[7]!.trimEnd(),
     });

@@ -91,7 +91,7 @@ export function formatEvent(e: TraceEvent, cpus: number): string | null {
   if (body === null) return null;
   const comm = e.pid === 0 ? "<idle>" : e.comm;
   const task = `${comm.padStart(16)}-${String(e.pid).padEnd(7)}`;
-  const us = Math.floor(e.time / 1000);
+  const us = Math.floor((e.time + 500) / 1000); // ns2usecs(): rounded to the nearest µs, as the kernel prints
   const stamp = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")}`.padStart(12);
   return `${task} [${pad3(e.cpu)}] ${latencyFlags(e)} ${stamp}: ${body}`;
 }
