@@ -10,12 +10,12 @@
 import { checkCpu, type Cpu, preemptEnable } from "./cpu.ts";
 import { describe } from "./describe.ts";
 import type { IrqWork } from "./irq_work.ts";
-import { type Kernel, SCHEDULE, spend, STEP } from "./kernel.ts";
+import { type Kernel, type MaybeKernel, SCHEDULE, spend, STEP } from "./kernel.ts";
 import type { KObject } from "./kmem.ts";
 import type { RawSpinlock, Spinlock } from "./locking.ts";
 import type { KernelParts } from "./parts.ts";
 import { CallSingleData } from "./smp.ts";
-import type { SchedPolicy } from "./sched.ts";
+import type { SchedPolicy, Task } from "./sched.ts";
 import type { ContextKind } from "./trace.ts";
 
 /**
@@ -49,6 +49,17 @@ export interface TaskInfo {
   readonly nivcsw: number;
 }
 
+/** How a context makes a task for `kthreadRun()`: the machine's task creation, checks included. */
+export type NewTask = (
+  options: {
+    readonly cpu: number;
+    readonly name: string;
+    readonly policy?: SchedPolicy;
+    readonly priority?: number;
+  },
+  body: (ctx: Context) => MaybeKernel,
+) => Task;
+
 /**
  * The running context on one CPU, with the kernel calls scenario code makes.
  * Every call that can take time or touch shared state is a generator: use
@@ -73,12 +84,14 @@ export class Context {
   #cpu: Cpu;
   #k: KernelParts;
   #contextOf: (cpu: number) => Context;
+  #newTask: NewTask;
 
   /** @internal One per CPU, made by the machine; `contextOf` finds another CPU's. */
-  constructor(cpu: Cpu, kernel: KernelParts, contextOf: (cpu: number) => Context) {
+  constructor(cpu: Cpu, kernel: KernelParts, contextOf: (cpu: number) => Context, newTask: NewTask) {
     this.#cpu = cpu;
     this.#k = kernel;
     this.#contextOf = contextOf;
+    this.#newTask = newTask;
   }
 
   /**
@@ -139,6 +152,39 @@ export class Context {
       nvcsw: t.nvcsw,
       nivcsw: t.nivcsw,
     };
+  }
+
+  /**
+   * `kthread_run()`: create a kernel thread bound to `options.cpu` (this
+   * CPU by default) that runs `body`, and wake it from here as
+   * `wake_up_process()` does; returns its PID. The thread exists at once
+   * (kthreadd, which makes it in the kernel, is not modelled), so no other
+   * CPU is involved unless the thread is bound to one (a remote wake-up).
+   */
+  kthreadRun(
+    options: {
+      readonly name: string;
+      readonly cpu?: number;
+      readonly policy?: SchedPolicy;
+      readonly priority?: number;
+    },
+    body: (ctx: Context) => MaybeKernel,
+  ): Kernel<number> {
+    return this.#track("kthreadRun", this.#kthreadRun(options, body));
+  }
+
+  *#kthreadRun(
+    options: {
+      readonly name: string;
+      readonly cpu?: number;
+      readonly policy?: SchedPolicy;
+      readonly priority?: number;
+    },
+    body: (ctx: Context) => MaybeKernel,
+  ): Kernel<number> {
+    const task = this.#newTask({ cpu: this.#cpu.id, ...options }, body);
+    yield* this.#k.wakeups.wakeUpProcess(this.#cpu, task);
+    return task.pid;
   }
 
   /** Spend `ns` of CPU time (interrupts may cut in if enabled). */

@@ -240,14 +240,25 @@ export class Machine {
 
   /** Create a task; it is first woken at `options.at`. */
   spawn(options: TaskOptions, body: TaskBody): Task {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`Machine.spawn needs task options (cpu, name, ...), got ${describe(options)}`);
-    }
-    checkComm(options.name, "Machine.spawn: a task name");
     return this.#spawn(options, body, -1);
   }
 
   #spawn(options: TaskOptions, body: TaskBody, pid: number): Task {
+    const task = this.newTask(options, body, "Machine.spawn", pid);
+    const { timers, wakeups } = this.kernel;
+    timers.add(task.cpu, { expires: options.at ?? this.now, fn: (c) => wakeups.wakeUpProcess(c, task) });
+    return task;
+  }
+
+  /**
+   * @internal A new task, asleep, checked as `caller` names it; `pid` -1
+   * takes the next free PID. `spawn()` and a task's `kthreadRun()` wake it.
+   */
+  newTask(options: TaskOptions, body: TaskBody, caller: string, pid = -1): Task {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`${caller} needs task options (cpu, name, ...), got ${describe(options)}`);
+    }
+    checkComm(options.name, `${caller}: a task name`);
     const where = `Task "${options.name}"`;
     checkCpu(this.kernel.cpus.length, options.cpu, `spawn ${where} on`);
     if (typeof body !== "function") {
@@ -267,7 +278,6 @@ export class Machine {
           `of ns, not before now (${now} ns)`,
       );
     }
-    const { timers, wakeups, tasks } = this.kernel;
     const task = new Task({
       pid: pid >= 0 ? pid : this.#nextPid++,
       comm: options.name,
@@ -277,8 +287,7 @@ export class Machine {
       gen: deferred(body, this.#contexts[options.cpu]!),
       machine: this.kernel.engine,
     });
-    tasks.push(task);
-    timers.add(options.cpu, { expires: at, fn: (c) => wakeups.wakeUpProcess(c, task) });
+    this.kernel.tasks.push(task);
     return task;
   }
 
@@ -577,7 +586,9 @@ export function createMachine(options: MachineOptions): Machine {
     kmem,
   };
   const interrupts = requestArchIrqs(cpus, { arch, trace, raiseHw: hw, timers, flush, irqWork });
-  for (const cpu of cpus) contexts.push(new Context(cpu, kernel, (id) => contexts[id]!));
+  // A task's kthreadRun() makes its thread through the machine, which exists by the time any task runs.
+  const newTask = (options: TaskOptions, body: TaskBody) => machine.newTask(options, body, "kthreadRun");
+  for (const cpu of cpus) contexts.push(new Context(cpu, kernel, (id) => contexts[id]!, newTask));
 
   const random = new Random(options.seed ?? 1);
   const pluginThreadsIrqs = plugins.some((p) => p.forceIrqThreads === true);

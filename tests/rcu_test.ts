@@ -149,8 +149,8 @@ Deno.test("rule 19.6: a CPU taken down is not waited for", () => {
   assert.equal(jiffyOf(returned), 4, "released when CPU 2 went down, at the same pace as rule 19.4");
 });
 
-Deno.test("rule 11.4 + 17: on 2-CPU x86 PREEMPT_RT at HZ=250, a sleeping sync costs a grace period on D only", () => {
-  const syncCost = (kernel: "C" | "D") => {
+Deno.test("rule 11.4 + 19: on 2-CPU x86 PREEMPT_RT at HZ=250, a sleeping sync costs a grace period on 6.1.192, not on 6.1.0", () => {
+  const syncCost = (kernel: string) => {
     const m = createMachine({ arch: x86(), cpus: 2, kernel, plugins: [preemptRt()] });
     const w = irqWorkInit(() => {}, "plain");
     let cost = -1;
@@ -164,7 +164,13 @@ Deno.test("rule 11.4 + 17: on 2-CPU x86 PREEMPT_RT at HZ=250, a sleeping sync co
     assert.equal(m.findings.length, 0);
     return cost;
   };
-  const c = syncCost("C"), d = syncCost("D");
-  assert.ok(c > 0 && c < 100_000, `C: woken when the work ran, ${c} ns`);
-  assert.ok(d >= 2 * JIFFY && d <= 4 * JIFFY, `D: plus a grace period of several jiffies, ${d} ns`);
+  const before = syncCost("6.1"), after = syncCost("6.1.192");
+  assert.ok(before > 0 && before < 100_000, `6.1.0: woken when the work ran, ${before} ns`);
+  assert.ok(
+    after >= 2 * JIFFY && after <= 4 * JIFFY,
+    `6.1.192: plus a grace period of several jiffies, ${after} ns`,
+  );
+  // The fix alone makes the difference: 6.1.192 with 91840be8f710 off is 6.1.0 again.
+  const m = createMachine({ arch: x86(), cpus: 2, kernel: "6.1.192", fixes: { "91840be8f710": false } });
+  assert.equal(m.kernel.profile.rcuProtectedSync, false);
 });

@@ -1,7 +1,7 @@
 /**
  * What scenario code can ask and how it is told it forgot a `yield*`:
  * context-switch counts, policy and RT priority from `current`, the encoded
- * `preempt_count()`, `msleep()` rounding (docs/rules.md 17.5 to 17.7), and
+ * `preempt_count()`, `msleep()` rounding, `kthread_run()` (docs/rules.md 17.5 to 17.8), and
  * the RT wake-up work marked as the kernel's own in the run record.
  *
  * @module
@@ -112,4 +112,32 @@ Deno.test("rule 5.5: the RT wake-up work is marked internal in the run record; t
   m.spawn({ cpu: 0, name: "t", at: T0 }, (ctx) => ctx.queueOn(w, 1));
   m.runUntil(T0 + 1_000_000);
   assert.deepEqual(m.runs.map((r) => [r.work.name, r.internal]), [["irq_work_wake", true], ["mine", false]]);
+});
+
+Deno.test("rule 17.8: kthread_run() from a task makes a thread on this CPU and wakes it from here, nothing else", () => {
+  const m = createMachine({ arch: x86(), cpus: 2 });
+  const events: string[] = [];
+  m.observe((e) => void events.push(`${e.cpu} ${e.type}`));
+  let pid = -1, ranAt = -1, createdAt = -1;
+  m.spawn({ cpu: 0, name: "creator", at: T0 }, function* (ctx) {
+    createdAt = ctx.now;
+    events.length = 0;
+    pid = yield* ctx.kthreadRun({ name: "helper", policy: "fifo", priority: 60 }, (c) => {
+      ranAt = c.now;
+      assert.deepEqual([c.cpu, c.task.comm, c.task.rtPriority], [0, "helper", 60]);
+    });
+  });
+  m.runUntil(T0 + 100_000);
+  assert.equal(pid, 12, "the next PID after the per-CPU kernel threads and the creator (11)");
+  assert.ok(ranAt >= createdAt && ranAt - createdAt < 10_000, "a better thread preempts its creator at once");
+  assert.ok(events.every((e) => e.startsWith("0 ")), `only CPU 0 saw anything: ${events.join(", ")}`);
+  assert.ok(events.includes("0 sched_wakeup"));
+  assert.throws(
+    () => {
+      const bad = createMachine({ arch: x86() });
+      bad.spawn({ cpu: 0, name: "c" }, (ctx) => ctx.kthreadRun({ name: "x".repeat(16) }, () => {}));
+      bad.runUntil(T0);
+    },
+    { name: "ScenarioError", message: /kthreadRun: a task name must be a string of 1 to 15 bytes/ },
+  );
 });
