@@ -30,7 +30,7 @@
  */
 
 export type { Arch } from "./core/arch.ts";
-export { Context, type TaskInfo } from "./core/context.ts";
+export { Context, type KthreadOptions, type TaskInfo } from "./core/context.ts";
 export { ScenarioError } from "./core/cpu.ts";
 export {
   initIrqWork,

@@ -49,6 +49,18 @@ export interface TaskInfo {
   readonly nivcsw: number;
 }
 
+/** What `kthreadRun()` makes: a thread's name, CPU (the caller's by default), policy and priority. */
+export interface KthreadOptions {
+  /** The thread's name (`comm`), 1 to 15 bytes. */
+  readonly name: string;
+  /** The CPU it is bound to (default: the caller's). */
+  readonly cpu?: number;
+  /** Scheduling policy (default `other`). */
+  readonly policy?: SchedPolicy;
+  /** RT priority 1..99 for `fifo`/`rr`. */
+  readonly priority?: number;
+}
+
 /** How a context makes a task for `kthreadRun()`: the machine's task creation, checks included. */
 export type NewTask = (
   options: {
@@ -162,24 +174,14 @@ export class Context {
    * CPU is involved unless the thread is bound to one (a remote wake-up).
    */
   kthreadRun(
-    options: {
-      readonly name: string;
-      readonly cpu?: number;
-      readonly policy?: SchedPolicy;
-      readonly priority?: number;
-    },
+    options: KthreadOptions,
     body: (ctx: Context) => MaybeKernel,
   ): Kernel<number> {
     return this.#track("kthreadRun", this.#kthreadRun(options, body));
   }
 
   *#kthreadRun(
-    options: {
-      readonly name: string;
-      readonly cpu?: number;
-      readonly policy?: SchedPolicy;
-      readonly priority?: number;
-    },
+    options: KthreadOptions,
     body: (ctx: Context) => MaybeKernel,
   ): Kernel<number> {
     const task = this.#newTask({ cpu: this.#cpu.id, ...options }, body);

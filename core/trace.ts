@@ -537,3 +537,25 @@ export class TraceHub {
     return this.#nextIpiId++;
   }
 }
+
+/**
+ * A CPU mask as the kernel's `%*pb` prints it for `cpus` possible CPUs
+ * (`ipi_raise`'s `target_mask`): hex, in 32-bit groups separated by commas,
+ * the first group as wide as its bits need. Shared by the trace sinks.
+ *
+ * @example
+ * ```ts
+ * import { formatCpumask } from "./trace.ts";
+ * if (formatCpumask([0, 33], 40) !== "02,00000001") throw new Error(formatCpumask([0, 33], 40));
+ * ```
+ */
+export function formatCpumask(targets: readonly number[], cpus: number): string {
+  const groups: string[] = [];
+  for (let base = Math.floor((cpus - 1) / 32) * 32; base >= 0; base -= 32) {
+    const bits = Math.min(32, cpus - base);
+    let word = 0;
+    for (const cpu of targets) if (cpu >= base && cpu < base + 32) word += 2 ** (cpu - base);
+    groups.push(word.toString(16).padStart(groups.length === 0 ? Math.ceil(bits / 4) : 8, "0"));
+  }
+  return groups.join(",");
+}

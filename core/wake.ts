@@ -95,13 +95,7 @@ export class Wakeups {
     this.#checkMachine(task);
     yield STEP;
     if (task.state === "running" || task.state === "dead") return false;
-    this.#trace.emit(cpu, {
-      type: "sched_waking",
-      wakeComm: task.comm,
-      wakePid: task.pid,
-      prio: task.prio,
-      targetCpu: task.cpu,
-    });
+    this.#traceWaking(cpu, task);
     task.state = "running";
     if (task.onRq) return true;
     const target = this.#cpus[task.cpu]!;
@@ -128,13 +122,7 @@ export class Wakeups {
   wakeUpNow(cpu: Cpu, task: Task): void {
     this.#checkMachine(task);
     if (task.state === "running" || task.state === "dead") return;
-    this.#trace.emit(cpu, {
-      type: "sched_waking",
-      wakeComm: task.comm,
-      wakePid: task.pid,
-      prio: task.prio,
-      targetCpu: task.cpu,
-    });
+    this.#traceWaking(cpu, task);
     task.state = "running";
     if (task.onRq) return;
     this.activateTask(cpu, task);
@@ -156,6 +144,17 @@ export class Wakeups {
           "a wake-up never crosses machines",
       );
     }
+  }
+
+  /** `trace_sched_waking()`: the waker starts waking `task`. */
+  #traceWaking(cpu: Cpu, task: Task): void {
+    this.#trace.emit(cpu, {
+      type: "sched_waking",
+      wakeComm: task.comm,
+      wakePid: task.pid,
+      prio: task.prio,
+      targetCpu: task.cpu,
+    });
   }
 
   /** `ttwu_do_activate()`: put `task` on its CPU's run queue and ask for preemption if it is better. */

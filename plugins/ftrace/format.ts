@@ -7,7 +7,9 @@
  * @module
  */
 
-import type { TraceBody, TraceEvent, TraceHeader } from "../../core/mod.ts";
+import { formatCpumask, type TraceBody, type TraceEvent, type TraceHeader } from "../../core/mod.ts";
+
+export { formatCpumask };
 
 /**
  * Format a trace event's body as ftrace prints it: `name: fields`, for a
@@ -116,21 +118,6 @@ export function ftraceHeader(entries: number, cpus: number, written: number = en
     "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION",
     "#              | |         |   |||||     |         |",
   ].join("\n");
-}
-
-/**
- * A CPU mask as the kernel's `%*pb` prints it for `cpus` possible CPUs:
- * hex, in 32-bit groups separated by commas, the first group as wide as its bits need.
- */
-export function formatCpumask(targets: readonly number[], cpus: number): string {
-  const groups: string[] = [];
-  for (let base = Math.floor((cpus - 1) / 32) * 32; base >= 0; base -= 32) {
-    const bits = Math.min(32, cpus - base);
-    let word = 0;
-    for (const cpu of targets) if (cpu >= base && cpu < base + 32) word += 2 ** (cpu - base);
-    groups.push(word.toString(16).padStart(groups.length === 0 ? Math.ceil(bits / 4) : 8, "0"));
-  }
-  return groups.join(",");
 }
 
 /** An object's id where the kernel prints a hashed pointer (`%p`: 16 hex digits). */

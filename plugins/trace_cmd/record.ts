@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { TraceEvent, TraceHeader } from "../../core/mod.ts";
+import { formatCpumask, type TraceEvent, type TraceHeader } from "../../core/mod.ts";
 import {
   COMM_LEN,
   type EventFormat,
@@ -62,22 +62,6 @@ export function taskStateBits(state: string): number {
 }
 
 /**
- * A CPU mask as the kernel's `%*pb` prints it for `cpus` possible CPUs:
- * hex, in 32-bit groups separated by commas, the first group as wide as its
- * bits need (the ftrace text prints `ipi_raise` masks the same way).
- */
-export function cpumaskText(targets: readonly number[], cpus: number): string {
-  const groups: string[] = [];
-  for (let base = Math.floor((cpus - 1) / 32) * 32; base >= 0; base -= 32) {
-    const bits = Math.min(32, cpus - base);
-    let word = 0;
-    for (const cpu of targets) if (cpu >= base && cpu < base + 32) word += 2 ** (cpu - base);
-    groups.push(word.toString(16).padStart(groups.length === 0 ? Math.ceil(bits / 4) : 8, "0"));
-  }
-  return groups.join(",");
-}
-
-/**
  * The format and field values of an event on a machine of `cpus` CPUs whose
  * arch-specific events live under `archSystem`; null for an event the
  * kernel's trace has no record for (an IPI's arrival; the tick, shown by its
@@ -113,7 +97,7 @@ export function eventValues(e: TraceEvent, cpus: number, archSystem: string): Ev
     case "ipi_send_cpu":
       return { format: f.ipi_send_cpu, values: [e.target, e.callsite, e.callback ?? "0x0"] };
     case "ipi_raise":
-      return { format: f.ipi_raise, values: [cpumaskText(e.targets, cpus), e.reason] };
+      return { format: f.ipi_raise, values: [formatCpumask(e.targets, cpus), e.reason] };
     case "ipi_arrive":
       return null;
     case "csd_queue_cpu":
