@@ -263,25 +263,40 @@ export class Context {
 
   /** Sleep for `ns` (an hrtimer wakes the task); task context only. */
   sleep(ns: number): Kernel {
-    return this.#track("sleep", this.#sleep(ns));
+    return this.#track("sleep", this.#sleep("sleep", ns, "REL"));
   }
 
-  *#sleep(ns: number): Kernel {
+  /**
+   * Sleep until the absolute time `ns`, as
+   * `clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, ...)` does: the same
+   * hrtimer path as {@linkcode Context.sleep}, started in mode `ABS`. A time
+   * already past still goes through the timer interrupt, at once
+   * (docs/rules.md, rule 22.1).
+   */
+  sleepUntil(ns: number): Kernel {
+    return this.#track("sleepUntil", this.#sleep("sleepUntil", ns, "ABS"));
+  }
+
+  /** `hrtimer_nanosleep()`: arm an `hrtimer_wakeup` timer, relative (`REL`) or absolute (`ABS`), and schedule. */
+  *#sleep(call: string, ns: number, mode: "REL" | "ABS"): Kernel {
     const cpu = this.#cpu;
-    if (!(ns >= 0) || !Number.isSafeInteger(ns)) {
+    const expires = mode === "REL" ? this.#k.engine.now + ns : ns;
+    if (!(ns >= 0) || !Number.isSafeInteger(ns) || !Number.isSafeInteger(expires)) {
       throw new (typeof ns === "number" ? RangeError : TypeError)(
-        `Cannot sleep ${typeof ns === "number" ? `${ns} ns` : describe(ns)}: need whole ns >= 0`,
+        `Cannot ${call} ${typeof ns === "number" ? `${ns} ns` : describe(ns)}: need whole ns >= 0`,
       );
     }
-    if (cpu.context !== "task") throw new Error(`CPU ${cpu.id}: sleep() called from ${cpu.context} context`);
+    if (cpu.context !== "task") {
+      throw new Error(`CPU ${cpu.id}: ${call}() called from ${cpu.context} context`);
+    }
     const k = this.#k;
     const task = cpu.current;
     task.state = "interruptible";
     k.timers.add(cpu.id, {
-      expires: k.engine.now + ns,
+      expires,
       fn: (c) => k.wakeups.wakeUpProcess(c, task),
       name: "hrtimer_wakeup",
-      mode: "REL",
+      mode,
     }, cpu);
     yield SCHEDULE;
   }

@@ -141,3 +141,28 @@ Deno.test("rule 17.8: kthread_run() from a task makes a thread on this CPU and w
     { name: "ScenarioError", message: /kthreadRun: a task name must be a string of 1 to 15 bytes/ },
   );
 });
+
+Deno.test("rule 22.1: sleepUntil() sleeps on an ABS hrtimer until the absolute time, a past time at once", () => {
+  const m = createMachine({ arch: x86() });
+  const starts: string[] = [];
+  m.observe((e) =>
+    void (e.type === "hrtimer_start" && e.function === "hrtimer_wakeup" && starts.push(e.mode))
+  );
+  const woke: number[] = [];
+  m.spawn({ cpu: 0, name: "abs", policy: "fifo", priority: 90, at: T0 }, function* (ctx) {
+    yield* ctx.sleepUntil(T0 + 500_000);
+    woke.push(ctx.now);
+    yield* ctx.sleepUntil(T0); // already past: the timer interrupt comes at once
+    woke.push(ctx.now);
+  });
+  m.runUntil(T0 + 1_000_000);
+  const { irqEntryNs, irqExitNs } = x86().timing;
+  const wake = irqEntryNs + irqExitNs + 2_000; // the timer interrupt, then the switch to the task
+  // A past time: the task still switches out to idle; the timer interrupt comes at once, cutting into the
+  // idle task's switch-in (2 µs), which it finishes before it reschedules; then the switch back.
+  assert.deepEqual(woke, [T0 + 500_000 + wake, T0 + 500_000 + 2 * wake + 2_000]);
+  assert.deepEqual(starts, ["ABS", "ABS"]);
+  const bad = createMachine({ arch: x86() });
+  bad.spawn({ cpu: 0, name: "neg", at: T0 }, (ctx) => ctx.sleepUntil(-1));
+  assert.throws(() => bad.runUntil(T0 + 10_000), /Cannot sleepUntil -1 ns: need whole ns >= 0/);
+});
