@@ -32,12 +32,24 @@ export class SmpFlush {
   #irqWork: IrqWorkCore;
   #wakeups: Wakeups;
   #findings: Findings;
+  #llistDelAllNs: number;
   #warnedOffline = false;
 
-  /** The flush of `smp`'s queues, running irq_works in `irqWork` and wake-ups through `wakeups`. */
+  /**
+   * The flush of `smp`'s queues, running irq_works in `irqWork` and wake-ups
+   * through `wakeups`; taking a queue costs `llistDelAllNs`.
+   */
   constructor(
-    parts: { memory: Memory; smp: Smp; irqWork: IrqWorkCore; wakeups: Wakeups; findings: Findings },
+    parts: {
+      memory: Memory;
+      smp: Smp;
+      irqWork: IrqWorkCore;
+      wakeups: Wakeups;
+      findings: Findings;
+      llistDelAllNs: number;
+    },
   ) {
+    this.#llistDelAllNs = parts.llistDelAllNs;
     this.#memory = parts.memory;
     this.#smp = parts.smp;
     this.#irqWork = parts.irqWork;
@@ -52,7 +64,8 @@ export class SmpFlush {
    */
   *flush(cpu: Cpu, warnOffline: boolean): Kernel {
     const mem = this.#memory;
-    const first = llistReverseOrder(yield* llistDelAll(mem, cpu.id, this.#smp.queues.get(cpu.id)));
+    const queue = this.#smp.queues.get(cpu.id);
+    const first = llistReverseOrder(yield* llistDelAll(mem, cpu.id, queue, this.#llistDelAllNs));
     if (first === null) return;
     if (warnOffline && !cpu.online && !this.#warnedOffline) {
       this.#warnedOffline = true;
