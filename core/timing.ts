@@ -103,7 +103,7 @@ export const DEFAULT_TIMING: MachineTiming = Object.freeze({
   llistAddNs: 20,
   llistDelAllNs: 20,
   callSingleQueueNs: 60,
-  wakeUpNs: 500,
+  wakeUpNs: 1_000,
   contextSwitchNs: 2_000,
   tickNs: 1_000,
   cpuRelaxNs: 20,
@@ -125,6 +125,8 @@ export const DEFAULT_TIMING: MachineTiming = Object.freeze({
  * import { LEGACY_TIMING } from "./timing.ts";
  * const old = createMachine({ arch: fixtureArch(), timing: LEGACY_TIMING });
  * if (old.kernel.timing.irqWorkClaimNs !== 0) throw new Error("claims were free");
+ * const oldButSlowWakeUps = createMachine({ arch: fixtureArch(), timing: { ...LEGACY_TIMING, wakeUpNs: 500 } });
+ * if (oldButSlowWakeUps.kernel.timing.wakeUpNs !== 500) throw new Error("one cost changed");
  * ```
  */
 export const LEGACY_TIMING: MachineTiming = Object.freeze({

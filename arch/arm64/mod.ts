@@ -12,7 +12,7 @@
  * 70 ns on cores that execute it far; taken as 20 ns with the code around it
  * (claim, `llist_add`, `llist_del_all`); the release (`smp_mb()`, a
  * `dmb ish`, and a fully ordered `cas`) 40 ns; a remote call-single queue
- * head fetched from another core 60 ns; `try_to_wake_up()` 500 ns, a context
+ * head fetched from another core 60 ns; `try_to_wake_up()` 1 µs, a context
  * switch 2 µs and the tick's own work 1 µs (assumed).
  *
  * @example
@@ -79,7 +79,7 @@ export function arm64(): Arch {
       llistAddNs: 20,
       llistDelAllNs: 20,
       callSingleQueueNs: 60,
-      wakeUpNs: 500,
+      wakeUpNs: 1_000,
       contextSwitchNs: 2_000,
       tickNs: 1_000,
     },

@@ -13,7 +13,7 @@
  * (`PPC_ATOMIC_ENTRY_BARRIER`, `PPC_ATOMIC_EXIT_BARRIER`), so it costs about
  * twice the other arches' figure: 40 ns for the claim, `llist_add` and
  * `llist_del_all`, 80 ns for the release; a remote call-single queue head
- * 60 ns; `try_to_wake_up()` 500 ns, a context switch 2 µs and the tick's own
+ * 60 ns; `try_to_wake_up()` 1 µs, a context switch 2 µs and the tick's own
  * work 1 µs (all assumed).
  *
  * @example
@@ -62,7 +62,7 @@ export function powerpc(): Arch {
       llistAddNs: 40,
       llistDelAllNs: 40,
       callSingleQueueNs: 60,
-      wakeUpNs: 500,
+      wakeUpNs: 1_000,
       contextSwitchNs: 2_000,
       tickNs: 1_000,
     },

@@ -16,7 +16,7 @@
  * about 20 cycles, taken as 20 ns with the code around it (claim,
  * `llist_add`, `llist_del_all`); the release is `smp_mb()` (a locked add)
  * plus a `lock cmpxchg`, 40 ns; a remote call-single queue head is a
- * modified line fetched from another core, 60 ns; `try_to_wake_up()` 500 ns
+ * modified line fetched from another core, 60 ns; `try_to_wake_up()` 1 µs
  * (assumed); a context switch 2 µs and the tick's own work 1 µs (assumed).
  *
  * @example
@@ -67,7 +67,7 @@ const TIMING = Object.freeze({
   llistAddNs: 20,
   llistDelAllNs: 20,
   callSingleQueueNs: 60,
-  wakeUpNs: 500,
+  wakeUpNs: 1_000,
   contextSwitchNs: 2_000,
   tickNs: 1_000,
 });
