@@ -67,7 +67,7 @@ export { Random } from "./core/random.ts";
 export type { RcuTiming } from "./core/rcu.ts";
 export { ENXIO } from "./core/smp.ts";
 export type { SchedPolicy } from "./core/sched.ts";
-export { DEFAULT_TIMING, type MachineTiming } from "./core/timing.ts";
+export { DEFAULT_TIMING, LEGACY_TIMING, type MachineTiming, type PathTiming } from "./core/timing.ts";
 export type { ContextKind, Finding, Observer, TraceEvent } from "./core/trace.ts";
 export { ftrace, type FtraceOptions, type FtracePlugin } from "./plugins/ftrace/mod.ts";
 export {

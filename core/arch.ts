@@ -17,6 +17,7 @@
 
 import type { Cpu } from "./cpu.ts";
 import type { Kernel } from "./kernel.ts";
+import type { PathTiming } from "./timing.ts";
 import type { TraceBody } from "./trace.ts";
 
 /** What an interrupt line does in the core. */
@@ -36,8 +37,13 @@ export interface InterruptLine {
   readonly exitDetail: string;
 }
 
-/** Time costs in nanoseconds. Each arch documents where its numbers come from. */
-export interface ArchTiming {
+/**
+ * Time costs in nanoseconds. Each arch documents where its numbers come from.
+ * Beside its interrupt and IPI costs, an arch may state what the kernel's
+ * paths cost on it ({@linkcode PathTiming}); those it leaves out are the
+ * machine's defaults, and a machine's `timing` option overrides both.
+ */
+export interface ArchTiming extends Partial<PathTiming> {
   /** From an interrupt's arrival to the first instruction of its handler. */
   readonly irqEntryNs: number;
   /** From the handler's return to the interrupted code. */

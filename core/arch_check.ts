@@ -10,9 +10,12 @@
 
 import type { Arch } from "./arch.ts";
 import { checkWhole, describe } from "./describe.ts";
+import { PATH_TIMING_KEYS } from "./timing.ts";
 
 /** The interrupt kinds the core knows (`InterruptKind`). */
 const KINDS = new Set(["timer", "reschedule", "call_function_single", "irq_work"]);
+/** The costs every arch states. */
+const ARCH_TIMING_KEYS = ["irqEntryNs", "irqExitNs", "ipiLatencyNs"];
 /** Lines per CPU the core can register. */
 const MAX_LINES = 32;
 const SHAPE = "an Arch (name, maxCpus, timing, lines, hasIrqWorkInterrupt(), irqWorkRaise(), " +
@@ -51,8 +54,18 @@ export function checkArch(arch: unknown, cpus: number): asserts arch is Arch {
     throw new RangeError(`${where} supports at most ${a.maxCpus} CPU(s), asked for ${cpus}`);
   }
   const timing = a.timing as Record<string, unknown>;
-  for (const key of ["irqEntryNs", "irqExitNs", "ipiLatencyNs"]) {
+  for (const key of ARCH_TIMING_KEYS) {
     checkWhole(`${where}: timing.${key}`, timing[key], 0, Number.MAX_SAFE_INTEGER, "ns");
+  }
+  for (const key of Object.keys(timing)) {
+    if ((PATH_TIMING_KEYS as readonly string[]).includes(key)) {
+      checkWhole(`${where}: timing.${key}`, timing[key], 0, Number.MAX_SAFE_INTEGER, "ns");
+    } else if (!ARCH_TIMING_KEYS.includes(key)) {
+      // A misspelt cost would silently fall back to the default.
+      throw new TypeError(
+        `${where}: unknown timing "${key}"; known: ${[...ARCH_TIMING_KEYS, ...PATH_TIMING_KEYS].join(", ")}`,
+      );
+    }
   }
   const lines = a.lines as unknown[];
   if (lines.length > MAX_LINES) {

@@ -36,7 +36,18 @@ export function fixtureArch(options: { readonly selfInterrupt?: boolean } = {}):
   return {
     name: "fixture",
     maxCpus: 64,
-    timing: { irqEntryNs: 1_000, irqExitNs: 1_000, ipiLatencyNs: 2_000 },
+    // Free kernel paths: core tests reason about interrupts, switches and the tick alone.
+    timing: {
+      irqEntryNs: 1_000,
+      irqExitNs: 1_000,
+      ipiLatencyNs: 2_000,
+      irqWorkClaimNs: 0,
+      irqWorkReleaseNs: 0,
+      llistAddNs: 0,
+      llistDelAllNs: 0,
+      callSingleQueueNs: 0,
+      wakeUpNs: 0,
+    },
     lines: selfInterrupt ? [...lines.slice(0, 2), line("irq_work", 2), lines[2]!] : lines,
     hasIrqWorkInterrupt: () => selfInterrupt,
     // deno-lint-ignore require-yield

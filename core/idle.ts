@@ -42,7 +42,7 @@ export function* doIdle(
     ticks.idleExit(cpu);
     memory.poke(cpu.id, cpu.polling, false); // cleared before the flush: later senders send a real IPI
     cpu.irqsOff = true;
-    yield* flush.flush(cpu, true);
+    yield* flush.flushIfQueued(cpu);
     cpu.irqsOff = false;
     yield SCHEDULE;
   }

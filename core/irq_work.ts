@@ -34,6 +34,7 @@ import type { Rcu } from "./rcu.ts";
 import type { Task } from "./sched.ts";
 import type { Smp } from "./smp.ts";
 import type { Timers } from "./timer.ts";
+import type { PathTiming } from "./timing.ts";
 import type { ContextKind, TraceHub } from "./trace.ts";
 import type { Wakeups } from "./wake.ts";
 
@@ -391,6 +392,8 @@ export interface IrqWorkParts {
   readonly cpuRelaxNs: number;
   /** A sync spinning this long is a livelock. */
   readonly spinLimitNs: number;
+  /** What the claim, the release and the list operations cost (rule 23). */
+  readonly costs: Pick<PathTiming, "irqWorkClaimNs" | "irqWorkReleaseNs" | "llistAddNs" | "llistDelAllNs">;
   /** The machine's identity, which the works it queues belong to. */
   readonly machine: object;
   /** The current time. */
@@ -428,9 +431,14 @@ export class IrqWorkCore {
     });
   }
 
-  /** `irq_work_claim()`: one atomic fetch-or; succeeds iff PENDING was clear (rule 3). */
+  /**
+   * `irq_work_claim()`: one atomic fetch-or, at the end of the claim's cost;
+   * succeeds iff PENDING was clear (rules 3, 23.2).
+   */
   *irqWorkClaim(cpu: Cpu, work: IrqWork): Kernel<boolean> {
     this.#own(work, "queue");
+    const cost = this.parts.costs.irqWorkClaimNs;
+    if (cost > 0) yield cost;
     const old = yield* this.parts.memory.fetchOr(cpu.id, work.aFlags, IRQ_WORK_CLAIMED | CSD_TYPE_IRQ_WORK);
     this.#checkAccess(cpu, work, "irq_work_claim");
     if (old & IRQ_WORK_PENDING) return false;
@@ -489,7 +497,7 @@ export class IrqWorkCore {
       target: cpu.id,
       list: toLazy ? "lazy" : "raised",
     });
-    if (!(yield* llistAdd(p.memory, cpu.id, work, list))) return;
+    if (!(yield* llistAdd(p.memory, cpu.id, work, list, p.costs.llistAddNs))) return;
     if (!lazyWork || p.timers.tickStopped[cpu.id]) yield* this.#irqWorkRaise(cpu, work, callsite);
   }
 
@@ -519,7 +527,7 @@ export class IrqWorkCore {
       if (p.policy.remoteThroughLazyList(flags)) {
         this.#traceQueue(cpu, work, flags, target, "lazy");
         entry = null;
-        if (yield* llistAdd(p.memory, cpu.id, work, this.lazyList.get(target))) {
+        if (yield* llistAdd(p.memory, cpu.id, work, this.lazyList.get(target), p.costs.llistAddNs)) {
           const wakeup = this.wakeup.get(target);
           if (yield* this.irqWorkClaim(cpu, wakeup)) entry = wakeup;
         }
@@ -597,6 +605,8 @@ export class IrqWorkCore {
       endedAt: p.now(),
       internal: work.internal,
     });
+    // smp_mb() and the cmpxchg: BUSY clears at the end of the release's cost (rule 23.2).
+    if (p.costs.irqWorkReleaseNs > 0) yield p.costs.irqWorkReleaseNs;
     yield* mem.cmpxchg(cpu.id, work.aFlags, flags, flags & ~IRQ_WORK_BUSY);
     this.#checkAccess(cpu, work, "irq_work_single");
     // After the release another CPU may sync, see BUSY clear and free the work:
@@ -630,7 +640,7 @@ export class IrqWorkCore {
       );
     }
     if (llistEmpty(p.memory, cpu.id, list)) return;
-    const first = yield* llistDelAll(p.memory, cpu.id, list);
+    const first = yield* llistDelAll(p.memory, cpu.id, list, p.costs.llistDelAllNs);
     for (const work of llistEntries(first)) yield* this.irqWorkSingle(cpu, work);
   }
 

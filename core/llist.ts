@@ -39,26 +39,34 @@ export class LlistHead<T extends LlistNode = LlistNode> extends Cell<T | null> {
 /**
  * `llist_add()`: push `node` in one atomic step (the successful `try_cmpxchg`
  * of the kernel's loop); true iff the list was empty just before (rule 2.1).
- * The caller uses that edge to decide on an interrupt.
+ * The caller uses that edge to decide on an interrupt. The path costs
+ * `costNs` of CPU time, spent before the step (rule 23.2).
  */
 export function* llistAdd<T extends LlistNode>(
   mem: Memory,
   cpu: number,
   node: T,
   head: LlistHead<T>,
+  costNs = 0,
 ): Kernel<boolean> {
+  if (costNs > 0) yield costNs;
   const first = yield* mem.xchg<T | null>(cpu, head, node);
   node.next = first;
   return first === null;
 }
 
-/** `llist_del_all()`: detach the whole chain in one atomic step, newest first (rule 2.2). */
-export function llistDelAll<T extends LlistNode>(
+/**
+ * `llist_del_all()`: detach the whole chain in one atomic step, newest first
+ * (rule 2.2), after `costNs` of CPU time (rule 23.2).
+ */
+export function* llistDelAll<T extends LlistNode>(
   mem: Memory,
   cpu: number,
   head: LlistHead<T>,
+  costNs = 0,
 ): Kernel<T | null> {
-  return mem.xchg<T | null>(cpu, head, null);
+  if (costNs > 0) yield costNs;
+  return yield* mem.xchg<T | null>(cpu, head, null);
 }
 
 /** `llist_reverse_order()`: reverse a detached chain; not atomic (rule 2.3). */

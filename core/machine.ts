@@ -38,7 +38,7 @@ import { SmpFlush } from "./smp_flush.ts";
 import { smpbootThreadFn, type SmpHotplugThread } from "./smpboot.ts";
 import { Ticks } from "./tick.ts";
 import { Timers } from "./timer.ts";
-import { DEFAULT_TIMING, type MachineTiming } from "./timing.ts";
+import { archPathTiming, DEFAULT_TIMING, type MachineTiming } from "./timing.ts";
 import { type Finding, type Observer, TraceHub } from "./trace.ts";
 import { NON_RT_SCHED_FEATURES, Wakeups } from "./wake.ts";
 
@@ -461,7 +461,12 @@ export function createMachine(options: MachineOptions): Machine {
   const memoryModel = fillSlot(plugins, "memoryModel", "memory model") ?? SEQUENTIAL_CONSISTENCY;
   const schedFeatures = fillSlot(plugins, "schedFeatures", "scheduler features") ?? NON_RT_SCHED_FEATURES;
   const profile = resolveKernel(options.kernel, options.fixes);
-  const timing: MachineTiming = Object.freeze({ ...DEFAULT_TIMING, ...options.timing });
+  // The defaults, then what the arch states, then the machine's own (rule 23.1).
+  const timing: MachineTiming = Object.freeze({
+    ...DEFAULT_TIMING,
+    ...archPathTiming(arch.timing),
+    ...options.timing,
+  });
   const idleMode = options.idle ?? "halt";
   const { cpuRelaxNs } = timing;
 
@@ -502,6 +507,7 @@ export function createMachine(options: MachineOptions): Machine {
     now,
     cpuRelaxNs,
     spinLimitNs: timing.spinLimitNs,
+    costs: timing,
   });
   const wakeups = new Wakeups(cpus, {
     memory,
@@ -509,6 +515,7 @@ export function createMachine(options: MachineOptions): Machine {
     smp,
     ipis,
     machine: engine,
+    wakeUpNs: timing.wakeUpNs,
     ttwuQueue: schedFeatures.ttwuQueue(profile),
     traceResched: profile.traceReschedIpi,
   });
@@ -539,6 +546,7 @@ export function createMachine(options: MachineOptions): Machine {
     smpBuild,
     cpuRelaxNs,
     spinLimitNs: timing.spinLimitNs,
+    costs: timing,
     machine: engine,
     now,
     contextOf: (cpu) => contexts[cpu.id]!,
@@ -549,7 +557,14 @@ export function createMachine(options: MachineOptions): Machine {
     jiffyNs,
     options.nohz ?? true,
   );
-  const flush = new SmpFlush({ memory, smp, irqWork, wakeups, findings });
+  const flush = new SmpFlush({
+    memory,
+    smp,
+    irqWork,
+    wakeups,
+    findings,
+    llistDelAllNs: timing.llistDelAllNs,
+  });
   const locking = new Locking({
     cpus,
     memory,

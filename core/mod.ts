@@ -146,7 +146,7 @@ export type { SmpFlush } from "./smp_flush.ts";
 export type { SmpHotplugThread } from "./smpboot.ts";
 export type { Ticks } from "./tick.ts";
 export type { Timer, Timers } from "./timer.ts";
-export type { MachineTiming } from "./timing.ts";
+export type { MachineTiming, PathTiming } from "./timing.ts";
 export type * from "./trace.ts";
 export { formatCpumask } from "./trace.ts";
 export { NON_RT_SCHED_FEATURES, type SchedFeatures, type Wakeups } from "./wake.ts";

@@ -83,7 +83,11 @@ export interface MachineOptions {
    * (default 1,000,000).
    */
   readonly maxEventsPerInstant?: number;
-  /** Override some of {@linkcode DEFAULT_TIMING}. */
+  /**
+   * Override some costs, key by key: a machine takes {@linkcode DEFAULT_TIMING},
+   * then the costs its arch states, then these (rule 23.1). `LEGACY_TIMING`
+   * states them all as the first builds had them.
+   */
   readonly timing?: Partial<MachineTiming>;
   /**
    * RCU's force-quiescent-state intervals in jiffies, as the

@@ -16,6 +16,7 @@ import { type Kernel, type MaybeKernel, runCallback, STEP } from "./kernel.ts";
 import { llistAdd, LlistHead, type LlistNode } from "./llist.ts";
 import { PerCpu } from "./percpu.ts";
 import type { KernelProfile } from "./profile.ts";
+import type { PathTiming } from "./timing.ts";
 import type { TraceHub } from "./trace.ts";
 
 /** `CSD_FLAG_LOCK`: the entry is in use; cleared when its callback is done (sync) or starts (async). */
@@ -89,12 +90,14 @@ export class Smp {
   #cpuRelaxNs: number;
   #spinLimitNs: number;
   #csdBugCount = 0;
+  #costs: Pick<PathTiming, "llistAddNs" | "callSingleQueueNs">;
   #now: () => number;
 
   /**
    * Empty queues for `cpus`; a `cpu_relax()` of a spin costs `cpuRelaxNs`,
    * and a `csd_lock_wait()` that has reported a stuck lock is a livelock
-   * `spinLimitNs` later.
+   * `spinLimitNs` later. An enqueue costs `costs.callSingleQueueNs` plus its
+   * `llist_add()`'s `costs.llistAddNs`.
    */
   constructor(
     cpus: readonly Cpu[],
@@ -107,9 +110,11 @@ export class Smp {
       now: () => number;
       cpuRelaxNs: number;
       spinLimitNs: number;
+      costs: Pick<PathTiming, "llistAddNs" | "callSingleQueueNs">;
     },
   ) {
     this.#now = parts.now;
+    this.#costs = parts.costs;
     const { memory, trace, ipis, profile } = parts;
     this.#cpuRelaxNs = parts.cpuRelaxNs;
     this.#spinLimitNs = parts.spinLimitNs;
@@ -132,7 +137,10 @@ export class Smp {
     } else if (this.#profile.traceCallSingleCallback) {
       this.#trace.emit(cpu, { type: "ipi_send_cpu", ipi: 0, target, callsite, callback: func });
     }
-    if (yield* llistAdd(this.#memory, cpu.id, node, this.queues.get(target))) {
+    const costs = this.#costs;
+    // The remote queue head's cache line is fetched from the target, then pushed on (rule 23.2).
+    if (costs.callSingleQueueNs > 0) yield costs.callSingleQueueNs;
+    if (yield* llistAdd(this.#memory, cpu.id, node, this.queues.get(target), costs.llistAddNs)) {
       yield* this.#sendCallFunctionSingleIpi(cpu, target, callsite);
     }
   }

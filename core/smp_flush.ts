@@ -12,7 +12,7 @@ import type { Cpu } from "./cpu.ts";
 import { type Findings, warningTitle } from "./findings.ts";
 import type { IrqWork, IrqWorkCore } from "./irq_work.ts";
 import { type Kernel, runCallback } from "./kernel.ts";
-import { llistDelAll, llistEntries, llistReverseOrder } from "./llist.ts";
+import { llistDelAll, llistEmpty, llistEntries, llistReverseOrder } from "./llist.ts";
 import { CSD_TYPE_TTWU, type Task } from "./sched.ts";
 import {
   type CallSingleData,
@@ -32,17 +32,38 @@ export class SmpFlush {
   #irqWork: IrqWorkCore;
   #wakeups: Wakeups;
   #findings: Findings;
+  #llistDelAllNs: number;
   #warnedOffline = false;
 
-  /** The flush of `smp`'s queues, running irq_works in `irqWork` and wake-ups through `wakeups`. */
+  /**
+   * The flush of `smp`'s queues, running irq_works in `irqWork` and wake-ups
+   * through `wakeups`; taking a queue costs `llistDelAllNs`.
+   */
   constructor(
-    parts: { memory: Memory; smp: Smp; irqWork: IrqWorkCore; wakeups: Wakeups; findings: Findings },
+    parts: {
+      memory: Memory;
+      smp: Smp;
+      irqWork: IrqWorkCore;
+      wakeups: Wakeups;
+      findings: Findings;
+      llistDelAllNs: number;
+    },
   ) {
+    this.#llistDelAllNs = parts.llistDelAllNs;
     this.#memory = parts.memory;
     this.#smp = parts.smp;
     this.#irqWork = parts.irqWork;
     this.#wakeups = parts.wakeups;
     this.#findings = parts.findings;
+  }
+
+  /**
+   * `flush_smp_call_function_queue()`, as the idle loop calls it: a glance
+   * at the queue (`llist_empty()`), and the flush only if something is
+   * queued, so that an idle exit with nothing queued takes no `xchg`.
+   */
+  *flushIfQueued(cpu: Cpu): Kernel {
+    if (!llistEmpty(this.#memory, cpu.id, this.#smp.queues.get(cpu.id))) yield* this.flush(cpu, true);
   }
 
   /**
@@ -52,7 +73,8 @@ export class SmpFlush {
    */
   *flush(cpu: Cpu, warnOffline: boolean): Kernel {
     const mem = this.#memory;
-    const first = llistReverseOrder(yield* llistDelAll(mem, cpu.id, this.#smp.queues.get(cpu.id)));
+    const queue = this.#smp.queues.get(cpu.id);
+    const first = llistReverseOrder(yield* llistDelAll(mem, cpu.id, queue, this.#llistDelAllNs));
     if (first === null) return;
     if (warnOffline && !cpu.online && !this.#warnedOffline) {
       this.#warnedOffline = true;

@@ -54,12 +54,13 @@ export class Wakeups {
   #machine: object;
   #ttwuQueue: boolean;
   #traceResched: boolean;
+  #wakeUpNs: number;
 
   /**
    * Wake-ups among `cpus`, through `smp`'s wake lists (when `ttwuQueue`,
    * `sched_feat(TTWU_QUEUE)`) and `ipis`' reschedule IPIs (traced as
    * `ipi_send_cpu` when `traceResched`), of the tasks of `machine` (an
-   * identity: see `Task.machine`).
+   * identity: see `Task.machine`); each `try_to_wake_up()` costs `wakeUpNs`.
    */
   constructor(
     cpus: readonly Cpu[],
@@ -71,8 +72,10 @@ export class Wakeups {
       machine: object;
       ttwuQueue: boolean;
       traceResched: boolean;
+      wakeUpNs: number;
     },
   ) {
+    this.#wakeUpNs = parts.wakeUpNs;
     this.#machine = parts.machine;
     this.#cpus = cpus;
     this.#memory = parts.memory;
@@ -89,10 +92,12 @@ export class Wakeups {
    * remote CPU is queued on that CPU's call-single queue
    * (`ttwu_queue_wakelist`); otherwise it is activated directly, and a
    * remote CPU it should preempt gets a reschedule IPI. Returns false if it
-   * was already running.
+   * was already running. The path's cost is spent before its step, at which
+   * the task's state is tested and set at once (rule 23.2).
    */
   *wakeUpProcess(cpu: Cpu, task: Task): Kernel<boolean> {
     this.#checkMachine(task);
+    if (this.#wakeUpNs > 0) yield this.#wakeUpNs;
     yield STEP;
     if (task.state === "running" || task.state === "dead") return false;
     this.#traceWaking(cpu, task);
@@ -118,6 +123,7 @@ export class Wakeups {
    * Wake `task` at once from code that takes no steps (the end of an RCU
    * grace period): activate it and, if it should preempt another CPU, send
    * that CPU a reschedule IPI (a polling idle CPU is woken without one).
+   * Such code spends no CPU time, so this wake-up costs none (rule 23.3).
    */
   wakeUpNow(cpu: Cpu, task: Task): void {
     this.#checkMachine(task);

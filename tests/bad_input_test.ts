@@ -416,7 +416,8 @@ Deno.test("bad input: timing keys are the timing's own, not inherited", () => {
     assert.throws(() => createMachine({ arch: x86(), timing }), {
       name: "TypeError",
       message: new RegExp(
-        `^Unknown timing "${key}"; known: contextSwitchNs, tickNs, cpuRelaxNs, spinLimitNs$`,
+        `^Unknown timing "${key}"; known: irqWorkClaimNs, irqWorkReleaseNs, llistAddNs, llistDelAllNs, ` +
+          `callSingleQueueNs, wakeUpNs, contextSwitchNs, tickNs, cpuRelaxNs, spinLimitNs$`,
       ),
     });
   }

@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { createMachine, ftrace, irqWorkInit, type Machine } from "../mod.ts";
+import { createMachine, ftrace, irqWorkInit, LEGACY_TIMING, type Machine } from "../mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
 
 /** A task that sleeps with preemption disabled, every `ns`: one "scheduling while atomic" WARN each time. */
@@ -124,7 +124,8 @@ Deno.test("bounds: the ftrace ring has a size in KiB per CPU, drops the oldest l
 
 Deno.test("bounds: events per instant is an option; past it the run is a livelock that names the option", () => {
   const queues = (options: { maxEventsPerInstant?: number }) => {
-    const m = createMachine({ arch: x86(), ...options });
+    // Free kernel paths (the legacy profile): every queue happens at one instant.
+    const m = createMachine({ arch: x86(), timing: LEGACY_TIMING, ...options });
     const works = Array.from({ length: 2_000 }, (_, i) => irqWorkInit(() => {}, `w${i}`));
     m.spawn({ cpu: 0, name: "q", at: 1_000 }, function* (ctx) {
       yield* ctx.irqDisable(); // every queue at one instant: no interrupt cuts in

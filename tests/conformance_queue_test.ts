@@ -26,7 +26,7 @@ import {
   type WorkRun,
 } from "../mod.ts";
 import { CSD_TYPE_IRQ_WORK, IRQ_WORK_CLAIMED, llistAdd } from "../core/mod.ts";
-import { matrixTest, rtSmpOnly, smpOnly } from "./matrix.ts";
+import { LEGACY, matrixTest, rtSmpOnly, smpOnly } from "./matrix.ts";
 import {
   assertRanWhereConfigSays,
   drive,
@@ -79,6 +79,7 @@ function findingsWith(m: Machine, ...parts: string[]) {
 
 matrixTest(
   "rule 4.1: queue returns true on claim, false if pending; works with IRQs off and in NMI",
+  LEGACY,
   (cell) => {
     const m = cell.machine({ cpus: 1 });
     const events = record(m);
@@ -126,75 +127,80 @@ matrixTest(
   },
 );
 
-matrixTest("rule 4.3: LAZY goes to the lazy list and raises only when the tick is stopped", (cell) => {
-  const m = cell.machine({ cpus: 1 });
-  const events = record(m);
-  const l1 = irqWorkInitLazy(spending(), "l1");
-  const l2 = irqWorkInitLazy(spending(), "l2");
-  const s1 = irqWorkInitLazy(spending(), "s1");
-  const s2 = irqWorkInitLazy(spending(), "s2");
-  let queuedAt = -1, lazyHead: unknown, raisedHead: unknown, tickStoppedInTask: boolean | undefined;
-  // Tick running (a task is on the CPU): no raise, the works wait for the tick.
-  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    tickStoppedInTask = m.kernel.ticks.stopped(0);
-    yield* ctx.queue(l1);
-    yield* ctx.queue(l2);
-    queuedAt = ctx.now;
-    lazyHead = m.kernel.irqWork.lazyList.get(0).first;
-    raisedHead = m.kernel.irqWork.raisedList.get(0).first;
-  });
-  // Tick stopped (NMI on the idle CPU): the first push raises, the second finds the list non-empty.
-  let tickStoppedInNmi: boolean | undefined;
-  let raisesBeforeNmi = -1;
-  m.nmi(0, 10_000_000, function* (ctx) {
-    tickStoppedInNmi = m.kernel.ticks.stopped(0);
-    raisesBeforeNmi = selfRaises(events, 0).length;
-    yield* ctx.queue(s1);
-    yield* ctx.queue(s2);
-  });
-  m.runUntil(30_000_000);
-  assert.equal(tickStoppedInTask, false);
-  assert.equal(lazyHead, l2);
-  assert.equal(l2.next, l1);
-  assert.equal(raisedHead, null);
-  assert.equal(raisesBeforeNmi, 0, "LAZY with the tick running never raises");
-  // RT: the same list and raises, but whatever drains the lazy list on !RT only wakes irq_work/0,
-  // which runs the works once that interrupt returns (rules 4.3, 8.1, 8.2).
-  const start = (hardIrq: number) => cell.config.rt ? threadStart(m, hardIrq) : hardIrq;
-  const tick = nextTick(m, queuedAt);
-  assert.equal(runOf(m, l2).startedAt, start(tickRunStart(m, tick)));
-  assert.equal(runOf(m, l1).startedAt, runOf(m, l2).endedAt);
+matrixTest(
+  "rule 4.3: LAZY goes to the lazy list and raises only when the tick is stopped",
+  LEGACY,
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    const l1 = irqWorkInitLazy(spending(), "l1");
+    const l2 = irqWorkInitLazy(spending(), "l2");
+    const s1 = irqWorkInitLazy(spending(), "s1");
+    const s2 = irqWorkInitLazy(spending(), "s2");
+    let queuedAt = -1, lazyHead: unknown, raisedHead: unknown, tickStoppedInTask: boolean | undefined;
+    // Tick running (a task is on the CPU): no raise, the works wait for the tick.
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      tickStoppedInTask = m.kernel.ticks.stopped(0);
+      yield* ctx.queue(l1);
+      yield* ctx.queue(l2);
+      queuedAt = ctx.now;
+      lazyHead = m.kernel.irqWork.lazyList.get(0).first;
+      raisedHead = m.kernel.irqWork.raisedList.get(0).first;
+    });
+    // Tick stopped (NMI on the idle CPU): the first push raises, the second finds the list non-empty.
+    let tickStoppedInNmi: boolean | undefined;
+    let raisesBeforeNmi = -1;
+    m.nmi(0, 10_000_000, function* (ctx) {
+      tickStoppedInNmi = m.kernel.ticks.stopped(0);
+      raisesBeforeNmi = selfRaises(events, 0).length;
+      yield* ctx.queue(s1);
+      yield* ctx.queue(s2);
+    });
+    m.runUntil(30_000_000);
+    assert.equal(tickStoppedInTask, false);
+    assert.equal(lazyHead, l2);
+    assert.equal(l2.next, l1);
+    assert.equal(raisedHead, null);
+    assert.equal(raisesBeforeNmi, 0, "LAZY with the tick running never raises");
+    // RT: the same list and raises, but whatever drains the lazy list on !RT only wakes irq_work/0,
+    // which runs the works once that interrupt returns (rules 4.3, 8.1, 8.2).
+    const start = (hardIrq: number) => cell.config.rt ? threadStart(m, hardIrq) : hardIrq;
+    const tick = nextTick(m, queuedAt);
+    assert.equal(runOf(m, l2).startedAt, start(tickRunStart(m, tick)));
+    assert.equal(runOf(m, l1).startedAt, runOf(m, l2).endedAt);
 
-  assert.equal(tickStoppedInNmi, true);
-  const queued = events.filter((e) => e.type === "irq_work_queue");
-  assert.deepEqual(queued.map((e) => e.type === "irq_work_queue" && e.list), [
-    "lazy",
-    "lazy",
-    "lazy",
-    "lazy",
-  ]);
-  const nmiExit = events.find((e) => e.type === "nmi_exit")!;
-  if (cell.arch.hasIrqWorkInterrupt) {
-    assert.equal(selfRaises(events, 0).length, 1, "one raise, on the empty edge");
-    assert.equal(
-      runOf(m, s2).startedAt,
-      start(nmiExit.time + m.kernel.arch.timing.irqExitNs + m.kernel.arch.timing.irqEntryNs),
-    );
-  } else {
-    // The raise is a no-op; the pending lazy work restarts the tick (rule 10.2).
-    assert.equal(selfRaises(events, 0).length, 0);
-    assert.equal(runOf(m, s2).startedAt, start(tickRunStart(m, nextTick(m, nmiExit.time))));
-  }
-  assert.equal(runOf(m, s1).startedAt, runOf(m, s2).endedAt);
-  for (const w of [l1, l2, s1, s2]) {
-    assert.equal(w.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
-    assertRanWhereConfigSays(cell, runOf(m, w), w.flags);
-  }
-  noFindings(m);
-});
+    assert.equal(tickStoppedInNmi, true);
+    const queued = events.filter((e) => e.type === "irq_work_queue");
+    assert.deepEqual(queued.map((e) => e.type === "irq_work_queue" && e.list), [
+      "lazy",
+      "lazy",
+      "lazy",
+      "lazy",
+    ]);
+    const nmiExit = events.find((e) => e.type === "nmi_exit")!;
+    if (cell.arch.hasIrqWorkInterrupt) {
+      assert.equal(selfRaises(events, 0).length, 1, "one raise, on the empty edge");
+      assert.equal(
+        runOf(m, s2).startedAt,
+        start(nmiExit.time + m.kernel.arch.timing.irqExitNs + m.kernel.arch.timing.irqEntryNs),
+      );
+    } else {
+      // The raise is a no-op; the pending lazy work restarts the tick (rule 10.2).
+      assert.equal(selfRaises(events, 0).length, 0);
+      assert.equal(runOf(m, s2).startedAt, start(tickRunStart(m, nextTick(m, nmiExit.time))));
+    }
+    assert.equal(runOf(m, s1).startedAt, runOf(m, s2).endedAt);
+    for (const w of [l1, l2, s1, s2]) {
+      assert.equal(w.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
+      assertRanWhereConfigSays(cell, runOf(m, w), w.flags);
+    }
+    noFindings(m);
+  },
+);
 
 matrixTest(
   "rule 4.3: plain work goes to the raised list (RT: the lazy list) and raises on the empty edge only",
+  LEGACY,
   (cell) => {
     const m = cell.machine({ cpus: 1 });
     const events = record(m);
@@ -268,6 +274,7 @@ matrixTest(
 
 matrixTest(
   "rule 4.4: without a self-interrupt the work waits for the tick and runs in the timer interrupt",
+  LEGACY,
   (cell) => {
     const m = cell.machine({ cpus: 1 });
     const events = record(m);
@@ -504,7 +511,7 @@ matrixTest("rule 5.3: a remote queueOn from NMI warns once and goes on", (cell) 
 // SMP only: on UP there is no remote CPU (rule 5.1 is tested above).
 matrixTest(
   "rule 5.4: remote works go through the call-single queue; LAZY is ignored",
-  { skip: smpOnly },
+  { skip: smpOnly, ...LEGACY },
   (cell) => {
     // On RT the rule covers HARD works only (a non-HARD one takes §5.5, checked below): there the
     // work is LAZY|HARD, and everything else is as on !RT.
@@ -557,7 +564,7 @@ matrixTest(
 
 matrixTest(
   "rule 5.5: on RT a remote LAZY work joins the target's lazy list and does not wait for its tick either",
-  { skip: rtSmpOnly },
+  { skip: rtSmpOnly, ...LEGACY },
   (cell) => {
     // RT, plain LAZY work (rule 5.5): it joins CPU 1's lazy list and CPU 1's HARD irq_work_wake
     // goes through the call-single queue; the wake-up's interrupt wakes irq_work/1, which runs the
@@ -647,7 +654,7 @@ matrixTest("rule 5.6: queueOn returns true whenever its claim succeeded", (cell)
 
 // ---------------------------------------------------------------- §7 draining and ordering
 
-matrixTest("rule 7.1: local lists run newest first", (cell) => {
+matrixTest("rule 7.1: local lists run newest first", LEGACY, (cell) => {
   const m = cell.machine({ cpus: 1 });
   const raised = ["a", "b", "c"].map((n) => irqWorkInit(spending(), n));
   const lazy = ["x", "y", "z"].map((n) => irqWorkInitLazy(spending(), n));
@@ -759,63 +766,67 @@ matrixTest("rule 7.1: a drain with IRQs disabled from a task runs the list newes
   noFindings(m);
 });
 
-matrixTest("rule 7.2: works queued during a drain run in a later drain, after a new raise", (cell) => {
-  const m = cell.machine({ cpus: 1 });
-  const events = record(m);
-  const b = irqWorkInit(spending(), "b");
-  const a = irqWorkInit(spending(), "a");
-  let pushedOnto: unknown = "unset";
-  // RT: plain works go to the lazy list (rule 4.3).
-  const list = (cell.config.rt ? m.kernel.irqWork.lazyList : m.kernel.irqWork.raisedList).get(0);
-  const c = irqWorkInit(function* (_w, ctx) {
-    yield* ctx.queue(b);
-    pushedOnto = list.first === b && b.next === null;
-    yield* ctx.spend(100);
-  }, "c");
-  let enableAt = -1;
-  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    yield* ctx.irqDisable();
-    yield* ctx.queue(a);
-    yield* ctx.queue(c);
-    yield* ctx.spend(1_000);
-    enableAt = ctx.now;
-    yield* ctx.irqEnable();
-  });
-  m.runUntil(30_000_000);
-  // c drains first and queues b; a still runs in this drain, b only in the next.
-  assert.deepEqual(names(m.runs), ["c", "a", "b"]);
-  assert.equal(pushedOnto, true, "b went onto the fresh, empty list");
-  const [rc, ra, rb] = m.runs as [WorkRun, WorkRun, WorkRun];
-  assert.equal(ra.startedAt, rc.endedAt);
-  const { irqEntryNs, irqExitNs } = m.kernel.arch.timing;
-  if (cell.config.rt) {
-    // RT: irq_work/0 runs the drain. b's push found the lazy list empty and raised where there is a
-    // self-interrupt (its run() finds the thread awake); either way the thread's loop sees the list
-    // non-empty after this drain and drains it again at once (rules 4.3, 9.4).
-    const woken = cell.arch.hasIrqWorkInterrupt
-      ? enableAt + irqEntryNs
-      : tickRunStart(m, nextTick(m, enableAt));
-    assert.equal(rc.startedAt, threadStart(m, woken));
-    assert.equal(selfRaises(events, 0).length, cell.arch.hasIrqWorkInterrupt ? 2 : 0);
-    assert.equal(rb.startedAt, ra.endedAt);
-    for (const r of m.runs) assertRanWhereConfigSays(cell, r, 0);
-  } else if (cell.arch.hasIrqWorkInterrupt) {
-    assert.equal(rc.startedAt, enableAt + irqEntryNs);
-    assert.equal(selfRaises(events, 0).length, 2, "b's push saw the empty list and raised");
-    assert.equal(rb.startedAt, ra.endedAt + irqExitNs + irqEntryNs);
-    if (hasIrqWorkLine(m)) assert.equal(m.interrupts.irq_work[0], 2);
-  } else {
-    const tick = nextTick(m, enableAt);
-    assert.equal(rc.startedAt, tickRunStart(m, tick));
-    assert.equal(rb.startedAt, tickRunStart(m, tick + m.kernel.ticks.periodNs));
-  }
-  noFindings(m);
-});
+matrixTest(
+  "rule 7.2: works queued during a drain run in a later drain, after a new raise",
+  LEGACY,
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    const b = irqWorkInit(spending(), "b");
+    const a = irqWorkInit(spending(), "a");
+    let pushedOnto: unknown = "unset";
+    // RT: plain works go to the lazy list (rule 4.3).
+    const list = (cell.config.rt ? m.kernel.irqWork.lazyList : m.kernel.irqWork.raisedList).get(0);
+    const c = irqWorkInit(function* (_w, ctx) {
+      yield* ctx.queue(b);
+      pushedOnto = list.first === b && b.next === null;
+      yield* ctx.spend(100);
+    }, "c");
+    let enableAt = -1;
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      yield* ctx.irqDisable();
+      yield* ctx.queue(a);
+      yield* ctx.queue(c);
+      yield* ctx.spend(1_000);
+      enableAt = ctx.now;
+      yield* ctx.irqEnable();
+    });
+    m.runUntil(30_000_000);
+    // c drains first and queues b; a still runs in this drain, b only in the next.
+    assert.deepEqual(names(m.runs), ["c", "a", "b"]);
+    assert.equal(pushedOnto, true, "b went onto the fresh, empty list");
+    const [rc, ra, rb] = m.runs as [WorkRun, WorkRun, WorkRun];
+    assert.equal(ra.startedAt, rc.endedAt);
+    const { irqEntryNs, irqExitNs } = m.kernel.arch.timing;
+    if (cell.config.rt) {
+      // RT: irq_work/0 runs the drain. b's push found the lazy list empty and raised where there is a
+      // self-interrupt (its run() finds the thread awake); either way the thread's loop sees the list
+      // non-empty after this drain and drains it again at once (rules 4.3, 9.4).
+      const woken = cell.arch.hasIrqWorkInterrupt
+        ? enableAt + irqEntryNs
+        : tickRunStart(m, nextTick(m, enableAt));
+      assert.equal(rc.startedAt, threadStart(m, woken));
+      assert.equal(selfRaises(events, 0).length, cell.arch.hasIrqWorkInterrupt ? 2 : 0);
+      assert.equal(rb.startedAt, ra.endedAt);
+      for (const r of m.runs) assertRanWhereConfigSays(cell, r, 0);
+    } else if (cell.arch.hasIrqWorkInterrupt) {
+      assert.equal(rc.startedAt, enableAt + irqEntryNs);
+      assert.equal(selfRaises(events, 0).length, 2, "b's push saw the empty list and raised");
+      assert.equal(rb.startedAt, ra.endedAt + irqExitNs + irqEntryNs);
+      if (hasIrqWorkLine(m)) assert.equal(m.interrupts.irq_work[0], 2);
+    } else {
+      const tick = nextTick(m, enableAt);
+      assert.equal(rc.startedAt, tickRunStart(m, tick));
+      assert.equal(rb.startedAt, tickRunStart(m, tick + m.kernel.ticks.periodNs));
+    }
+    noFindings(m);
+  },
+);
 
 // SMP only: a UP build has no call-single delivery of irq_work.
 matrixTest(
   "rule 7.3: works delivered through the call-single queue run oldest first",
-  { skip: smpOnly },
+  { skip: smpOnly, ...LEGACY },
   (cell) => {
     // On RT only HARD works take the call-single queue (rule 5.4): use those; plain ones below.
     const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
@@ -848,7 +859,7 @@ matrixTest(
 
 matrixTest(
   "rule 7.3: on RT remote plain works wait on the target's lazy list and run newest first in irq_work/N",
-  { skip: rtSmpOnly },
+  { skip: rtSmpOnly, ...LEGACY },
   (cell) => {
     // RT, plain works (rules 5.5, 7.3): they join CPU 1's lazy list; only the first push found it
     // empty and sent CPU 1's irq_work_wake; irq_work/1 then runs them newest first.
@@ -883,45 +894,50 @@ matrixTest(
 
 // ---------------------------------------------------------------- §8 entry points that drain
 
-matrixTest("rule 8.1: run() drains the raised list, then the lazy list (RT: wakes irq_work/N)", (cell) => {
-  const m = cell.machine({ cpus: 1 });
-  const events = record(m);
-  // On RT only HARD works use the raised list (rule 4.3): p1, p2 are HARD there.
-  const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
-  const l1 = irqWorkInitLazy(spending(), "l1");
-  const l2 = irqWorkInitLazy(spending(), "l2");
-  const p1 = workOf(kind, "p1");
-  const p2 = workOf(kind, "p2");
-  let enableAt = -1;
-  m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
-    yield* ctx.irqDisable();
-    for (const w of [l1, p1, l2, p2]) yield* ctx.queue(w);
-    yield* ctx.spend(1_000);
-    enableAt = ctx.now;
-    yield* ctx.irqEnable();
-  });
-  m.runUntil(20_000_000);
-  assert.deepEqual(names(m.runs), ["p2", "p1", "l2", "l1"]);
-  for (let i = 1; i < 4; i++) {
-    // RT: run()/tick() only wakes irq_work/0 for the lazy list; it runs l2, l1 once the interrupt returns.
-    const after = cell.config.rt && i === 2 ? threadStart(m, m.runs[1]!.endedAt) : m.runs[i - 1]!.endedAt;
-    assert.equal(m.runs[i]!.startedAt, after, "one interrupt (RT: then one thread wake-up)");
-  }
-  for (const r of m.runs) assertRanWhereConfigSays(cell, r, r.work.flags);
-  if (cell.arch.hasIrqWorkInterrupt) {
-    // The self-interrupt's run() takes the lazy works too, long before the tick.
-    assert.equal(m.runs[0]!.startedAt, enableAt + m.kernel.arch.timing.irqEntryNs);
-    assert.equal(ticks(events, 0).filter((e) => e.time <= m.runs[3]!.endedAt).length, 0);
-    if (hasIrqWorkLine(m)) assert.equal(m.interrupts.irq_work[0], 1);
-  } else {
-    // No run(): the tick does the same two drains in the same order (rule 8.2).
-    assert.equal(m.runs[0]!.startedAt, tickRunStart(m, nextTick(m, enableAt)));
-  }
-  noFindings(m);
-});
+matrixTest(
+  "rule 8.1: run() drains the raised list, then the lazy list (RT: wakes irq_work/N)",
+  LEGACY,
+  (cell) => {
+    const m = cell.machine({ cpus: 1 });
+    const events = record(m);
+    // On RT only HARD works use the raised list (rule 4.3): p1, p2 are HARD there.
+    const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
+    const l1 = irqWorkInitLazy(spending(), "l1");
+    const l2 = irqWorkInitLazy(spending(), "l2");
+    const p1 = workOf(kind, "p1");
+    const p2 = workOf(kind, "p2");
+    let enableAt = -1;
+    m.spawn({ cpu: 0, name: "t", at: 1_000_000 }, function* (ctx) {
+      yield* ctx.irqDisable();
+      for (const w of [l1, p1, l2, p2]) yield* ctx.queue(w);
+      yield* ctx.spend(1_000);
+      enableAt = ctx.now;
+      yield* ctx.irqEnable();
+    });
+    m.runUntil(20_000_000);
+    assert.deepEqual(names(m.runs), ["p2", "p1", "l2", "l1"]);
+    for (let i = 1; i < 4; i++) {
+      // RT: run()/tick() only wakes irq_work/0 for the lazy list; it runs l2, l1 once the interrupt returns.
+      const after = cell.config.rt && i === 2 ? threadStart(m, m.runs[1]!.endedAt) : m.runs[i - 1]!.endedAt;
+      assert.equal(m.runs[i]!.startedAt, after, "one interrupt (RT: then one thread wake-up)");
+    }
+    for (const r of m.runs) assertRanWhereConfigSays(cell, r, r.work.flags);
+    if (cell.arch.hasIrqWorkInterrupt) {
+      // The self-interrupt's run() takes the lazy works too, long before the tick.
+      assert.equal(m.runs[0]!.startedAt, enableAt + m.kernel.arch.timing.irqEntryNs);
+      assert.equal(ticks(events, 0).filter((e) => e.time <= m.runs[3]!.endedAt).length, 0);
+      if (hasIrqWorkLine(m)) assert.equal(m.interrupts.irq_work[0], 1);
+    } else {
+      // No run(): the tick does the same two drains in the same order (rule 8.2).
+      assert.equal(m.runs[0]!.startedAt, tickRunStart(m, nextTick(m, enableAt)));
+    }
+    noFindings(m);
+  },
+);
 
 matrixTest(
   "rule 8.2: the tick drains the raised list only without a self-interrupt; the lazy list always",
+  LEGACY,
   (cell) => {
     const m = cell.machine({ cpus: 1 });
     const events = record(m);
@@ -960,7 +976,7 @@ matrixTest(
   },
 );
 
-matrixTest("rule 8.3: a CPU with its tick stopped gets no tick, so its lazy list waits", (cell) => {
+matrixTest("rule 8.3: a CPU with its tick stopped gets no tick, so its lazy list waits", LEGACY, (cell) => {
   const m = cell.machine({ cpus: 1 });
   const events = record(m);
   const l = irqWorkInitLazy(spending(), "l");
@@ -988,7 +1004,7 @@ matrixTest("rule 8.3: a CPU with its tick stopped gets no tick, so its lazy list
   noFindings(m);
 });
 
-matrixTest("rule 8.5: with a self-interrupt the tick never drains the raised list", (cell) => {
+matrixTest("rule 8.5: with a self-interrupt the tick never drains the raised list", LEGACY, (cell) => {
   // On RT only HARD works use the raised list (rule 4.3): the works are HARD there.
   const kind = cell.config.rt ? IRQ_WORK_HARD_IRQ : 0;
   // Part 1: IRQs off across a tick. The work runs from the self-interrupt (before the tick's

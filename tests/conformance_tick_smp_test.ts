@@ -24,7 +24,7 @@ import {
   type TraceEvent,
 } from "../mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
-import { type Cell, matrixTest, rtOnly, rtSmpOnly, smpOnly } from "./matrix.ts";
+import { type Cell, LEGACY, matrixTest, rtOnly, rtSmpOnly, smpOnly } from "./matrix.ts";
 import { record } from "./helpers.ts";
 
 const PERIOD = 4_000_000;
@@ -369,7 +369,7 @@ matrixTest(
 
 matrixTest(
   "rule 12.1: only the push onto an empty call-single queue sends the IPI",
-  { skip: smpOnly }, // x86-nolapic has one CPU: no cross-CPU delivery.
+  { skip: smpOnly, ...LEGACY }, // x86-nolapic has one CPU: no cross-CPU delivery.
   (cell) => {
     // On RT only HARD works travel through the call-single queue themselves (§5.4); plain
     // ones send the target's wake-up work instead (checked at the end).
@@ -505,7 +505,7 @@ matrixTest(
 
 matrixTest(
   "rule 12.3: flush runs sync calls first, then async and irq_work in arrival order, then wake-ups",
-  { skip: smpOnly }, // x86-nolapic has one CPU: no cross-CPU delivery.
+  { skip: smpOnly, ...LEGACY }, // x86-nolapic has one CPU: no cross-CPU delivery.
   (cell) => {
     // CPU 1: task T queues W on CPU 2 and syncs on it. Without a self-interrupt
     // the sync sleeps, so W's end on CPU 2 queues T's wake-up on idle CPU 1's
@@ -956,6 +956,7 @@ Deno.test("rule 13: x86 offline flush warning names the CPU it happened on", () 
 
 matrixTest(
   "rule 14: a raised self-interrupt is not lost when the raiser then arms an earlier timer (powerpc set_dec_or_work)",
+  LEGACY,
   (cell) => {
     const m = cell.machine({ cpus: 1 });
     const w = irqWorkInit(() => {}, "w");

@@ -47,7 +47,7 @@ import {
   Memory,
 } from "../core/mod.ts";
 import { tickOnly } from "../arch/tick_only/mod.ts";
-import { type Cell, matrixTest, rtOnly, smpOnly } from "./matrix.ts";
+import { type Cell, LEGACY, matrixTest, rtOnly, smpOnly } from "./matrix.ts";
 import {
   assertRanWhereConfigSays,
   drive,
@@ -366,7 +366,7 @@ matrixTest("rule 3.1: a queued work carries PENDING|BUSY|type until it runs", (c
   assert.equal(w.flags, IRQ_WORK_LAZY | CSD_TYPE_IRQ_WORK);
 });
 
-matrixTest("rule 3.2: a work queued again from its own callback runs again later", (cell) => {
+matrixTest("rule 3.2: a work queued again from its own callback runs again later", LEGACY, (cell) => {
   const m = cell.machine({ cpus: 1 });
   const events = record(m);
   const results: boolean[] = [];
@@ -464,7 +464,7 @@ matrixTest(
 // Needs a second CPU to queue from while CPU 0 runs the callback.
 matrixTest(
   "rule 3.2: a running work queued back to its CPU from another CPU runs again after",
-  { skip: smpOnly },
+  { skip: smpOnly, ...LEGACY },
   (cell) => {
     const m = cell.machine({ cpus: 2 });
     const events = record(m);
@@ -623,7 +623,7 @@ matrixTest("rule 6.1/6.4: a work re-claimed during its callback stays BUSY and r
 
 matrixTest(
   "rule 6.1/6.4: on RT a plain work re-claimed during its callback runs again in the same wake-up",
-  { skip: rtOnly },
+  { skip: rtOnly, ...LEGACY },
   (cell) => {
     // RT, plain work: irq_work/0 runs it twice in one wake-up (rule 9.4). The second callback still
     // sees BUSY, so the first single step's compare-and-swap failed rather than clearing it.
@@ -682,6 +682,7 @@ matrixTest("rule 6.3: the callback gets the work and the running CPU's context",
 
 matrixTest(
   "rule 6.5: without a self-interrupt, or on RT for a non-HARD work, the syncer sleeps and the single step wakes it",
+  LEGACY,
   (cell) => {
     // On RT also a HARD work: it keeps the !RT answer (sleep only without a self-interrupt).
     for (const kind of cell.config.rt ? [0, IRQ_WORK_HARD_IRQ] : [0]) syncScenario(cell, kind);

@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import fc from "npm:fast-check@4.10.2";
-import { ftrace, irqWorkInit, type Machine, RawSpinlock } from "../mod.ts";
+import { ftrace, irqWorkInit, type Machine, type MachineTiming, RawSpinlock } from "../mod.ts";
 import { CELLS, matrixTest, rtOnly, smpOnly } from "./matrix.ts";
 import { runScenario, scenarioArb } from "./scenarios.ts";
 
@@ -47,6 +47,34 @@ for (const kernel of ["C", "D"] as const) {
     assert.ok(fewerEvents > 20, `the scenarios spin: ${fewerEvents} of 150 were shortened`);
   });
 }
+
+// Path costs that are no multiple of the poll interval, and larger than several polls: a spinner must
+// still stop at the poll just before another CPU's access, wherever that falls (rule 23.2).
+const ODD_COSTS: Partial<MachineTiming> = {
+  irqWorkClaimNs: 37,
+  irqWorkReleaseNs: 113,
+  llistAddNs: 29,
+  llistDelAllNs: 41,
+  callSingleQueueNs: 271,
+  wakeUpNs: 1_009,
+};
+
+Deno.test("fast-forward: with odd path costs, random spinning scenarios give the same results as polling", () => {
+  fc.assert(
+    fc.property(
+      fc.nat(CELLS.length - 1).chain((cellIndex) =>
+        scenarioArb(CELLS[cellIndex]!.arch.maxCpus, true).map((sc) => ({ cellIndex, sc }))
+      ),
+      ({ cellIndex, sc }) => {
+        const fast = runScenario(cellIndex, "D", sc, true, null, ODD_COSTS);
+        const slow = runScenario(cellIndex, "D", sc, false, null, ODD_COSTS);
+        const where = `${CELLS[cellIndex]!.arch.name} ${CELLS[cellIndex]!.config.name}`;
+        assert.deepEqual(outcome(fast.m, fast.text), outcome(slow.m, slow.text), where);
+      },
+    ),
+    { seed: 20260712, numRuns: 100 },
+  );
+});
 
 matrixTest("fast-forward: a CPU spinning on a raw spinlock polls far less, with the same trace", {
   skip: smpOnly,

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { createMachine, DEFAULT_TIMING } from "../mod.ts";
+import { createMachine, DEFAULT_TIMING, LEGACY_TIMING } from "../mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
 
 const ENTRY_POINTS = [
@@ -50,6 +50,7 @@ Deno.test("frozen: every object-valued export is frozen, deeply", async () => {
   for (
     const name of [
       "DEFAULT_TIMING",
+      "LEGACY_TIMING",
       "KERNEL_FIXES",
       "NON_RT_POLICY",
       "NON_RT_LOCKING",
@@ -68,6 +69,7 @@ Deno.test("frozen: writing to a default throws, and later machines keep the defa
   const { COST, ALL_WORKLOADS } = await import("../plugins/workloads/mod.ts");
   const writes: [string, object, PropertyKey][] = [
     ["DEFAULT_TIMING", DEFAULT_TIMING, "tickNs"],
+    ["LEGACY_TIMING", LEGACY_TIMING, "irqWorkClaimNs"],
     ["KERNEL_FIXES[0]", KERNEL_FIXES[0]!, "mainline"],
     ["KERNEL_FIXES", KERNEL_FIXES, 0],
     ["KERNEL_ALIASES.seed.fixes", KERNEL_ALIASES.seed!.fixes, "810979682ccc"],

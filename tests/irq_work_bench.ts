@@ -22,7 +22,14 @@
  */
 
 import { x86 } from "../arch/x86/mod.ts";
-import { type Context, createMachine, type IrqWork, irqWorkInit, type Kernel } from "../mod.ts";
+import {
+  type Context,
+  createMachine,
+  type IrqWork,
+  irqWorkInit,
+  type Kernel,
+  type MachineTiming,
+} from "../mod.ts";
 
 /** What one cycle loop produced. */
 export interface CycleResult {
@@ -37,11 +44,17 @@ const SLICE_NS = 100_000_000;
 
 type Step = (ctx: Context, work: IrqWork) => Kernel<boolean>;
 
-function cycles(n: number, step: Step, expectCpu: number, fastForward: boolean): CycleResult {
+function cycles(
+  n: number,
+  step: Step,
+  expectCpu: number,
+  fastForward: boolean,
+  timing: Partial<MachineTiming>,
+): CycleResult {
   if (!Number.isSafeInteger(n) || n < 0) {
     throw new RangeError(`cycle count must be a whole number >= 0, got ${n}`);
   }
-  const m = createMachine({ arch: x86(), cpus: 4, seed: 1, fastForward });
+  const m = createMachine({ arch: x86(), cpus: 4, seed: 1, fastForward, timing });
   let callbacks = 0;
   const work = irqWorkInit(() => {
     callbacks++;
@@ -81,15 +94,23 @@ function cycles(n: number, step: Step, expectCpu: number, fastForward: boolean):
 
 /**
  * `n` local cycles (`queue` + `sync` on CPU 0); returns the completed runs and the simulated time.
- * `fastForward: false` polls spin loops step by step.
+ * `fastForward: false` polls spin loops step by step; `timing` overrides x86's costs.
  */
-export function localCycleRun(n: number, fastForward = true): CycleResult {
-  return cycles(n, (ctx, work) => ctx.queue(work), 0, fastForward);
+export function localCycleRun(
+  n: number,
+  fastForward = true,
+  timing: Partial<MachineTiming> = {},
+): CycleResult {
+  return cycles(n, (ctx, work) => ctx.queue(work), 0, fastForward, timing);
 }
 
 /** `n` remote cycles (`queueOn(work, 1)` + `sync` from CPU 0); returns the completed runs and the simulated time. */
-export function remoteCycleRun(n: number, fastForward = true): CycleResult {
-  return cycles(n, (ctx, work) => ctx.queueOn(work, 1), 1, fastForward);
+export function remoteCycleRun(
+  n: number,
+  fastForward = true,
+  timing: Partial<MachineTiming> = {},
+): CycleResult {
+  return cycles(n, (ctx, work) => ctx.queueOn(work, 1), 1, fastForward, timing);
 }
 
 /**

@@ -7,7 +7,15 @@
  * @module
  */
 
-import { type Arch, createMachine, type Machine, type MachineOptions, type Plugin } from "../mod.ts";
+import {
+  type Arch,
+  createMachine,
+  LEGACY_TIMING,
+  type Machine,
+  type MachineOptions,
+  type MachineTiming,
+  type Plugin,
+} from "../mod.ts";
 import { arm64 } from "../arch/arm64/mod.ts";
 import { powerpc } from "../arch/powerpc/mod.ts";
 import { tickOnly } from "../arch/tick_only/mod.ts";
@@ -84,6 +92,25 @@ export interface MatrixOptions {
    * body is not called for them.
    */
   readonly skip?: SkipRule;
+  /**
+   * Costs the cells' machines take unless the body passes its own `timing`.
+   * A rule test whose exact times count only interrupts, IPIs, switches and
+   * the tick pins `LEGACY_TIMING` here (docs/rules.md, rule 23.4); the path
+   * costs have their own tests (tests/costs_test.ts).
+   */
+  readonly timing?: Partial<MachineTiming>;
+}
+
+/**
+ * The options of a rule test whose exact times were reasoned with free
+ * kernel paths: its machines take `LEGACY_TIMING` (rule 23.4).
+ */
+export const LEGACY: MatrixOptions = Object.freeze({ timing: LEGACY_TIMING });
+
+/** `cell` whose machines take `timing` unless told otherwise. */
+function withTiming(cell: Cell, timing: Partial<MachineTiming> | undefined): Cell {
+  if (timing === undefined) return cell;
+  return { ...cell, machine: (options = {}) => cell.machine({ timing, ...options }) };
 }
 
 /** Skip cells whose arch allows a single CPU (x86-nolapic): nothing there is remote. */
@@ -130,7 +157,7 @@ export function matrixTest(
       const step = `${cell.arch.name} ${cell.config.name}`;
       const reason = options.skip?.(cell);
       if (reason === undefined) {
-        await t.step(step, () => body(cell));
+        await t.step(step, () => body(withTiming(cell, options.timing)));
       } else {
         await t.step({ name: `${step} (skipped: ${reason})`, ignore: true, fn: () => {} });
       }

@@ -14,6 +14,7 @@ import {
   IrqWork,
   type KernelVersion,
   type Machine,
+  type MachineTiming,
   RawSpinlock,
 } from "../mod.ts";
 import { CELLS } from "./matrix.ts";
@@ -84,17 +85,21 @@ export function scenarioArb(maxCpus: number, spins = false): fc.Arbitrary<Scenar
   );
 }
 
-/** Run `sc`; returns the machine, the works, the number of successful claims and the trace. */
+/**
+ * Run `sc` (with `timing` over the arch's costs); returns the machine, the works, the number of
+ * successful claims and the trace.
+ */
 export function runScenario(
   cellIndex: number,
   kernel: KernelVersion,
   sc: Scenario,
   fastForward = true,
   chooser: ((ready: Float64Array, count: number) => number) | null = null,
+  timing: Partial<MachineTiming> = {},
 ) {
   const cell = CELLS[cellIndex]!;
   const tracer = ftrace();
-  const m: Machine = cell.machine({ cpus: sc.cpus, kernel, fastForward, plugins: [tracer] });
+  const m: Machine = cell.machine({ cpus: sc.cpus, kernel, fastForward, timing, plugins: [tracer] });
   m.kernel.engine.chooser = chooser;
   const locks = [new RawSpinlock("lock0"), new RawSpinlock("lock1")];
   const works = sc.works.map((flags, i) =>

@@ -8,7 +8,13 @@
  *
  * Timing (assumptions, not measurements): one decrementer tick at a 512 MHz
  * timebase is 2 ns; interrupt entry 300 ns and exit 300 ns; a doorbell IPI
- * arrives after 1 µs.
+ * arrives after 1 µs. Kernel paths (docs/rules.md, section 23): a fully
+ * ordered atomic is a `lwarx`/`stwcx.` loop between two `sync` barriers
+ * (`PPC_ATOMIC_ENTRY_BARRIER`, `PPC_ATOMIC_EXIT_BARRIER`), so it costs about
+ * twice the other arches' figure: 40 ns for the claim, `llist_add` and
+ * `llist_del_all`, 80 ns for the release; a remote call-single queue head
+ * 60 ns; `try_to_wake_up()` 1 µs, a context switch 2 µs and the tick's own
+ * work 1 µs (all assumed).
  *
  * @example
  * ```ts
@@ -47,7 +53,19 @@ export function powerpc(): Arch {
     name: "powerpc",
     hasIrqWorkInterrupt: () => true,
     maxCpus: 1024,
-    timing: { irqEntryNs: 300, irqExitNs: 300, ipiLatencyNs: 1_000 },
+    timing: {
+      irqEntryNs: 300,
+      irqExitNs: 300,
+      ipiLatencyNs: 1_000,
+      irqWorkClaimNs: 40,
+      irqWorkReleaseNs: 80,
+      llistAddNs: 40,
+      llistDelAllNs: 40,
+      callSingleQueueNs: 60,
+      wakeUpNs: 1_000,
+      contextSwitchNs: 2_000,
+      tickNs: 1_000,
+    },
     lines: [
       { kind: "reschedule", vector: DOORBELL_VECTOR, name: "doorbell", ...PT_REGS },
       { kind: "call_function_single", vector: DOORBELL_VECTOR, name: "doorbell", ...PT_REGS },

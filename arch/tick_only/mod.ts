@@ -6,7 +6,8 @@
  * use the generic SMP IPIs.
  *
  * Timing (assumptions, not measurements): interrupt entry 300 ns and exit
- * 300 ns; IPI delivery 1 µs.
+ * 300 ns; IPI delivery 1 µs. Kernel paths cost the machine's defaults
+ * (`DEFAULT_TIMING`, docs/rules.md section 23): a generic modern core.
  *
  * @example
  * ```ts

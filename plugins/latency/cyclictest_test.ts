@@ -7,10 +7,13 @@
  */
 
 import assert from "node:assert/strict";
-import { createMachine, DEFAULT_TIMING, ftrace, irqWorkInit, type Plugin } from "../../mod.ts";
+import { createMachine, DEFAULT_TIMING, ftrace, irqWorkInit, LEGACY_TIMING, type Plugin } from "../../mod.ts";
 import { x86 } from "../../arch/x86/mod.ts";
 import { preemptRt } from "../preempt_rt/mod.ts";
 import { calcdiffUs, cyclictest, type CyclictestOptions } from "./mod.ts";
+
+// These tests check the tool's logic and layouts against hand-computed numbers, so they run with
+// free kernel paths (LEGACY_TIMING); the last one checks the default costs.
 
 /** The model's cost of a wake-up from idle: timer interrupt entry and exit, then the switch to the thread. */
 const X86 = x86().timing;
@@ -18,7 +21,12 @@ const IDLE_WAKE_NS = X86.irqEntryNs + X86.irqExitNs + DEFAULT_TIMING.contextSwit
 
 /** A machine with a device on CPU 0 interrupting every 97 µs, its handler queueing a 30 µs plain irq_work. */
 function storm(rt: boolean, plugins: Plugin[] = []) {
-  const m = createMachine({ arch: x86(), cpus: 2, plugins: rt ? [preemptRt(), ...plugins] : plugins });
+  const m = createMachine({
+    arch: x86(),
+    timing: LEGACY_TIMING,
+    cpus: 2,
+    plugins: rt ? [preemptRt(), ...plugins] : plugins,
+  });
   const rx = irqWorkInit(function* rx_done(_w, ctx) {
     yield* ctx.spend(30_000);
   });
@@ -34,7 +42,7 @@ function storm(rt: boolean, plugins: Plugin[] = []) {
 
 Deno.test("rule 22.2: on an idle CPU every latency is the model's fixed wake-up cost, exactly", () => {
   assert.equal(IDLE_WAKE_NS, 2_600);
-  const m = createMachine({ arch: x86(), cpus: 2 });
+  const m = createMachine({ arch: x86(), timing: LEGACY_TIMING, cpus: 2 });
   const ct = cyclictest(m, { affinity: [1], priority: 98, interval: 100, loops: 50 });
   m.runFor(10_000_000);
   const t = ct.threads[0]!;
@@ -82,7 +90,7 @@ Deno.test("rule 22.2: an irq_work storm raises the max latency without PREEMPT_R
 });
 
 Deno.test("rule 22.2: the -H histogram, line by line in cyclictest's layout", () => {
-  const m = createMachine({ arch: x86(), cpus: 2 });
+  const m = createMachine({ arch: x86(), timing: LEGACY_TIMING, cpus: 2 });
   const ct = cyclictest(m, { smp: true, priority: 80, loops: 10, histofall: 4 });
   m.runFor(20_000_000);
   const [a, b] = ct.threads.map((t) => String(t.pid).padStart(5));
@@ -111,7 +119,7 @@ Deno.test("rule 22.2: the -H histogram, line by line in cyclictest's layout", ()
 });
 
 Deno.test("rule 22.2: overflows past -h count apart, with the first cycle numbers", () => {
-  const m = createMachine({ arch: x86() });
+  const m = createMachine({ arch: x86(), timing: LEGACY_TIMING });
   const ct = cyclictest(m, { priority: 50, loops: 10, histogram: 2 });
   m.runFor(20_000_000);
   const lines = ct.histogram().split("\n");
@@ -151,7 +159,7 @@ Deno.test("rule 22.2: -b stops the machine at the first latency over the thresho
 Deno.test("rule 22.2: relative timing (-r) measures the same wake-up but drifts by it every period", () => {
   const counts: number[] = [];
   for (const relative of [false, true]) {
-    const m = createMachine({ arch: x86() });
+    const m = createMachine({ arch: x86(), timing: LEGACY_TIMING });
     const ct = cyclictest(m, { priority: 98, interval: 100, relative });
     m.runFor(10_000_000);
     const t = ct.threads[0]!;
@@ -165,7 +173,7 @@ Deno.test("rule 22.2: relative timing (-r) measures the same wake-up but drifts 
 
 Deno.test("rule 22.2: the same scenario gives the same report, byte for byte", () => {
   const run = () => {
-    const m = createMachine({ arch: x86(), cpus: 2, seed: 7 });
+    const m = createMachine({ arch: x86(), timing: LEGACY_TIMING, cpus: 2, seed: 7 });
     const rx = irqWorkInit(function* rx_done(_w, ctx) {
       yield* ctx.spend(30_000);
     });
@@ -215,7 +223,18 @@ Deno.test("rule 22.2: bad options are refused with the option, the value and wha
     ],
   ];
   for (const [options, message] of cases) {
-    const m = createMachine({ arch: x86(), cpus: 2 });
+    const m = createMachine({ arch: x86(), timing: LEGACY_TIMING, cpus: 2 });
     assert.throws(() => cyclictest(m, options), { message }, JSON.stringify(options));
   }
+});
+
+Deno.test("rule 22.2, 23.2: with the default costs an idle wake-up also pays try_to_wake_up()", () => {
+  const m = createMachine({ arch: x86(), cpus: 2 });
+  const ct = cyclictest(m, { affinity: [1], priority: 98, interval: 100, loops: 10 });
+  m.runFor(10_000_000);
+  const { irqEntryNs, irqExitNs } = X86;
+  const { wakeUpNs, contextSwitchNs } = m.kernel.timing;
+  const expected = irqEntryNs + wakeUpNs + irqExitNs + contextSwitchNs;
+  assert.equal(expected, 3_600);
+  assert.deepEqual([ct.threads[0]!.ns.min, ct.threads[0]!.ns.max], [expected, expected]);
 });

@@ -170,7 +170,7 @@ class CpuState implements TimerlatCpu {
  * runs (docs/rules.md, rule 22.3); a threshold reached stops the machine
  * at that instant, as rtla stops the trace.
  *
- * @example An idle CPU: the IRQ latency is the interrupt entry, the thread latency adds the exit and a context switch
+ * @example An idle CPU: the IRQ latency is the interrupt entry; the thread latency adds the wake-up, the exit and a context switch
  * ```ts
  * import { createMachine } from "../../mod.ts";
  * import { x86 } from "../../arch/x86/mod.ts";
@@ -179,7 +179,7 @@ class CpuState implements TimerlatCpu {
  * const tl = timerlat(m, { period: 100 });
  * m.runFor(10_000_000);
  * const c = tl.cpus[0]!;
- * if (c.irqNs.max !== 300 || c.threadNs.max !== 2_600) throw new Error(tl.top());
+ * if (c.irqNs.max !== 300 || c.threadNs.max !== 3_600) throw new Error(tl.top());
  * ```
  */
 export function timerlat(host: LatencyHost, options: TimerlatOptions = {}): Timerlat {

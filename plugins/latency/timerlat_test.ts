@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { createMachine, DEFAULT_TIMING, irqWorkInit } from "../../mod.ts";
+import { createMachine, DEFAULT_TIMING, irqWorkInit, LEGACY_TIMING } from "../../mod.ts";
 import { x86 } from "../../arch/x86/mod.ts";
 import { preemptRt } from "../preempt_rt/mod.ts";
 import { timerlat, type TimerlatOptions } from "./mod.ts";
@@ -16,7 +16,7 @@ import { timerlat, type TimerlatOptions } from "./mod.ts";
 const X86 = x86().timing;
 
 function storm(rt: boolean) {
-  const m = createMachine({ arch: x86(), cpus: 2, plugins: rt ? [preemptRt()] : [] });
+  const m = createMachine({ arch: x86(), timing: LEGACY_TIMING, cpus: 2, plugins: rt ? [preemptRt()] : [] });
   const rx = irqWorkInit(function* rx_done(_w, ctx) {
     yield* ctx.spend(30_000);
   });
@@ -31,7 +31,7 @@ function storm(rt: boolean) {
 }
 
 Deno.test("rule 22.3: idle CPU: IRQ latency is the interrupt entry, thread latency adds the exit and a switch", () => {
-  const m = createMachine({ arch: x86() });
+  const m = createMachine({ arch: x86(), timing: LEGACY_TIMING });
   const tl = timerlat(m, { period: 100 });
   m.runFor(10_000_000);
   const c = tl.cpus[0]!;
@@ -74,7 +74,7 @@ Deno.test("rule 22.3: idle CPU: IRQ latency is the interrupt entry, thread laten
       "",
     ].join("\n"),
   );
-  const nm = createMachine({ arch: x86() });
+  const nm = createMachine({ arch: x86(), timing: LEGACY_TIMING });
   const nano = timerlat(nm, { nano: true, period: 100 });
   nm.runFor(1_000_000);
   assert.match(
@@ -164,8 +164,10 @@ Deno.test("rule 22.3: bad options are refused with the option, the value and wha
     [{ stack: 1 } as unknown as TimerlatOptions, /^timerlat: unknown option "stack"; known: cpus, /],
   ];
   for (const [options, message] of cases) {
-    assert.throws(() => timerlat(createMachine({ arch: x86(), cpus: 2 }), options), { message });
+    assert.throws(() => timerlat(createMachine({ arch: x86(), timing: LEGACY_TIMING, cpus: 2 }), options), {
+      message,
+    });
   }
-  const tl = timerlat(createMachine({ arch: x86() }));
+  const tl = timerlat(createMachine({ arch: x86(), timing: LEGACY_TIMING }));
   assert.throws(() => tl.hist({ noIrq: true, noThread: true }), /nothing to print/);
 });
