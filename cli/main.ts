@@ -85,6 +85,7 @@ async function runFile(cli: CliArgs, options: CliOptions): Promise<number> {
     if (e instanceof ScenarioFileError) throw new BadInput(fileProblems(cli.file, e, []));
     throw e;
   }
+  checkWritable(scenario, cli);
   const clock = () => performance.now();
   const bar = new ProgressBar({ write: err, enabled: Deno.stderr.isTerminal(), clock });
   try {
@@ -175,6 +176,19 @@ function withOutputs(scenario: Scenario, cli: CliArgs): Scenario {
     if (path !== undefined) outputs[kind] = path;
   }
   return { ...scenario, outputs };
+}
+
+/** Refuse before running, rather than after, when an output cannot be written for want of permission. */
+function checkWritable(scenario: Scenario, cli: CliArgs): void {
+  for (const kind of OUTPUT_KINDS) {
+    const path = scenario.outputs[kind];
+    if (path === undefined) continue;
+    if (Deno.permissions.querySync({ name: "write", path }).state !== "granted") {
+      throw new BadInput(
+        `cannot write the ${kind} output of ${cli.file} to ${path}: no write permission (run deno with --allow-write)`,
+      );
+    }
+  }
 }
 
 /** Write each output to its path (making its directory); returns the paths written, in order. */

@@ -72,12 +72,12 @@ export function progressLine(p: RunProgress, wallMs: number, events: number): st
     ? `${(rate / 1e6).toFixed(2)} M`
     : rate >= 1e3
     ? `${(rate / 1e3).toFixed(1)} k`
-    : `${Math.round(rate)} `;
+    : `${Math.round(rate)}`;
   return `[${"#".repeat(filled)}${"-".repeat(WIDTH - filled)}] ${
     (fraction * 100).toFixed(1).padStart(5)
   }%  ` +
     `${(p.nowNs / 1e6).toFixed(3)} of ${(p.untilNs / 1e6).toFixed(3)} ms simulated  ` +
-    `${(wallMs / 1000).toFixed(1)} s wall  ${scaled}events/s`;
+    `${(wallMs / 1000).toFixed(1)} s wall  ${scaled} events/s`;
 }
 
 /**

@@ -64,11 +64,15 @@ Deno.test("schema: the names it lists are the loader's (arches, workloads, tools
   assert.deepEqual(schema.$defs.latency.properties.tool.enum, [...LATENCY_TOOLS]);
 });
 
-Deno.test("schema: accepts what the loader accepts, the examples included", async () => {
+Deno.test("schema: accepts what the loader accepts, the examples and the README's sample included", async () => {
   const docs = VALID.map((v) => ({ name: v.name, doc: v.doc() }));
   for await (const entry of Deno.readDir(examples)) {
     docs.push({ name: entry.name, doc: JSON.parse(await Deno.readTextFile(new URL(entry.name, examples))) });
   }
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const sample = readme.match(/## Scenario files[\s\S]*?```json\n([\s\S]*?)```/)?.[1];
+  assert.ok(sample !== undefined, "README.md shows a scenario file");
+  docs.push({ name: "README.md's sample", doc: JSON.parse(sample) });
   for (const { name, doc } of docs) {
     loadScenario(doc);
     assert.ok(validate(doc), `${name}: ${ajv.errorsText(validate.errors)}`);
