@@ -333,3 +333,70 @@ Deno.test("cli: the same scenario and seed give byte-identical outputs; the prog
     );
   });
 });
+
+Deno.test("cli: deno task sim -- FILE runs the documented entry", async () => {
+  await withTempDir(async (dir) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "--quiet", "sim", "--", SMALL, "--out-dir", dir, "--quiet"],
+      cwd: rootPath,
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(await Deno.readTextFile(`${dir}/small.report.txt`), /^scenario: small/);
+  });
+});
+
+/** `script` (util-linux) runs a command on a pseudo-terminal, so that standard error is a terminal. */
+function hasScript(): boolean {
+  try {
+    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "cli: on a terminal, a run longer than a second draws the progress bar on standard error",
+  ignore: !hasScript(),
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      // The storm, without outputs, for ten simulated seconds: far longer than a second of wall time.
+      const storm = JSON.parse(await Deno.readTextFile(STORM));
+      delete storm.outputs;
+      storm.run.durationNs = 10_000_000_000;
+      await Deno.writeTextFile(`${dir}/long.json`, JSON.stringify(storm));
+      const command = `'${Deno.execPath()}' run --quiet --allow-read cli.ts '${dir}/long.json' -q`;
+      const child = new Deno.Command("script", {
+        args: ["-qec", command, "/dev/null"],
+        cwd: rootPath,
+        env: { NO_COLOR: "1" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      let seen = "";
+      const decoder = new TextDecoder();
+      const deadline = Date.now() + 30_000;
+      const reader = child.stdout.getReader();
+      try {
+        while (!/events\/s/.test(seen) && Date.now() < deadline) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          seen += decoder.decode(value, { stream: true });
+        }
+      } finally {
+        child.kill("SIGTERM");
+        await reader.cancel();
+        await child.status;
+      }
+      // The bar's line: carriage return, the line, then erase-to-end-of-line (ESC [ K).
+      const line =
+        /\r\[#*-*\] +\d+\.\d%  \d+\.\d{3} of 10000\.000 ms simulated  \d+\.\d s wall  [\d.]+ [kM]? ?events\/s/;
+      assert.match(seen, new RegExp(`${line.source}\u001b\\[K`));
+    });
+  },
+});
