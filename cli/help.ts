@@ -89,9 +89,9 @@ EXAMPLES
     The interrupt storm without PREEMPT_RT, on a tick-only arch, for 20 ms:
         deno task sim -- examples/scenarios/irq_storm_rt.json --no-rt --arch tick-only -d 20ms
 
-    Write the ftrace text and Perfetto JSON under out/:
-        deno task sim -- examples/scenarios/small.json -o out --ftrace out/trace.txt \\
-            --perfetto out/trace.json
+    The scenario's outputs under /tmp/run instead of the current directory, and a Perfetto
+    timeline as well:
+        deno task sim -- examples/scenarios/small.json -o /tmp/run --perfetto /tmp/run/small.json
 
     From a URL, without a checkout:
         deno run --allow-read --allow-write https://HOST/PATH/cli.ts scenario.json

@@ -185,7 +185,7 @@ Deno.test("cli: a scenario that cannot be read or loaded is reported and exits 2
       const ran = await cli([SMALL, "-o", dir], { permissions: ["--allow-read"] });
       assertBadInput(
         ran,
-        `irqemu: cannot write the ftrace output of ${SMALL} to ${dir}/small.trace.txt: no write permission ` +
+        `irqemu: cannot write the ftrace output of ${SMALL} to ${dir}/out/small.trace.txt: no write permission ` +
           "(run deno with --allow-write)\n",
       );
     });
@@ -253,7 +253,9 @@ Deno.test("cli: the small example's summary and outputs", async () => {
     const ran = await cli([SMALL, "--out-dir", dir]);
     assert.equal(ran.code, 0, ran.stderr);
     assert.equal(ran.stderr, "");
-    const written = ["small.trace.txt", "small.findings.json", "small.report.txt"].map((f) => `${dir}/${f}`);
+    const written = ["small.trace.txt", "small.findings.json", "small.report.txt"].map((f) =>
+      `${dir}/out/${f}`
+    );
     assert.equal(ran.stdout, SMALL_SUMMARY + written.map((p) => `wrote ${p}\n`).join(""));
     const trace = await Deno.readTextFile(written[0]!);
     assert.match(trace, /^# tracer: nop\n/);
@@ -275,7 +277,7 @@ Deno.test("cli: the small example's summary and outputs", async () => {
     const quiet = await cli([SMALL, "-q", "-o", `${dir}/q`]);
     assert.equal(quiet.code, 0);
     assert.equal(quiet.stdout, "");
-    assert.equal(await Deno.readTextFile(`${dir}/q/small.trace.txt`), trace);
+    assert.equal(await Deno.readTextFile(`${dir}/q/out/small.trace.txt`), trace);
   });
 });
 
@@ -297,7 +299,7 @@ Deno.test("cli: overrides of arch, CPUs, RT, kernel, seed and duration, and outp
     const dat = await Deno.readFile(`${dir}/t.dat`);
     assert.deepEqual([...dat.subarray(0, 10)], [0x17, 0x08, 0x44, ...new TextEncoder().encode("tracing")]);
     // The scenario's own relative outputs went to the current directory.
-    assert.ok((await Deno.stat(`${dir}/small.trace.txt`)).isFile);
+    assert.ok((await Deno.stat(`${dir}/out/small.trace.txt`)).isFile);
   });
 });
 
@@ -310,7 +312,7 @@ Deno.test("cli: the same scenario and seed give byte-identical outputs; the prog
       assert.equal(ran.stderr, "", "nothing on a standard error that is not a terminal");
       runs.push(out);
     }
-    const names = [...Deno.readDirSync(`${dir}/a`)].map((e) => e.name).sort();
+    const names = [...Deno.readDirSync(`${dir}/a/out`)].map((e) => e.name).sort();
     assert.deepEqual(names, [
       "irq_storm_rt.findings.json",
       "irq_storm_rt.perfetto.json",
@@ -319,16 +321,16 @@ Deno.test("cli: the same scenario and seed give byte-identical outputs; the prog
       "irq_storm_rt.trace.txt",
     ]);
     for (const name of names) {
-      const a = await Deno.readFile(`${dir}/a/${name}`);
-      const b = await Deno.readFile(`${dir}/b/${name}`);
+      const a = await Deno.readFile(`${dir}/a/out/${name}`);
+      const b = await Deno.readFile(`${dir}/b/out/${name}`);
       assert.ok(a.length > 0, name);
       assert.deepEqual(a, b, `${name} differs between two runs`);
     }
     const other = await cli([STORM, "-d", "6ms", "-o", `${dir}/c`, "-q", "--seed", "8"]);
     assert.equal(other.code, 0);
     assert.notDeepEqual(
-      await Deno.readFile(`${dir}/c/irq_storm_rt.trace.txt`),
-      await Deno.readFile(`${dir}/a/irq_storm_rt.trace.txt`),
+      await Deno.readFile(`${dir}/c/out/irq_storm_rt.trace.txt`),
+      await Deno.readFile(`${dir}/a/out/irq_storm_rt.trace.txt`),
       "another seed, another trace",
     );
   });
@@ -345,7 +347,7 @@ Deno.test("cli: deno task sim -- FILE runs the documented entry", async () => {
       stderr: "piped",
     }).output();
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    assert.match(await Deno.readTextFile(`${dir}/small.report.txt`), /^scenario: small/);
+    assert.match(await Deno.readTextFile(`${dir}/out/small.report.txt`), /^scenario: small/);
   });
 });
 

@@ -193,8 +193,6 @@ Deno.test("import by URL from a local server, cold cache", async (t) => {
           "--quiet",
           `http://127.0.0.1:${port}/cli.ts`,
           "small.json",
-          "--out-dir",
-          "out",
         ],
         cwd: project,
         env: { NO_COLOR: "1", DENO_DIR: denoDir, NO_PROXY: "127.0.0.1", no_proxy: "127.0.0.1" },
