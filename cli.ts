@@ -20,5 +20,9 @@ import { EXIT, main } from "./cli/main.ts";
 export { type CliOptions, EXIT, main } from "./cli/main.ts";
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args).catch(() => EXIT.internal));
+  const status = await main(Deno.args).catch((e) => {
+    console.error(`irqemu: internal error (please report it with the scenario): ${e}`);
+    return EXIT.internal;
+  });
+  Deno.exit(status);
 }

@@ -40,8 +40,14 @@ export interface CliOptions {
 class BadInput extends Error {}
 
 const encoder = new TextEncoder();
-const out = (text: string) => Deno.stdout.writeSync(encoder.encode(text));
-const err = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+
+/** Write all of `text` (one `writeSync` may write only part of it to a pipe). */
+function writeAll(to: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(to.writeSync(bytes));
+}
+const out = (text: string) => writeAll(Deno.stdout, text);
+const err = (text: string) => writeAll(Deno.stderr, text);
 
 /** Run the CLI on `args`; returns the exit status. */
 export async function main(args: readonly string[], options: CliOptions = {}): Promise<number> {
