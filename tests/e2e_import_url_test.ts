@@ -179,6 +179,31 @@ Deno.test("import by URL from a local server, cold cache", async (t) => {
       assert.equal(new Set(served).size, served.length, `fetched twice: ${served.join(", ")}`);
       assert.ok((await Array.fromAsync(Deno.readDir(denoDir))).length > 0, "DENO_DIR stayed empty");
     });
+
+    await t.step("the CLI runs a scenario file from a URL", async () => {
+      const scenario = await Deno.readTextFile(`${rootPath}/examples/scenarios/small.json`);
+      await Deno.writeTextFile(`${project}/small.json`, scenario);
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          `--allow-import=127.0.0.1:${port}`,
+          "--allow-read",
+          "--allow-write",
+          "--no-lock",
+          "--quiet",
+          `http://127.0.0.1:${port}/cli.ts`,
+          "small.json",
+        ],
+        cwd: project,
+        env: { NO_COLOR: "1", DENO_DIR: denoDir, NO_PROXY: "127.0.0.1", no_proxy: "127.0.0.1" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      assert.match(new TextDecoder().decode(out.stdout), /^scenario: small/);
+      assert.match(await Deno.readTextFile(`${project}/out/small.trace.txt`), /^# tracer: nop/);
+    });
   } finally {
     await server.shutdown();
     await Deno.remove(project, { recursive: true });
@@ -357,7 +382,7 @@ function badSpecifier(specifier: string): string | null {
 }
 
 async function libraryFiles(): Promise<string[]> {
-  const files = [`${rootPath}/mod.ts`];
+  const files = [`${rootPath}/mod.ts`, `${rootPath}/cli.ts`];
   async function walk(dir: string): Promise<void> {
     for await (const entry of Deno.readDir(dir)) {
       const path = `${dir}/${entry.name}`;
@@ -365,7 +390,7 @@ async function libraryFiles(): Promise<string[]> {
       else if (entry.isFile && /\.(?:ts|tsx|mts|js|mjs)$/.test(entry.name)) files.push(path);
     }
   }
-  for (const dir of ["core", "arch", "plugins"]) await walk(`${rootPath}/${dir}`);
+  for (const dir of ["core", "arch", "plugins", "scenario", "cli"]) await walk(`${rootPath}/${dir}`);
   return files.sort();
 }
 
@@ -446,19 +471,23 @@ Deno.test("library modules import only relative .ts, node: and pinned npm: speci
     assert.ok(checked >= entries.length);
   });
 
-  await t.step(`every import in core/, arch/, plugins/ and mod.ts is URL-safe`, async () => {
-    assert.ok(files.some((f) => f.endsWith("/core/machine.ts")), "core/ was not walked");
-    assert.ok(files.some((f) => f.endsWith("/plugins/ftrace/mod.ts")), "plugins/ was not walked");
-    const bad: string[] = [];
-    let total = 0;
-    for (const file of files) {
-      for (const spec of importSpecifiers(await Deno.readTextFile(file))) {
-        total++;
-        const why = badSpecifier(spec);
-        if (why !== null) bad.push(`${file.slice(rootPath.length + 1)}: "${spec}": ${why}`);
+  await t.step(
+    `every import in core/, arch/, plugins/, scenario/, cli/, mod.ts and cli.ts is URL-safe`,
+    async () => {
+      assert.ok(files.some((f) => f.endsWith("/scenario/load.ts")), "scenario/ was not walked");
+      assert.ok(files.some((f) => f.endsWith("/core/machine.ts")), "core/ was not walked");
+      assert.ok(files.some((f) => f.endsWith("/plugins/ftrace/mod.ts")), "plugins/ was not walked");
+      const bad: string[] = [];
+      let total = 0;
+      for (const file of files) {
+        for (const spec of importSpecifiers(await Deno.readTextFile(file))) {
+          total++;
+          const why = badSpecifier(spec);
+          if (why !== null) bad.push(`${file.slice(rootPath.length + 1)}: "${spec}": ${why}`);
+        }
       }
-    }
-    assert.ok(total > 0, "no imports found at all");
-    assert.deepEqual(bad, []);
-  });
+      assert.ok(total > 0, "no imports found at all");
+      assert.deepEqual(bad, []);
+    },
+  );
 });

@@ -2,7 +2,8 @@
  * The shape of the code, checked: core imports nothing outside core, its
  * modules import each other without a loop, and arches and plugins reach the
  * core only through its extension entry point, `core/mod.ts`, and never
- * import each other.
+ * import each other; scenario files and the CLI sit on top, reaching the
+ * rest only through its entry points.
  *
  * Imports are read from the source text. An import that brings in types only
  * (`import type`, or every name marked `type`) is erased at run time; loops
@@ -111,6 +112,41 @@ Deno.test("structure: arches and plugins import only core/mod.ts and their own f
           const ok = target === "core/mod.ts" || target.startsWith(own);
           assert.ok(ok, `${relative(".", file)} imports ${target}`);
         }
+      }
+    }
+  }
+});
+
+/** The entry points of the library, which the scenario module may use (plus `core/mod.ts` for kernel versions). */
+function isEntryPoint(target: string): boolean {
+  return target === "mod.ts" || target === "core/mod.ts" || /^(arch|plugins)\/[^/]+\/mod\.ts$/.test(target);
+}
+
+Deno.test("structure: scenario/ uses the library through its entry points only", () => {
+  for (const file of sources("scenario", false)) {
+    for (const { target } of importsOf(file)) {
+      if (target.startsWith("node:")) continue;
+      const ok = isEntryPoint(target) || target.startsWith("scenario/");
+      assert.ok(ok, `${file} imports ${target}`);
+    }
+  }
+});
+
+Deno.test("structure: the CLI uses the scenario module and mod.ts only", () => {
+  for (const file of ["cli.ts", ...sources("cli", false)]) {
+    for (const { target } of importsOf(file)) {
+      if (target.startsWith("node:")) continue;
+      const ok = target === "mod.ts" || target === "scenario/mod.ts" || target.startsWith("cli/");
+      assert.ok(ok, `${file} imports ${target}`);
+    }
+  }
+});
+
+Deno.test("structure: nothing below the scenario module imports it or the CLI", () => {
+  for (const top of ["core", "arch", "plugins"]) {
+    for (const file of sources(top, false)) {
+      for (const { target } of importsOf(file)) {
+        assert.ok(!/^(scenario|cli)\/|^cli\.ts$/.test(target), `${file} imports ${target}`);
       }
     }
   }

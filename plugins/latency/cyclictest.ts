@@ -52,6 +52,8 @@ export interface CyclictestOptions {
   readonly histofall?: number;
   /** `-b USEC`: stop the run when a latency exceeds this many µs (default 0: never). */
   readonly breaktrace?: number;
+  /** Called when `-b` stops the run, after the machine's engine is told to stop (a runner's own stop). */
+  readonly onStop?: () => void;
 }
 
 /**
@@ -128,9 +130,11 @@ export interface Cyclictest {
   /** The measuring threads, in order. */
   readonly threads: readonly CyclictestThread[];
   /** The options in effect, after cyclictest's defaults. */
-  readonly options: Required<Omit<CyclictestOptions, "affinity" | "threads" | "smp" | "histofall">> & {
-    readonly histofall: boolean;
-  };
+  readonly options:
+    & Required<Omit<CyclictestOptions, "affinity" | "threads" | "smp" | "histofall" | "onStop">>
+    & {
+      readonly histofall: boolean;
+    };
   /** The break, once a latency exceeded `breaktrace`; null before. */
   readonly broke: CyclictestBreak | null;
   /** Every thread has finished (its loops, the duration, or a break). */
@@ -163,6 +167,7 @@ const KNOWN = [
   "histogram",
   "histofall",
   "breaktrace",
+  "onStop",
 ] as const;
 
 /** `calcdiff()` of rt-tests: `t1 - t2` in µs of two `timespec`s, the ns parts' difference truncated toward zero. */
@@ -217,6 +222,9 @@ class ThreadState implements CyclictestThread {
  */
 export function cyclictest(host: LatencyHost, options: CyclictestOptions = {}): Cyclictest {
   checkKeys("cyclictest", options, KNOWN);
+  if (options.onStop !== undefined && typeof options.onStop !== "function") {
+    throw new TypeError(`cyclictest option onStop must be a function, got ${typeof options.onStop}`);
+  }
   const ncpus = host.kernel.cpus.length;
   const all = host.kernel.cpus.map((c) => c.id);
   const smp = flag("cyclictest option smp (-S)", options.smp);
@@ -327,6 +335,7 @@ export function cyclictest(host: LatencyHost, options: CyclictestOptions = {}): 
         shutdown = true;
         broke = { thread: t.index, pid: t.pid, cpu: t.cpu, latency: diff, at: now };
         engine.stop();
+        options.onStop?.();
       }
       if (histogram > 0) {
         if (diff >= histogram) {

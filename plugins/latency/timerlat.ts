@@ -30,6 +30,8 @@ import { CpuWindow } from "./window.ts";
  * ```
  */
 export interface TimerlatOptions {
+  /** Called when a threshold stops the run, after the machine's engine is told to stop (a runner's own stop). */
+  readonly onStop?: () => void;
   /** `-c`: the CPUs to measure (default all). */
   readonly cpus?: readonly number[];
   /** `-p`: the period, µs (default 1000, at most 1000000). */
@@ -145,6 +147,7 @@ const KNOWN = [
   "nano",
   "bucketSize",
   "entries",
+  "onStop",
 ] as const;
 
 class CpuState implements TimerlatCpu {
@@ -184,6 +187,9 @@ class CpuState implements TimerlatCpu {
  */
 export function timerlat(host: LatencyHost, options: TimerlatOptions = {}): Timerlat {
   checkKeys("timerlat", options, KNOWN);
+  if (options.onStop !== undefined && typeof options.onStop !== "function") {
+    throw new TypeError(`timerlat option onStop must be a function, got ${typeof options.onStop}`);
+  }
   const ncpus = host.kernel.cpus.length;
   const cpus = cpuList("timerlat option cpus (-c)", options.cpus, ncpus, host.kernel.cpus.map((c) => c.id));
   const period = whole("timerlat option period (-p)", options.period, 1, 1_000_000, 1000);
@@ -237,6 +243,7 @@ export function timerlat(host: LatencyHost, options: TimerlatOptions = {}): Time
     stopped = { cpu: s.cpu, kind, latency, at };
     worst = analyse(s.window.close(threadAt), s.pid);
     engine.stop();
+    options.onStop?.();
   };
 
   host.observe((e: TraceEvent) => {
