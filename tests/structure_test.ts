@@ -2,7 +2,9 @@
  * The shape of the code, checked: core imports nothing outside core, its
  * modules import each other without a loop, and arches and plugins reach the
  * core only through its extension entry point, `core/mod.ts`, and never
- * import each other.
+ * import each other. The report (`report/`) sits above the plugins: it
+ * composes their public outputs, so it may import `core/mod.ts` and the
+ * plugins' entry points, and nothing below it imports it.
  *
  * Imports are read from the source text. An import that brings in types only
  * (`import type`, or every name marked `type`) is erased at run time; loops
@@ -111,6 +113,27 @@ Deno.test("structure: arches and plugins import only core/mod.ts and their own f
           const ok = target === "core/mod.ts" || target.startsWith(own);
           assert.ok(ok, `${relative(".", file)} imports ${target}`);
         }
+      }
+    }
+  }
+});
+
+Deno.test("structure: the report imports core/mod.ts, plugins' entry points and its own folder only", () => {
+  for (const file of sources("report", false)) {
+    for (const { target } of importsOf(file)) {
+      if (target.startsWith("node:") || target.startsWith("npm:")) continue;
+      const ok = target === "core/mod.ts" || /^plugins\/[^/]+\/mod\.ts$/.test(target) ||
+        target.startsWith("report/");
+      assert.ok(ok, `${file} imports ${target}`);
+    }
+  }
+});
+
+Deno.test("structure: nothing in core, arch or plugins imports the report", () => {
+  for (const top of ["core", "arch", "plugins"]) {
+    for (const file of sources(top)) {
+      for (const { target } of importsOf(file)) {
+        assert.ok(!target.startsWith("report/"), `${file} imports ${target}`);
       }
     }
   }
