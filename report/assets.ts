@@ -17,6 +17,7 @@ h3 { font-size: 1em; margin: 16px 0 4px; }
 .sub { color: #555; margin: 0 0 12px; }
 nav a { margin-right: 12px; }
 pre { background: #f6f6f6; border: 1px solid #e2e2e2; padding: 8px; overflow-x: auto; font-size: 12px; }
+pre.scenario, pre.trace { max-height: 480px; overflow: auto; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0; }
 th, td { border: 1px solid #ddd; padding: 2px 8px; text-align: right; }
 th { background: #f0f0f0; }
@@ -79,7 +80,7 @@ export const ZOOM_SCRIPT = `
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
   function niceStep(span) {
-    var raw = span / 8, pow = Math.pow(10, Math.floor(Math.log10(raw))), m = [1, 2, 5, 10];
+    var raw = span / 10, pow = Math.pow(10, Math.floor(Math.log10(raw))), m = [1, 2, 5, 10];
     for (var i = 0; i < m.length; i++) if (m[i] * pow >= raw) return m[i] * pow;
     return 10 * pow;
   }
@@ -113,7 +114,10 @@ export const ZOOM_SCRIPT = `
       var first = Math.ceil(t0 / 1000 / step);
       for (var i = first; i * step <= t1 / 1000 + 1e-9; i++) {
         var t = i * step * 1000, x = ((t - t0) / (t1 - t0)) * plot;
-        axis.appendChild(el("text", { x: x.toFixed(2), y: axisH - 10 }, (i * step).toFixed(digits)));
+        // A label cut by the plot's edge is left out; its grid line stays.
+        if (x > 20 && x < plot - 20) {
+          axis.appendChild(el("text", { x: x.toFixed(2), y: axisH - 10 }, (i * step).toFixed(digits)));
+        }
         grid.appendChild(el("line", { x1: x.toFixed(2), x2: x.toFixed(2), y1: axisH - 6, y2: height }));
       }
       var us = function (ns) { return (ns / 1000).toFixed(digits + 1); };

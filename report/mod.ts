@@ -175,9 +175,9 @@ export function htmlReport(options: HtmlReportOptions): string {
   const policy = k.irqWork.parts.policy.name;
   const summary =
     `${k.arch.name}, ${cpus} CPU${cpus === 1 ? "" : "s"}, kernel ${k.profile.name} (${k.profile.version}), ` +
-    `irq_work policy ${policy}, ${usText(machine.now)} simulated, ${machine.findings.length} finding${
-      machine.findings.length === 1 ? "" : "s"
-    }`;
+    `irq_work policy ${policy}, ${
+      (machine.now / 1e6).toFixed(3)
+    } ms simulated, ${machine.findings.length} finding${machine.findings.length === 1 ? "" : "s"}`;
   const body: string[] = [
     `<h1>${escapeHtml(title)}</h1>`,
     `<p class="sub" id="summary">${escapeHtml(summary)}</p>`,

@@ -51,7 +51,7 @@ export function histogramSvg(
     });
     top = Math.max(top, s.overflows);
   }
-  const buckets = Math.max(last, 10);
+  const buckets = Math.max(last + 2, 10); // room right of the last bar, so it is not read as the edge
   const plotW = W - LEFT - RIGHT, plotH = H - TOP - BOTTOM;
   const bw = plotW / buckets;
   const decades = Math.ceil(Math.log10(top + 1));
