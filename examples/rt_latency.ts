@@ -90,13 +90,28 @@ function run(arch: Arch, rt: boolean, extra: Plugin[]): { m: Machine; ct: Cyclic
   return { m, ct };
 }
 
-const args = parseArgs({ options: { html: { type: "string" }, config: { type: "string", default: "x86" } } });
-const chosen = CONFIGS.find((c) => c.id === args.values.config);
-if (chosen === undefined) {
-  throw new RangeError(
-    `--config must be one of ${CONFIGS.map((c) => c.id).join(", ")}, got "${args.values.config}"`,
-  );
+/** The command line: `--html FILE` and `--config ID`; a bad one prints usage and exits with status 2. */
+function commandLine(): { html: string | undefined; config: (typeof CONFIGS)[number] } {
+  const usage = `usage: deno run --allow-write examples/rt_latency.ts [--html FILE [--config ${
+    CONFIGS.map((c) => c.id).join("|")
+  }]]`;
+  try {
+    const { values } = parseArgs({
+      options: { html: { type: "string" }, config: { type: "string", default: "x86" } },
+    });
+    const config = CONFIGS.find((c) => c.id === values.config);
+    if (config === undefined) throw new RangeError(`unknown --config "${values.config}"`);
+    const html = values.html;
+    if (html !== undefined && Deno.permissions.querySync({ name: "write", path: html }).state !== "granted") {
+      throw new Error(`writing ${html} needs --allow-write`);
+    }
+    return { html, config };
+  } catch (e) {
+    console.error(`rt_latency: ${(e as Error).message}\n${usage}`);
+    Deno.exit(2);
+  }
 }
+const args = commandLine();
 
 const us = (ns: number) => (ns / 1000).toFixed(1);
 console.log(
@@ -111,7 +126,7 @@ console.log("latency µs, max/avg   CPU 0     CPU 1     CPU 2     CPU 3");
 const worst: string[] = [];
 for (const c of CONFIGS) {
   const arch = c.arch();
-  const timeline = c === chosen && args.values.html !== undefined ? perfetto() : null;
+  const timeline = c === args.config && args.html !== undefined ? perfetto() : null;
   const { m, ct } = run(arch, c.rt, timeline === null ? [] : [timeline]);
   const label = `${arch.name}${c.rt ? " PREEMPT_RT" : ""}`;
   console.log(
@@ -139,8 +154,8 @@ for (const c of CONFIGS) {
       latency: { cyclictest: ct },
       scenario: scenario(c.id, arch, c.rt),
     });
-    Deno.writeTextFileSync(args.values.html!, html);
-    console.error(`wrote ${args.values.html} (${label})`);
+    Deno.writeTextFileSync(args.html!, html);
+    console.error(`wrote ${args.html} (${label})`);
   }
 }
 console.log("\nThe worst sample of each, analysed (µs, gross):");
