@@ -104,4 +104,6 @@ waits for irq_work_tick(), and irq_work_sync() sleeps instead of spinning; a
 D kernel then also waits for an RCU grace period, which takes a few jiffies.
 Remote works travel by the call-function IPI, whatever the arch. On PREEMPT_RT
 every work not flagged HARD runs in the irq_work/N thread at FIFO 1.
-More: examples/hello.ts, examples/remote.ts, examples/rt_threaded.ts`);
+More: examples/hello.ts, examples/remote.ts, examples/rt_threaded.ts; the flagship, a driver's
+irq_work storm against cyclictest on x86 and tick-only, with and without PREEMPT_RT (and an HTML
+report with --html): deno run examples/rt_latency.ts`);

@@ -3,7 +3,9 @@
  * modules import each other without a loop, and arches and plugins reach the
  * core only through its extension entry point, `core/mod.ts`, and never
  * import each other; scenario files and the CLI sit on top, reaching the
- * rest only through its entry points.
+ * rest only through its entry points. The report (`report/`) sits above the
+ * plugins: it composes their public outputs, so it may import `core/mod.ts`
+ * and the plugins' entry points, and nothing below it imports it.
  *
  * Imports are read from the source text. An import that brings in types only
  * (`import type`, or every name marked `type`) is erased at run time; loops
@@ -119,7 +121,8 @@ Deno.test("structure: arches and plugins import only core/mod.ts and their own f
 
 /** The entry points of the library, which the scenario module may use (plus `core/mod.ts` for kernel versions). */
 function isEntryPoint(target: string): boolean {
-  return target === "mod.ts" || target === "core/mod.ts" || /^(arch|plugins)\/[^/]+\/mod\.ts$/.test(target);
+  return target === "mod.ts" || target === "core/mod.ts" || target === "report/mod.ts" ||
+    /^(arch|plugins)\/[^/]+\/mod\.ts$/.test(target);
 }
 
 Deno.test("structure: scenario/ uses the library through its entry points only", () => {
@@ -147,6 +150,27 @@ Deno.test("structure: nothing below the scenario module imports it or the CLI", 
     for (const file of sources(top, false)) {
       for (const { target } of importsOf(file)) {
         assert.ok(!/^(scenario|cli)\/|^cli\.ts$/.test(target), `${file} imports ${target}`);
+      }
+    }
+  }
+});
+
+Deno.test("structure: the report imports core/mod.ts, plugins' entry points and its own folder only", () => {
+  for (const file of sources("report", false)) {
+    for (const { target } of importsOf(file)) {
+      if (target.startsWith("node:") || target.startsWith("npm:")) continue;
+      const ok = target === "core/mod.ts" || /^plugins\/[^/]+\/mod\.ts$/.test(target) ||
+        target.startsWith("report/");
+      assert.ok(ok, `${file} imports ${target}`);
+    }
+  }
+});
+
+Deno.test("structure: nothing in core, arch or plugins imports the report", () => {
+  for (const top of ["core", "arch", "plugins"]) {
+    for (const file of sources(top)) {
+      for (const { target } of importsOf(file)) {
+        assert.ok(!target.startsWith("report/"), `${file} imports ${target}`);
       }
     }
   }

@@ -6,11 +6,13 @@
  * @module
  */
 
-import type { Context, Kernel, SchedPolicy } from "../../core/mod.ts";
+import type { Context, Kernel, SchedPolicy, TraceEvent } from "../../core/mod.ts";
+import { analyse, type Analysis, formatAnalysis } from "./analysis.ts";
 import { formatCyclictestHistogram, formatCyclictestSummary } from "./cyclictest_format.ts";
 import type { LatencyHost } from "./host.ts";
 import { checkKeys, cpuList, flag, whole } from "./options.ts";
 import { ExactStats } from "./stats.ts";
+import { CpuWindow } from "./window.ts";
 
 /**
  * Options of {@linkcode cyclictest}, named after its long options; times in
@@ -54,6 +56,13 @@ export interface CyclictestOptions {
   readonly breaktrace?: number;
   /** Called when `-b` stops the run, after the machine's engine is told to stop (a runner's own stop). */
   readonly onStop?: () => void;
+  /**
+   * The model's, not cyclictest's: keep rtla timerlat `-a`'s analysis of the
+   * worst sample (what delayed it: interrupts, irq_work callbacks, threads),
+   * read from the trace events; off by default, since watching the trace
+   * costs time.
+   */
+  readonly analysis?: boolean;
 }
 
 /**
@@ -139,12 +148,16 @@ export interface Cyclictest {
   readonly broke: CyclictestBreak | null;
   /** Every thread has finished (its loops, the duration, or a break). */
   readonly done: boolean;
+  /** With `analysis`: what delayed the worst sample of all threads so far (the first of equals); else null. */
+  readonly worst: Analysis | null;
   /** The status lines, one per thread: `T: 0 ( 1234) P:98 I:1000 C:   1000 Min: ...`. */
   summary(): string;
   /** The `-h` output: `# Histogram`, one line per µs, then the totals and overflow lines. */
   histogram(): string;
   /** What cyclictest leaves on the screen at the end: the status lines, the histogram, and the break. */
   report(): string;
+  /** {@linkcode Cyclictest.worst} in `rtla timerlat -a`'s layout; empty without it. */
+  analysis(): string;
 }
 
 /** `HIST_MAX`: the largest histogram cyclictest keeps. */
@@ -168,6 +181,7 @@ const KNOWN = [
   "histofall",
   "breaktrace",
   "onStop",
+  "analysis",
 ] as const;
 
 /** `calcdiff()` of rt-tests: `t1 - t2` in µs of two `timespec`s, the ns parts' difference truncated toward zero. */
@@ -186,6 +200,8 @@ class ThreadState implements CyclictestThread {
   readonly outliers: number[] = [];
   pid = -1;
   finished = false;
+  /** The trace since its last timer was armed, with `analysis`. */
+  readonly window: CpuWindow;
 
   constructor(
     readonly index: number,
@@ -196,6 +212,7 @@ class ThreadState implements CyclictestThread {
     histogram: number,
   ) {
     this.buckets = new Array(histogram).fill(0);
+    this.window = new CpuWindow(cpu);
   }
 }
 
@@ -294,6 +311,7 @@ export function cyclictest(host: LatencyHost, options: CyclictestOptions = {}): 
     Number.MAX_SAFE_INTEGER,
     0,
   );
+  const analysis = flag("cyclictest option analysis", options.analysis);
 
   const threads: ThreadState[] = [];
   for (let i = 0; i < nthreads; i++) {
@@ -310,6 +328,7 @@ export function cyclictest(host: LatencyHost, options: CyclictestOptions = {}): 
   }
   let shutdown = false;
   let broke: CyclictestBreak | null = null;
+  let worst: Analysis | null = null;
   const engine = host.kernel.engine;
 
   function* timerthread(t: ThreadState, ctx: Context): Kernel {
@@ -330,6 +349,7 @@ export function cyclictest(host: LatencyHost, options: CyclictestOptions = {}): 
       const diff = calcdiffUs(now, next);
       t.us.record(diff);
       t.ns.record(now - next);
+      if (analysis && now - next > (worst?.total ?? -1)) worst = analyse(t.window.close(now), t.pid);
       if (duration > 0 && calcdiffUs(now, stop) >= 0) shutdown = true;
       if (breaktrace > 0 && diff > breaktrace && broke === null) {
         shutdown = true;
@@ -357,6 +377,11 @@ export function cyclictest(host: LatencyHost, options: CyclictestOptions = {}): 
     );
     t.pid = task.pid;
   }
+  if (analysis) {
+    host.observe((e: TraceEvent) => {
+      for (const t of threads) if (t.cpu === e.cpu) t.window.take(e, t.pid);
+    });
+  }
 
   const effective = {
     priority,
@@ -369,6 +394,7 @@ export function cyclictest(host: LatencyHost, options: CyclictestOptions = {}): 
     histogram,
     histofall,
     breaktrace,
+    analysis,
   };
   return {
     threads,
@@ -378,6 +404,9 @@ export function cyclictest(host: LatencyHost, options: CyclictestOptions = {}): 
     },
     get done() {
       return threads.every((t) => t.finished);
+    },
+    get worst() {
+      return worst;
     },
     summary: () => formatCyclictestSummary(threads),
     histogram: () => formatCyclictestHistogram(threads, histofall),
@@ -390,5 +419,6 @@ export function cyclictest(host: LatencyHost, options: CyclictestOptions = {}): 
       }
       return out;
     },
+    analysis: () => worst === null ? "" : formatAnalysis(worst, false),
   };
 }

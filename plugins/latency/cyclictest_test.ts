@@ -216,6 +216,10 @@ Deno.test("rule 22.2: bad options are refused with the option, the value and wha
     [{ loops: -1 }, /loops \(-l\) must be a whole number >= 0, got -1/],
     [{ duration: -1 }, /duration \(-D\) must be a number of seconds >= 0/],
     [{ relative: 1 as unknown as boolean }, /relative \(-r\) must be true or false, got 1 \(number\)/],
+    [
+      { analysis: "yes" as unknown as boolean },
+      /^cyclictest option analysis must be true or false, got "yes"/,
+    ],
     [{ policy: "deadline" as "fifo" }, /policy \(--policy\) must be "fifo", "rr" or "other", got "deadline"/],
     [
       { intervall: 5 } as unknown as CyclictestOptions,
@@ -237,4 +241,20 @@ Deno.test("rule 22.2, 23.2: with the default costs an idle wake-up also pays try
   const expected = irqEntryNs + wakeUpNs + irqExitNs + contextSwitchNs;
   assert.equal(expected, 3_600);
   assert.deepEqual([ct.threads[0]!.ns.min, ct.threads[0]!.ns.max], [expected, expected]);
+});
+
+Deno.test("rule 22.2: with analysis, the worst sample is analysed: the irq_work callback that delayed it", () => {
+  const m = storm(false);
+  const ct = cyclictest(m, { affinity: [0], priority: 98, interval: 1000, loops: 200, analysis: true });
+  m.runFor(250_000_000);
+  const worst = ct.worst;
+  assert.ok(worst !== null);
+  assert.equal(worst.total, ct.threads[0]!.ns.max, "the worst sample of the run");
+  assert.equal(worst.cpu, 0);
+  assert.ok(worst.works.some((w) => w.name.startsWith("rx_done (hardirq irq_work:246)")), ct.analysis());
+  assert.match(ct.analysis(), /^## CPU 0 worst sample \(#\d+\), analyzing it ##\n/);
+  assert.match(ct.analysis(), /Thread latency:\s+\d+\.\d\d us \(100%\)\n$/);
+  const plain = cyclictest(createMachine({ arch: x86(), cpus: 1 }), { loops: 1 });
+  assert.equal(plain.worst, null, "off by default");
+  assert.equal(plain.analysis(), "");
 });

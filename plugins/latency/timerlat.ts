@@ -124,6 +124,8 @@ export interface Timerlat {
   readonly stopped: TimerlatStop | null;
   /** The analysis of the stopping sample, or else of the worst thread latency so far; null before any. */
   readonly worst: Analysis | null;
+  /** How the histograms count: bucket `i` of `irqHist`/`threadHist` holds samples of `i * bucketSize` up to `(i + 1) * bucketSize` `unit`s, bucket `entries` the overflows (`-n`, `-b`, `-E`). */
+  readonly histogram: { readonly unit: "us" | "ns"; readonly bucketSize: number; readonly entries: number };
   /** `rtla timerlat top`'s screen at the end. */
   top(): string;
   /** `rtla timerlat hist`'s output. */
@@ -296,6 +298,7 @@ export function timerlat(host: LatencyHost, options: TimerlatOptions = {}): Time
     get worst() {
       return worst;
     },
+    histogram: { unit: nano ? "ns" : "us", bucketSize, entries },
     top: () => formatTimerlatTop(view),
     hist: (histOptions?: TimerlatHistOptions) => formatTimerlatHist(view, histOptions),
     analysis: () => worst === null ? "" : formatAnalysis(worst, stopped !== null),

@@ -171,3 +171,19 @@ Deno.test("rule 22.3: bad options are refused with the option, the value and wha
   const tl = timerlat(createMachine({ arch: x86(), timing: LEGACY_TIMING }));
   assert.throws(() => tl.hist({ noIrq: true, noThread: true }), /nothing to print/);
 });
+
+Deno.test("rule 22.3: the histogram's shape is told: unit, bucket size and entries, overflows last", () => {
+  const m = createMachine({ arch: x86(), timing: LEGACY_TIMING });
+  const tl = timerlat(m, { period: 100, nano: true, bucketSize: 500, entries: 10 });
+  m.runFor(2_000_000);
+  assert.deepEqual(tl.histogram, { unit: "ns", bucketSize: 500, entries: 10 });
+  const c = tl.cpus[0]!;
+  assert.equal(c.threadHist.length, 11);
+  // 2.6 µs of thread latency in 500 ns buckets: bucket 5.
+  assert.equal(c.threadHist[5], c.thread.count);
+  assert.deepEqual(timerlat(createMachine({ arch: x86() })).histogram, {
+    unit: "us",
+    bucketSize: 1,
+    entries: 256,
+  });
+});
