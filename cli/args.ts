@@ -55,6 +55,7 @@ const OPTIONS = {
   "trace-dat": { type: "string" },
   findings: { type: "string" },
   report: { type: "string" },
+  html: { type: "string" },
   quiet: { type: "boolean", short: "q" },
 } as const;
 
@@ -65,6 +66,7 @@ const OUTPUT_OPTIONS = {
   "trace-dat": "traceDat",
   findings: "findings",
   report: "report",
+  html: "html",
 } as const;
 
 const UNITS: Readonly<Record<string, number>> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9 };

@@ -8,7 +8,8 @@
 /** The one-screen usage, printed after a wrong option. */
 export const USAGE = `usage: deno task sim -- SCENARIO.json [--arch NAME] [--cpus N] [--rt | --no-rt]
          [--kernel VERSION] [--seed N] [--duration TIME] [--out-dir DIR] [--ftrace PATH]
-         [--perfetto PATH] [--trace-dat PATH] [--findings PATH] [--report PATH] [--quiet]
+         [--perfetto PATH] [--trace-dat PATH] [--findings PATH] [--report PATH] [--html PATH]
+         [--quiet]
 Try 'deno task sim -- --help' for more.
 `;
 
@@ -69,6 +70,9 @@ OPTIONS
     --report PATH
         Write the text report (the summary, and the latency report when measured) to PATH
         (outputs.report).
+    --html PATH
+        Write the self-contained HTML report (timeline, latency histograms, the worst
+        sample's analysis, findings, the scenario) to PATH (outputs.html).
     -q, --quiet
         Print nothing on standard output.
     -h, --help

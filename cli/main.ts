@@ -80,7 +80,9 @@ async function runFile(cli: CliArgs, options: CliOptions): Promise<number> {
   const scenario = withOutputs(load(cli, await readJson(cli.file)), cli);
   if (scenario.latency !== undefined && options.measure === undefined) {
     throw new BadInput(
-      `${cli.file}: latency: the scenario asks for a ${scenario.latency.tool} measurement, and no latency ` +
+      `${cli.file}: latency: the scenario asks for a ${
+        scenario.latency.map((l) => l.tool).join(" and ")
+      } measurement, and no latency ` +
         "measuring plugin is available to this CLI; remove the latency section to run the rest",
     );
   }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { htmlReport } from "../report/mod.ts";
 import {
   type Arch,
   contextChecker,
@@ -44,6 +45,8 @@ export interface ScenarioOutputs {
   readonly findings?: string;
   /** The text report: the summary, then the latency report if measured. */
   readonly report?: string;
+  /** The HTML report. */
+  readonly html?: string;
 }
 
 /** A built scenario: its machine, ready to run. */
@@ -105,7 +108,10 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   const measurement = measure(scenario, options.measure);
   const sinks = {
     ftrace: scenario.outputs.ftrace === undefined ? undefined : ftrace(),
-    perfetto: scenario.outputs.perfetto === undefined ? undefined : perfetto(),
+    // The HTML report's timeline is the Perfetto sink's slices.
+    perfetto: scenario.outputs.perfetto === undefined && scenario.outputs.html === undefined
+      ? undefined
+      : perfetto(),
     traceCmd: scenario.outputs.traceDat === undefined ? undefined : traceCmd(),
   };
   const plugins: Plugin[] = [
@@ -185,27 +191,61 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       const report = () => `${text()}${measurement === undefined ? "" : `\n${measurement.report()}`}`;
       return {
         ...(sinks.ftrace === undefined ? {} : { ftrace: sinks.ftrace.text() }),
-        ...(sinks.perfetto === undefined ? {} : { perfetto: sinks.perfetto.json() }),
+        ...(sinks.perfetto === undefined || o.perfetto === undefined
+          ? {}
+          : { perfetto: sinks.perfetto.json() }),
         ...(sinks.traceCmd === undefined ? {} : { traceDat: sinks.traceCmd.traceDat() }),
         ...(o.findings === undefined ? {} : { findings: findingsJson(scenario, machine, r) }),
         ...(o.report === undefined ? {} : { report: report() }),
+        ...(o.html === undefined ? {} : {
+          html: htmlReport({
+            title: `irqemu: ${scenario.name}`,
+            machine,
+            ...(sinks.perfetto === undefined ? {} : { timeline: sinks.perfetto }),
+            ...(measurement?.tools === undefined ? {} : { latency: measurement.tools }),
+            scenario,
+          }),
+        }),
       };
     },
   };
 }
 
-/** The measurement the scenario's latency section asks for, or a clear refusal. */
+/**
+ * The measurements the scenario's latency section asks for, as one (their
+ * plugins, attached in order, reports one after the other), or a clear
+ * refusal without a hook.
+ */
 function measure(scenario: Scenario, hook: MeasureHook | undefined): LatencyMeasurement | undefined {
-  const spec = scenario.latency;
-  if (spec === undefined) return undefined;
+  const specs = scenario.latency;
+  if (specs === undefined) return undefined;
+  const path = (i: number) => specs.length === 1 ? "latency" : `latency[${i}]`;
   if (hook === undefined) {
     throw new ScenarioFileError([{
       path: "latency",
-      reason: `the scenario asks for a ${spec.tool} measurement, but no measuring plugin was given ` +
-        "(buildScenario's measure option); remove the latency section to run the rest",
+      reason: `the scenario asks for a ${specs.map((s) => s.tool).join(" and ")} measurement, but no ` +
+        "measuring plugin was given (buildScenario's measure option); remove the latency section to run the rest",
     }]);
   }
-  return building("latency", () => hook(spec, { cpus: scenario.machine.cpus }));
+  const parts = specs.map((spec, i) => building(path(i), () => hook(spec, { cpus: scenario.machine.cpus })));
+  if (parts.length === 1) return parts[0];
+  return {
+    plugins: parts.flatMap((p) => p.plugins ?? []),
+    attach: (machine, stop) => parts.forEach((p, i) => building(path(i), () => p.attach(machine, stop))),
+    report: () => parts.map((p) => p.report()).join("\n"),
+    get exceeded() {
+      return parts.some((p) => p.exceeded);
+    },
+    get tools() {
+      const all = parts.map((p) => p.tools ?? {});
+      const cyclictest = all.find((t) => t.cyclictest !== undefined)?.cyclictest;
+      const timerlat = all.find((t) => t.timerlat !== undefined)?.timerlat;
+      return {
+        ...(cyclictest === undefined ? {} : { cyclictest }),
+        ...(timerlat === undefined ? {} : { timerlat }),
+      };
+    },
+  };
 }
 
 /** Run `fn`; a TypeError or RangeError it throws becomes a ScenarioFileError at `path`. */

@@ -66,5 +66,9 @@ export const latencyHook: MeasureHook = (spec: LatencySpec): LatencyMeasurement 
       if (tool === null) return false;
       return "broke" in tool ? tool.broke !== null : tool.stopped !== null;
     },
+    get tools() {
+      if (tool === null) return {};
+      return "broke" in tool ? { cyclictest: tool } : { timerlat: tool };
+    },
   };
 };

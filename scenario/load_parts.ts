@@ -315,37 +315,51 @@ function readArrival(
   }
 }
 
-/** The latency section, defaults filled in (all CPUs, FIFO 95, 1 ms, absolute timing). */
-export function readLatency(issues: Issues, value: unknown, known: Known): LatencySpec | undefined {
-  const l = readObject(issues, "latency", value, KEYS.latency!, "a latency measurement");
+/** The latency section: one measurement or a list of them, defaults filled in (all CPUs, FIFO 95, 1 ms, absolute timing). */
+export function readLatency(issues: Issues, value: unknown, known: Known): LatencySpec[] | undefined {
+  if (!Array.isArray(value)) {
+    const one = readOneLatency(issues, "latency", value, known);
+    return one === undefined ? undefined : [one];
+  }
+  if (value.length === 0) {
+    issues.add("latency", "is an empty list: give one measurement, or a list of them");
+    return undefined;
+  }
+  const all = value.map((v, i) => readOneLatency(issues, `latency[${i}]`, v, known));
+  return all.includes(undefined) ? undefined : all as LatencySpec[];
+}
+
+/** One latency measurement at `path`, defaults filled in. */
+function readOneLatency(issues: Issues, path: string, value: unknown, known: Known): LatencySpec | undefined {
+  const l = readObject(issues, path, value, KEYS.latency!, "a latency measurement");
   if (l === undefined) return undefined;
   const tool = l.tool === undefined
-    ? missing(issues, "latency.tool", LATENCY_TOOLS.join(" or "))
-    : readChoice(issues, "latency.tool", l.tool, LATENCY_TOOLS, "measuring tool");
+    ? missing(issues, `${path}.tool`, LATENCY_TOOLS.join(" or "))
+    : readChoice(issues, `${path}.tool`, l.tool, LATENCY_TOOLS, "measuring tool");
   let cpus: number[] | undefined = Array.from({ length: known.cpus }, (_, i) => i);
   if (l.cpus !== undefined) {
-    const list = readArray(issues, "latency.cpus", l.cpus, "a list of CPUs");
-    const read = list?.map((c, i) => readCpu(issues, `latency.cpus[${i}]`, c, known.cpus));
+    const list = readArray(issues, `${path}.cpus`, l.cpus, "a list of CPUs");
+    const read = list?.map((c, i) => readCpu(issues, `${path}.cpus[${i}]`, c, known.cpus));
     cpus = read === undefined || read.includes(undefined) ? undefined : read as number[];
     if (cpus !== undefined && new Set(cpus).size !== cpus.length) {
-      issues.add("latency.cpus", "names a CPU twice");
+      issues.add(`${path}.cpus`, "names a CPU twice");
       cpus = undefined;
     }
   }
-  const sched = readPolicy(issues, "latency", l, { policy: "fifo", priority: 95 });
+  const sched = readPolicy(issues, path, l, { policy: "fifo", priority: 95 });
   const intervalNs = l.intervalNs === undefined
     ? 1_000_000
-    : readWhole(issues, "latency.intervalNs", l.intervalNs, 1, undefined, "ns");
-  const relative = l.relative === undefined ? false : readBoolean(issues, "latency.relative", l.relative);
+    : readWhole(issues, `${path}.intervalNs`, l.intervalNs, 1, undefined, "ns");
+  const relative = l.relative === undefined ? false : readBoolean(issues, `${path}.relative`, l.relative);
   const startNs = l.startNs === undefined
     ? 0
-    : readWhole(issues, "latency.startNs", l.startNs, 0, undefined, "ns");
+    : readWhole(issues, `${path}.startNs`, l.startNs, 0, undefined, "ns");
   const breakNs = l.breakNs === undefined
     ? undefined
-    : readWhole(issues, "latency.breakNs", l.breakNs, 1, undefined, "ns");
+    : readWhole(issues, `${path}.breakNs`, l.breakNs, 1, undefined, "ns");
   const histogramUs = l.histogramUs === undefined
     ? undefined
-    : readWhole(issues, "latency.histogramUs", l.histogramUs, 1, 1_000_000);
+    : readWhole(issues, `${path}.histogramUs`, l.histogramUs, 1, 1_000_000);
   if (tool === undefined || cpus === undefined || sched === undefined || intervalNs === undefined) {
     return undefined;
   }

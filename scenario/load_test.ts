@@ -46,15 +46,27 @@ Deno.test("loadScenario fills in the defaults of generators and the latency sect
     startNs: 0,
     arrival: { kind: "periodic", periodNs: 10 },
   });
-  assert.deepEqual(s.latency, {
-    tool: "cyclictest",
+  const defaults = {
     cpus: [0, 1, 2, 3],
     policy: "fifo",
     priority: 95,
     intervalNs: 1_000_000,
     relative: false,
     startNs: 0,
+  };
+  assert.deepEqual(s.latency, [{ tool: "cyclictest", ...defaults }]);
+  // A list of measurements: each read as one, at its own path.
+  doc.latency = [{ tool: "cyclictest", priority: 98 }, { tool: "timerlat" }];
+  assert.deepEqual(loadScenario(doc).latency, [
+    { tool: "cyclictest", ...defaults, priority: 98 },
+    { tool: "timerlat", ...defaults },
+  ]);
+  doc.latency = [{ tool: "timerlat" }, { tool: "cyclictst" }];
+  assert.throws(() => loadScenario(doc), {
+    message: /^latency\[1\]\.tool: unknown measuring tool "cyclictst"/,
   });
+  doc.latency = [];
+  assert.throws(() => loadScenario(doc), { message: /^latency: is an empty list/ });
 });
 
 Deno.test("loadScenario is pure: it leaves the document as it was", () => {

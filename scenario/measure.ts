@@ -9,6 +9,7 @@
  */
 
 import type { Machine, Plugin } from "../mod.ts";
+import type { Cyclictest, Timerlat } from "../plugins/latency/mod.ts";
 import type { StopSwitch } from "./run.ts";
 import type { LatencySpec } from "./types.ts";
 
@@ -25,6 +26,8 @@ export interface LatencyMeasurement {
   report(): string;
   /** A sample exceeded `breakNs`: the run counts as failed (exit status 1 in the CLI). */
   readonly exceeded: boolean;
+  /** The tools that measured, for the HTML report's histograms and analysis (none before the run starts them). */
+  readonly tools?: { readonly cyclictest?: Cyclictest; readonly timerlat?: Timerlat };
 }
 
 /**

@@ -233,10 +233,12 @@ export interface OutputsSpec {
   readonly findings?: string;
   /** The text report: the run's summary, and the latency report when measured. */
   readonly report?: string;
+  /** The self-contained HTML report: timeline, latency histograms and analysis, findings, the scenario. */
+  readonly html?: string;
 }
 
 /** The output kinds, in the order the CLI writes them. */
-export const OUTPUT_KINDS = ["ftrace", "perfetto", "traceDat", "findings", "report"] as const;
+export const OUTPUT_KINDS = ["ftrace", "perfetto", "traceDat", "findings", "report", "html"] as const;
 
 /** A checked scenario, defaults filled in. */
 export interface Scenario {
@@ -256,8 +258,8 @@ export interface Scenario {
   readonly tasks: readonly TaskSpec[];
   /** Load generators. */
   readonly load: readonly LoadSpec[];
-  /** A latency measurement, if any. */
-  readonly latency?: LatencySpec;
+  /** The latency measurements, if any (one section, or a list of them, in the file). */
+  readonly latency?: readonly LatencySpec[];
   /** How long to run. */
   readonly run: { readonly durationNs: number };
   /** What to write. */

@@ -14,74 +14,10 @@ import { arm64 } from "../arch/arm64/mod.ts";
 import { powerpc } from "../arch/powerpc/mod.ts";
 import { tickOnly } from "../arch/tick_only/mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
-import { type ChromeTraceEvent, perfetto } from "../plugins/perfetto/mod.ts";
+import { perfetto } from "../plugins/perfetto/mod.ts";
 import { runSample } from "./sinks_scenario.ts";
 
-type Json = ChromeTraceEvent & { dur?: number; ts?: number };
-
-/** Nanoseconds of a µs time stamp (the JSON keeps ns precision in its fraction). */
-const ns = (us: number) => Math.round(us * 1000);
-
-function parse(json: string): Json[] {
-  const trace = JSON.parse(json);
-  assert.equal(trace.displayTimeUnit, "ns");
-  assert.ok(Array.isArray(trace.traceEvents));
-  return trace.traceEvents;
-}
-
-/** Slices on one track either hold one another or do not meet: never a partial overlap. */
-function assertNested(events: readonly Json[]): void {
-  const tracks = new Map<number, Json[]>();
-  for (const e of events) if (e.ph === "X") tracks.set(e.tid!, [...tracks.get(e.tid!) ?? [], e]);
-  for (const [tid, slices] of tracks) {
-    const stack: { start: number; end: number; name: string }[] = [];
-    let last = -Infinity;
-    for (const e of slices) {
-      const s = { start: ns(e.ts!), end: ns(e.ts! + e.dur!), name: e.name };
-      assert.ok(s.start >= last, `track ${tid}: slices out of time order at ${e.name}`);
-      last = s.start;
-      assert.ok(s.end >= s.start, `track ${tid}: ${e.name} ends before it starts`);
-      while (stack.length > 0 && !(stack.at(-1)!.start <= s.start && s.end <= stack.at(-1)!.end)) {
-        const top = stack.pop()!;
-        assert.ok(
-          top.end <= s.start,
-          `track ${tid}: ${s.name} [${s.start}, ${s.end}] overlaps ${top.name} [${top.start}, ${top.end}]`,
-        );
-      }
-      stack.push(s);
-    }
-  }
-}
-
-/** Every flow has one start and one end, the end not before the start, and each end is the right thing. */
-function assertFlows(events: readonly Json[]): number {
-  const outs = new Map<number, Json>();
-  const ins = new Map<number, Json>();
-  for (const e of events) {
-    if (e.bind_id === undefined) continue;
-    const side = e.flow_out ? outs : ins;
-    assert.ok(!side.has(e.bind_id), `flow ${e.bind_id} has two ${e.flow_out ? "starts" : "ends"}`);
-    side.set(e.bind_id, e);
-  }
-  assert.deepEqual([...outs.keys()].sort(), [...ins.keys()].sort(), "every flow has both ends");
-  for (const [id, from] of outs) {
-    const to = ins.get(id)!;
-    assert.ok(ns(to.ts!) >= ns(from.ts!), `flow ${id} goes back in time`);
-    assert.equal(to.cat, from.cat, `flow ${id} links a ${from.cat} to a ${to.cat}`);
-    if (from.cat === "irq_work") {
-      assert.equal(to.args!.workId, from.args!.workId, `flow ${id} ends at another work's run`);
-      assert.equal(
-        to.tid,
-        Number(from.args!.target) + 1,
-        `flow ${id}: the work ran on the CPU it was queued for`,
-      );
-    } else {
-      assert.equal(to.args!.ipi, from.args!.ipi, `flow ${id} ends at another IPI`);
-      assert.equal(to.tid, Number(from.args!.target) + 1, `flow ${id}: the IPI arrived where it was sent`);
-    }
-  }
-  return outs.size;
-}
+import { assertFlows, assertNested, type Json, ns, parseTraceEvents as parse } from "./sink_checks.ts";
 
 function checkTrace(m: Machine, events: readonly Json[]): void {
   assertNested(events);

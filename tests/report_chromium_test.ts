@@ -19,61 +19,7 @@ import { x86 } from "../arch/x86/mod.ts";
 import { cyclictest } from "../plugins/latency/mod.ts";
 import { preemptRt } from "../plugins/preempt_rt/mod.ts";
 import { htmlReport } from "../report/mod.ts";
-
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-];
-
-async function which(name: string): Promise<string | null> {
-  const out = await new Deno.Command("sh", {
-    args: ["-c", `command -v ${name}`],
-    stdout: "piped",
-    stderr: "null",
-  })
-    .output();
-  return out.code === 0 ? new TextDecoder().decode(out.stdout).trim() : null;
-}
-
-/** The Chromium binary, installed from Debian's package when missing and possible. */
-async function chromium(): Promise<string> {
-  for (const name of ["chromium", "chromium-browser"]) {
-    const path = await which(name);
-    if (path !== null) return path;
-  }
-  const root = Deno.uid() === 0;
-  if (root && (await which("apt-get")) !== null) {
-    const install = await new Deno.Command("sh", {
-      args: ["-c", "apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium"],
-      env: { DEBIAN_FRONTEND: "noninteractive" },
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    const path = await which("chromium");
-    if (path !== null) return path;
-    throw new Error(`installing Debian's chromium failed:\n${new TextDecoder().decode(install.stderr)}`);
-  }
-  throw new Error(
-    "headless Chromium is needed to render the HTML report and was not found; install it " +
-      "(Debian: apt-get install chromium) or run this test as root where apt-get can",
-  );
-}
-
-/** Run Chromium on `url` with `args` in a profile of its own; its standard output. */
-async function browse(bin: string, dir: string, url: string, args: string[]): Promise<string> {
-  const profile = await Deno.makeTempDir({ dir, prefix: "profile-" });
-  const out = await new Deno.Command(bin, {
-    args: [...FLAGS, `--user-data-dir=${profile}`, ...args, url],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  assert.equal(out.code, 0, `chromium failed:\n${new TextDecoder().decode(out.stderr)}`);
-  return new TextDecoder().decode(out.stdout);
-}
+import { browse, chromium } from "./sink_checks.ts";
 
 /** A report of a PREEMPT_RT storm with a WARN and BUGs, its task named with markup characters. */
 function report(): string {

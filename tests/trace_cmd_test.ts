@@ -15,39 +15,8 @@ import { powerpc } from "../arch/powerpc/mod.ts";
 import { tickOnly } from "../arch/tick_only/mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
 import { traceCmd } from "../plugins/trace_cmd/mod.ts";
+import { ensureTraceCmd, run } from "./sink_checks.ts";
 import { runSample } from "./sinks_scenario.ts";
-
-async function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", env: { LC_ALL: "C" } })
-    .output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
-}
-
-async function hasTraceCmd(): Promise<boolean> {
-  try {
-    const out = await run("trace-cmd", ["--version"]);
-    return `${out.stdout}${out.stderr}`.includes("trace-cmd version");
-  } catch {
-    return false;
-  }
-}
-
-/** Make sure `trace-cmd` runs: install Debian's package as root if needed; fail loudly if it cannot. */
-async function ensureTraceCmd(): Promise<void> {
-  if (await hasTraceCmd()) return;
-  const root = Deno.uid() === 0;
-  if (root) {
-    await run("apt-get", ["update"]);
-    const install = await run("apt-get", ["install", "-y", "--no-install-recommends", "trace-cmd"]);
-    if (await hasTraceCmd()) return;
-    assert.fail(`trace-cmd is not installed and "apt-get install trace-cmd" failed:\n${install.stderr}`);
-  }
-  assert.fail(
-    "trace-cmd is not installed: install Debian's trace-cmd package (apt-get install trace-cmd); " +
-      ".ci/run installs it when it runs as root",
-  );
-}
 
 /** One event as both texts show it. */
 interface Line {
