@@ -7,7 +7,10 @@
  *    and the speed-up.
  * 2. Fresh machines per second: a new 2-CPU x86 machine, one `queueOn` +
  *    `sync` and one local `queue`, run for 100 µs (the explorer's unit).
- * 3. Memory after one simulated minute on 64 CPUs under a queue storm: each
+ * 3. The flagship scenario (examples/scenarios/rt_latency.json) with every
+ *    sink on (ftrace text, Perfetto JSON, trace.dat, findings, reports,
+ *    HTML): simulated seconds per wall second, outputs included.
+ * 4. Memory after one simulated minute on 64 CPUs under a queue storm: each
  *    CPU's FIFO task queues a local and a remote work every `--storm-sleep`
  *    µs; the heap (after a full GC) is printed every 10 simulated seconds, so
  *    that it can be seen not to grow with simulated time.
@@ -22,6 +25,8 @@ import { parseArgs } from "node:util";
 import { createMachine, irqWorkInit } from "../mod.ts";
 import { x86 } from "../arch/x86/mod.ts";
 import { freshMachineRun, IRQ_WORK_CYCLES, localCycleRun, remoteCycleRun } from "../tests/irq_work_bench.ts";
+import { buildScenario, latencyHook, loadScenario } from "../scenario/mod.ts";
+import flagshipFile from "../examples/scenarios/rt_latency.json" with { type: "json" };
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -89,6 +94,23 @@ console.log(
   } per second ` +
     `(${((fresh / machines) * 1000).toFixed(1)} µs each, median of ${repeats} x ${machines})`,
 );
+
+/** The flagship as the CLI runs it, minus writing the files: build, run, make every output. */
+function flagshipRun(): void {
+  const flagship = loadScenario(flagshipFile);
+  const start = performance.now();
+  const built = buildScenario(flagship, { measure: latencyHook });
+  built.run();
+  const bytes = Object.values(built.outputs()).reduce((n, o) => n + (o?.length ?? 0), 0);
+  const wall = (performance.now() - start) / 1000;
+  const simulated = flagship.run.durationNs / 1e9;
+  console.log(
+    `\nflagship scenario (rt_latency.json, ${simulated} s simulated, all six outputs, ` +
+      `${(bytes / 2 ** 20).toFixed(1)} MiB made): ${(simulated / wall).toFixed(3)} simulated s per wall s ` +
+      `(${wall.toFixed(2)} s wall)`,
+  );
+}
+flagshipRun();
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const heapMiB = () => {
