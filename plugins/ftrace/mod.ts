@@ -44,6 +44,14 @@ export interface FtracePlugin extends Plugin {
   readonly dropped: number;
   /** The whole trace: header, then one line per event kept. */
   text(): string;
+  /**
+   * `echo 1 > snapshot`: keep a copy of the trace as it is now, as the
+   * kernel swaps its buffer into the snapshot buffer; the latency tools take
+   * one at each new maximum, as `tracing_max_latency` keeps the worst trace.
+   */
+  snapshot(): void;
+  /** The last snapshot as text (header and lines), or null before the first. */
+  snapshotText(): string | null;
 }
 
 /**
@@ -93,6 +101,9 @@ export function ftrace(options: FtraceOptions = {}): FtracePlugin {
   const filter = options.filter ?? (() => true);
   const ring = new TextRing();
   let cpus = 0;
+  let kept: { lines: readonly string[]; written: number } | null = null;
+  const textOf = (lines: readonly string[], written: number) =>
+    `${ftraceHeader(lines.length, cpus, written)}\n${lines.join("\n")}\n`;
   return {
     name: "ftrace",
     get lines(): readonly string[] {
@@ -113,7 +124,11 @@ export function ftrace(options: FtraceOptions = {}): FtracePlugin {
         if (line !== null) ring.push(line);
       });
     },
-    text: () => `${ftraceHeader(ring.size, cpus, ring.written)}\n${ring.lines.join("\n")}\n`,
+    text: () => textOf(ring.lines, ring.written),
+    snapshot(): void {
+      kept = { lines: [...ring.lines], written: ring.written };
+    },
+    snapshotText: () => kept === null ? null : textOf(kept.lines, kept.written),
   };
 }
 

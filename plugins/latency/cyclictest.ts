@@ -57,6 +57,12 @@ export interface CyclictestOptions {
   /** Called when `-b` stops the run, after the machine's engine is told to stop (a runner's own stop). */
   readonly onStop?: () => void;
   /**
+   * A tracer whose `snapshot()` is taken at every new maximum latency (of
+   * all threads), as the kernel's `tracing_max_latency` keeps the trace of
+   * the worst wake-up: an `ftrace()` plugin of the same machine.
+   */
+  readonly maxSnapshot?: { snapshot(): void };
+  /**
    * The model's, not cyclictest's: keep rtla timerlat `-a`'s analysis of the
    * worst sample (what delayed it: interrupts, irq_work callbacks, threads),
    * read from the trace events; off by default, since watching the trace
@@ -140,7 +146,9 @@ export interface Cyclictest {
   readonly threads: readonly CyclictestThread[];
   /** The options in effect, after cyclictest's defaults. */
   readonly options:
-    & Required<Omit<CyclictestOptions, "affinity" | "threads" | "smp" | "histofall" | "onStop">>
+    & Required<
+      Omit<CyclictestOptions, "affinity" | "threads" | "smp" | "histofall" | "onStop" | "maxSnapshot">
+    >
     & {
       readonly histofall: boolean;
     };
@@ -181,6 +189,7 @@ const KNOWN = [
   "histofall",
   "breaktrace",
   "onStop",
+  "maxSnapshot",
   "analysis",
 ] as const;
 
@@ -241,6 +250,11 @@ export function cyclictest(host: LatencyHost, options: CyclictestOptions = {}): 
   checkKeys("cyclictest", options, KNOWN);
   if (options.onStop !== undefined && typeof options.onStop !== "function") {
     throw new TypeError(`cyclictest option onStop must be a function, got ${typeof options.onStop}`);
+  }
+  if (options.maxSnapshot !== undefined && typeof options.maxSnapshot?.snapshot !== "function") {
+    throw new TypeError(
+      `cyclictest option maxSnapshot must be a tracer with snapshot() (an ftrace() plugin)`,
+    );
   }
   const ncpus = host.kernel.cpus.length;
   const all = host.kernel.cpus.map((c) => c.id);
@@ -328,6 +342,7 @@ export function cyclictest(host: LatencyHost, options: CyclictestOptions = {}): 
   }
   let shutdown = false;
   let broke: CyclictestBreak | null = null;
+  let maxNs = -1;
   let worst: Analysis | null = null;
   const engine = host.kernel.engine;
 
@@ -349,6 +364,10 @@ export function cyclictest(host: LatencyHost, options: CyclictestOptions = {}): 
       const diff = calcdiffUs(now, next);
       t.us.record(diff);
       t.ns.record(now - next);
+      if (now - next > maxNs) {
+        maxNs = now - next;
+        options.maxSnapshot?.snapshot();
+      }
       if (analysis && now - next > (worst?.total ?? -1)) worst = analyse(t.window.close(now), t.pid);
       if (duration > 0 && calcdiffUs(now, stop) >= 0) shutdown = true;
       if (breaktrace > 0 && diff > breaktrace && broke === null) {

@@ -258,3 +258,23 @@ Deno.test("rule 22.2: with analysis, the worst sample is analysed: the irq_work 
   assert.equal(plain.worst, null, "off by default");
   assert.equal(plain.analysis(), "");
 });
+
+Deno.test("rule 22.2: maxSnapshot keeps the trace of the worst sample, as tracing_max_latency does", () => {
+  const tracer = ftrace();
+  assert.equal(tracer.snapshotText(), null, "no snapshot before the first");
+  const m = storm(false, [tracer]);
+  const ct = cyclictest(m, { affinity: [0], priority: 98, interval: 1000, loops: 100, maxSnapshot: tracer });
+  m.runFor(200_000_000);
+  const worst = ct.threads[0]!.ns.max;
+  assert.ok(worst > 20_000, `the storm delays some sample (${worst} ns)`);
+  const snap = tracer.snapshotText()!;
+  const lines = snap.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+  const at = (line: string) => Math.round(Number(/ (\d+\.\d{6}): /.exec(line)![1]) * 1e6);
+  // The snapshot ends where the worst sample was taken: the thread has just run, after rx_done.
+  const end = at(lines.at(-1)!);
+  assert.ok(end < m.now - 1_000_000, "taken long before the end of the run");
+  assert.ok(lines.some((l) => l.includes("irqemu_irq_work_execute_start: work=rx_done")));
+  assert.match(snap, /^# entries-in-buffer\/entries-written: (\d+)\/\1 /m);
+  assert.ok(tracer.text().length > snap.length, "the live trace went on after the snapshot");
+  assert.throws(() => cyclictest(m, { maxSnapshot: 5 as never }), TypeError);
+});

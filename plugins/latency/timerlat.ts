@@ -54,6 +54,8 @@ export interface TimerlatOptions {
   readonly bucketSize?: number;
   /** `-E`: the histogram's buckets (default 256). */
   readonly entries?: number;
+  /** A tracer whose `snapshot()` is taken at every new maximum thread latency (`tracing_max_latency`). */
+  readonly maxSnapshot?: { snapshot(): void };
 }
 
 /**
@@ -150,6 +152,7 @@ const KNOWN = [
   "bucketSize",
   "entries",
   "onStop",
+  "maxSnapshot",
 ] as const;
 
 class CpuState implements TimerlatCpu {
@@ -191,6 +194,9 @@ export function timerlat(host: LatencyHost, options: TimerlatOptions = {}): Time
   checkKeys("timerlat", options, KNOWN);
   if (options.onStop !== undefined && typeof options.onStop !== "function") {
     throw new TypeError(`timerlat option onStop must be a function, got ${typeof options.onStop}`);
+  }
+  if (options.maxSnapshot !== undefined && typeof options.maxSnapshot?.snapshot !== "function") {
+    throw new TypeError(`timerlat option maxSnapshot must be a tracer with snapshot() (an ftrace() plugin)`);
   }
   const ncpus = host.kernel.cpus.length;
   const cpus = cpuList("timerlat option cpus (-c)", options.cpus, ncpus, host.kernel.cpus.map((c) => c.id));
@@ -257,6 +263,8 @@ export function timerlat(host: LatencyHost, options: TimerlatOptions = {}): Time
     if (irqStop > 0 && Math.trunc(irqNs / 1000) >= irqStop) stop(s, "irq", irqNs, e.time, null);
   });
 
+  let maxThreadNs = -1;
+
   /** `timerlat_main()` with `wait_next_period()`. */
   function* timerlatMain(s: CpuState, ctx: Context): Kernel {
     const rel = period * 1000;
@@ -272,6 +280,10 @@ export function timerlat(host: LatencyHost, options: TimerlatOptions = {}): Time
       const now = ctx.now;
       const diff = now - abs;
       record(s.thread, s.threadNs, s.threadHist, diff);
+      if (diff > maxThreadNs) {
+        maxThreadNs = diff;
+        options.maxSnapshot?.snapshot();
+      }
       if (threadStop > 0 && Math.trunc(diff / 1000) >= threadStop) {
         stop(s, "thread", diff, now, now);
         break;
