@@ -15,6 +15,7 @@ import { preemptRt } from "../plugins/preempt_rt/mod.ts";
 import { htmlReport, type HtmlReportOptions } from "./mod.ts";
 import { escapeHtml } from "./escape.ts";
 import { kindOf } from "./timeline.ts";
+import { addRxStorm } from "../tests/storm.ts";
 
 /** A 2-CPU x86 run with a device storm on CPU 0, cyclictest on both CPUs and a perfetto timeline. */
 function stormRun(rt: boolean, extra: Plugin[] = []) {
@@ -25,16 +26,7 @@ function stormRun(rt: boolean, extra: Plugin[] = []) {
     seed: 3,
     plugins: [...(rt ? [preemptRt()] : []), timeline, ...extra],
   });
-  const rx = irqWorkInit(function* rx_done(_w, ctx) {
-    yield* ctx.spend(30_000);
-  });
-  m.requestIrq({
-    irq: 42,
-    name: "eth0",
-    cpu: 0,
-    handler: (ctx) => ctx.queue(rx),
-    source: { periodNs: 97_000 },
-  });
+  addRxStorm(m);
   const ct = cyclictest(m, { smp: true, priority: 98, loops: 30, histogram: 60, analysis: true });
   m.runFor(32_000_000);
   return { m, timeline, ct };

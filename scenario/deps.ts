@@ -5,20 +5,8 @@
  * @module
  */
 
-import type { WorkloadFactory } from "../plugins/workloads/mod.ts";
-import {
-  bpfSendSignal,
-  dmaFenceArray,
-  kfreeExample,
-  nohzFullKick,
-  perfPendingDisable,
-  perfPendingIrq,
-  ringBufferWakeUp,
-  rtoPush,
-  sugov,
-  wakeUpKlogd,
-} from "../plugins/workloads/mod.ts";
-import type { WorkloadName } from "./types.ts";
+import { ALL_WORKLOADS, type WorkloadFactory } from "../plugins/workloads/mod.ts";
+import { WORKLOAD_NAMES, type WorkloadName } from "./types.ts";
 
 export * from "../mod.ts";
 export { arm64 } from "../arch/arm64/mod.ts";
@@ -28,16 +16,13 @@ export { x86 } from "../arch/x86/mod.ts";
 export { contextChecker } from "../plugins/checker/mod.ts";
 export { preemptRt } from "../plugins/preempt_rt/mod.ts";
 
-/** The workload library's factories, by the names a scenario file uses. */
-export const WORKLOADS: Readonly<Record<WorkloadName, WorkloadFactory>> = Object.freeze({
-  nohzFullKick,
-  rtoPush,
-  wakeUpKlogd,
-  perfPendingIrq,
-  perfPendingDisable,
-  sugov,
-  bpfSendSignal,
-  ringBufferWakeUp,
-  kfreeExample,
-  dmaFenceArray,
-});
+/** The workload library's factories, by the names a scenario file uses: their function names. */
+export const WORKLOADS: Readonly<Record<WorkloadName, WorkloadFactory>> = Object.freeze(
+  Object.fromEntries(
+    WORKLOAD_NAMES.map((name) => {
+      const factory = ALL_WORKLOADS.find((f) => f.name === name);
+      if (factory === undefined) throw new Error(`The workload library has no ${name}`);
+      return [name, factory];
+    }),
+  ) as Record<WorkloadName, WorkloadFactory>,
+);

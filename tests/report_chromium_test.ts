@@ -20,21 +20,13 @@ import { cyclictest } from "../plugins/latency/mod.ts";
 import { preemptRt } from "../plugins/preempt_rt/mod.ts";
 import { htmlReport } from "../report/mod.ts";
 import { browse, chromium } from "./sink_checks.ts";
+import { addRxStorm } from "./storm.ts";
 
 /** A report of a PREEMPT_RT storm with a WARN and BUGs, its task named with markup characters. */
 function report(): string {
   const timeline = perfetto();
   const m = createMachine({ arch: x86(), cpus: 2, seed: 1, plugins: [preemptRt(), timeline] });
-  const rx = irqWorkInit(function* rx_done(_w, ctx) {
-    yield* ctx.spend(30_000);
-  });
-  m.requestIrq({
-    irq: 42,
-    name: "eth0",
-    cpu: 0,
-    handler: (ctx) => ctx.queue(rx),
-    source: { periodNs: 97_000 },
-  });
+  addRxStorm(m);
   m.spawn({ cpu: 1, name: "<b>&co", at: 200_000 }, function* (ctx) {
     yield* ctx.irqDisable();
     // irq_work_sync() with interrupts off: lockdep's WARN, then on RT the sleep's BUGs

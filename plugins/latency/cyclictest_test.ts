@@ -7,10 +7,11 @@
  */
 
 import assert from "node:assert/strict";
-import { createMachine, DEFAULT_TIMING, ftrace, irqWorkInit, LEGACY_TIMING, type Plugin } from "../../mod.ts";
+import { createMachine, DEFAULT_TIMING, ftrace, LEGACY_TIMING, type Plugin } from "../../mod.ts";
 import { x86 } from "../../arch/x86/mod.ts";
 import { preemptRt } from "../preempt_rt/mod.ts";
 import { calcdiffUs, cyclictest, type CyclictestOptions } from "./mod.ts";
+import { addRxStorm } from "../../tests/storm.ts";
 
 // These tests check the tool's logic and layouts against hand-computed numbers, so they run with
 // free kernel paths (LEGACY_TIMING); the last one checks the default costs.
@@ -27,16 +28,7 @@ function storm(rt: boolean, plugins: Plugin[] = []) {
     cpus: 2,
     plugins: rt ? [preemptRt(), ...plugins] : plugins,
   });
-  const rx = irqWorkInit(function* rx_done(_w, ctx) {
-    yield* ctx.spend(30_000);
-  });
-  m.requestIrq({
-    irq: 42,
-    name: "eth0",
-    cpu: 0,
-    handler: (ctx) => ctx.queue(rx),
-    source: { periodNs: 97_000 },
-  });
+  addRxStorm(m);
   return m;
 }
 
@@ -174,16 +166,7 @@ Deno.test("rule 22.2: relative timing (-r) measures the same wake-up but drifts 
 Deno.test("rule 22.2: the same scenario gives the same report, byte for byte", () => {
   const run = () => {
     const m = createMachine({ arch: x86(), timing: LEGACY_TIMING, cpus: 2, seed: 7 });
-    const rx = irqWorkInit(function* rx_done(_w, ctx) {
-      yield* ctx.spend(30_000);
-    });
-    m.requestIrq({
-      irq: 42,
-      name: "eth0",
-      cpu: 0,
-      handler: (ctx) => ctx.queue(rx),
-      source: { periodNs: 97_000, jitterNs: 50_000 },
-    });
+    addRxStorm(m, 50_000);
     const ct = cyclictest(m, { smp: true, priority: 98, loops: 100, histogram: 40 });
     m.runFor(200_000_000);
     return ct.report();

@@ -8,25 +8,17 @@
  */
 
 import assert from "node:assert/strict";
-import { createMachine, DEFAULT_TIMING, irqWorkInit, LEGACY_TIMING } from "../../mod.ts";
+import { createMachine, DEFAULT_TIMING, LEGACY_TIMING } from "../../mod.ts";
 import { x86 } from "../../arch/x86/mod.ts";
 import { preemptRt } from "../preempt_rt/mod.ts";
 import { timerlat, type TimerlatOptions } from "./mod.ts";
+import { addRxStorm } from "../../tests/storm.ts";
 
 const X86 = x86().timing;
 
 function storm(rt: boolean) {
   const m = createMachine({ arch: x86(), timing: LEGACY_TIMING, cpus: 2, plugins: rt ? [preemptRt()] : [] });
-  const rx = irqWorkInit(function* rx_done(_w, ctx) {
-    yield* ctx.spend(30_000);
-  });
-  m.requestIrq({
-    irq: 42,
-    name: "eth0",
-    cpu: 0,
-    handler: (ctx) => ctx.queue(rx),
-    source: { periodNs: 97_000 },
-  });
+  addRxStorm(m);
   return m;
 }
 
