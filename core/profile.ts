@@ -313,8 +313,21 @@ export function findFix(commit: string): KernelFix {
  */
 export function resolveKernel(
   kernel: KernelVersion = "mainline",
-  fixes: Readonly<Record<string, boolean>> = {},
+  fixes?: Readonly<Record<string, boolean>>,
 ): KernelProfile {
+  // A version without switches always gives the same frozen profile: made once (machines are built often).
+  if (fixes === undefined && typeof kernel === "string") {
+    let profile = plainProfiles.get(kernel);
+    if (profile === undefined) plainProfiles.set(kernel, profile = resolve(kernel, {}));
+    return profile;
+  }
+  return resolve(kernel, fixes ?? {});
+}
+
+/** Profiles of versions asked for without switches, by version. */
+const plainProfiles = new Map<string, KernelProfile>();
+
+function resolve(kernel: KernelVersion, fixes: Readonly<Record<string, boolean>>): KernelProfile {
   if (typeof kernel !== "string") {
     throw new TypeError(`Machine option kernel must be a version string, got ${JSON.stringify(kernel)}`);
   }
