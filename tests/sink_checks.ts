@@ -119,6 +119,7 @@ const FLAGS = [
   "--disable-gpu",
   "--no-first-run",
   "--disable-background-networking",
+  "--disable-dev-shm-usage", // containers often have a small /dev/shm
 ];
 
 export async function which(name: string): Promise<string | null> {
